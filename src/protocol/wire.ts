@@ -1,0 +1,148 @@
+/**
+ * Wire messages of protocol version 1, as zod schemas. Both ends validate every message where it
+ * enters (server: requests; client: responses), so a peer speaking another version or sending a wrong
+ * shape gets a clear error instead of corrupting state. docs/PROTOCOL.md is the prose twin of this file.
+ *
+ * Version history:
+ *  - 1: first version.
+ */
+import { z } from 'zod';
+import type { JsonValue } from './json.js';
+
+export const PROTOCOL_VERSION = 1 as const;
+
+/** Upper bounds that both sides enforce; the server may be configured lower, never higher. */
+export const LIMITS = {
+  maxMutationsPerPush: 1000,
+  maxPullLimit: 5000,
+  maxNameLength: 128,
+  maxKeyLength: 256,
+  maxClientIdLength: 64,
+} as const;
+
+export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number().refine(Number.isFinite, 'numbers must be finite'),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValue),
+    z.record(z.string(), jsonValue),
+  ]),
+);
+export const jsonObject = z.record(z.string(), jsonValue);
+
+export const collectionName = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, 'collection names are 1-64 letters, digits, "_", "." or "-", starting with a letter');
+export const recordKey = z.string().min(1).max(LIMITS.maxKeyLength);
+export const clientId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]');
+export const mutationId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+export const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const mutation = z.strictObject({
+  id: mutationId,
+  name: z.string().min(1).max(LIMITS.maxNameLength),
+  args: jsonValue,
+  /** Client wall-clock milliseconds; informational (audit), never used for ordering. */
+  createdAt: z.number().int().min(0),
+});
+export type Mutation = z.infer<typeof mutation>;
+
+export const pushRequest = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  clientId,
+  mutations: z.array(mutation).min(1).max(LIMITS.maxMutationsPerPush),
+});
+export type PushRequest = z.infer<typeof pushRequest>;
+
+export const appliedOutcome = z.strictObject({
+  id: mutationId,
+  status: z.literal('applied'),
+  /** Scope version after this mutation took effect: a pull with cursor >= this sees its effects. */
+  version,
+  /** Handler result (e.g. the assigned documentNumber), if any. */
+  result: jsonValue.optional(),
+  /** True when this mutation had already been applied by an earlier request (the response was lost). */
+  duplicate: z.boolean().optional(),
+});
+export const rejectedOutcome = z.strictObject({
+  id: mutationId,
+  status: z.literal('rejected'),
+  version,
+  code: z.string(),
+  message: z.string(),
+  duplicate: z.boolean().optional(),
+});
+export const mutationOutcome = z.discriminatedUnion('status', [appliedOutcome, rejectedOutcome]);
+export type MutationOutcome = z.infer<typeof mutationOutcome>;
+
+export const pushResponse = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  lastMutationId: z.number().int().min(0),
+  outcomes: z.array(mutationOutcome),
+});
+export type PushResponse = z.infer<typeof pushResponse>;
+
+export const pullRequest = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  clientId,
+  cursor: version,
+  limit: z.number().int().min(1).max(LIMITS.maxPullLimit),
+});
+export type PullRequest = z.infer<typeof pullRequest>;
+
+export const upsertChange = z.strictObject({
+  collection: collectionName,
+  key: recordKey,
+  version,
+  value: jsonObject,
+});
+export const deleteChange = z.strictObject({
+  collection: collectionName,
+  key: recordKey,
+  version,
+  deleted: z.literal(true),
+});
+export const change = z.union([upsertChange, deleteChange]);
+export type Change = z.infer<typeof change>;
+
+export const pullResponse = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  /** Version of the last change in this page (or the request cursor when the page is empty). */
+  cursor: version,
+  hasMore: z.boolean(),
+  /**
+   * Highest mutation id of this client whose effects are all at versions <= cursor. The client may
+   * drop pending mutations up to here: their effects are in the confirmed state it now holds.
+   */
+  lastMutationId: z.number().int().min(0),
+  changes: z.array(change),
+});
+export type PullResponse = z.infer<typeof pullResponse>;
+
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+export const healthResponse = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  status: z.literal('ok'),
+});
+export type HealthResponse = z.infer<typeof healthResponse>;
+
+/** Turn a zod failure into one readable line: "mutations.0.id: Too small: expected number to be >=1". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
