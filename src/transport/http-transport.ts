@@ -1,0 +1,171 @@
+/**
+ * The HTTP transport: JSON over `fetch` to a syncline server (`POST /v1/push`, `POST /v1/pull`,
+ * `GET /v1/health`). Platform-neutral: it needs only `fetch`, `Request`, `Response`, `Headers` and
+ * `AbortController`, which browsers, React Native and Node 18+ all have.
+ */
+import { AbortedError, InvalidArgumentError, ProtocolError, SynclineError } from '../core/errors.js';
+import { systemTimers, type Timers } from '../core/seams.js';
+import type { ZodType } from 'zod';
+import { describeIssues, healthResponse, pullResponse, pushResponse } from '../protocol/wire.js';
+import type { HealthResponse, PullRequest, PullResponse, PushRequest, PushResponse } from '../protocol/wire.js';
+import { closedTransportError, failureError, serverErrorFromResponse, type ReadResponse } from './http-errors.js';
+import { startDeadline, type Deadline } from './request-deadline.js';
+import type { RequestOptions, Transport, TransportStats } from './transport.js';
+import { utf8ByteLength } from './utf8.js';
+
+/**
+ * Supplies the bearer token. Called with `initial` before every request (cache inside it if
+ * fetching a token is costly) and with `refresh` once after a 401, after which the request is
+ * sent again with the new token.
+ */
+export type TokenProvider = (context: { reason: 'initial' | 'refresh' }) => string | Promise<string>;
+
+export interface HttpTransportOptions {
+  /** Server base URL, e.g. `http://127.0.0.1:8787`; endpoints live under `<url>/v1/`. */
+  url: string;
+  /** Bearer token sent as `Authorization: Bearer <token>`, or a function that supplies it. */
+  token?: string | TokenProvider;
+  /**
+   * The fetch to use; defaults to `globalThis.fetch` (looked up at call time, so polyfills work).
+   * @example createHttpTransport({ url: 'http://test', fetch: (request) => server.fetch(request) })
+   */
+  fetch?: (request: Request) => Promise<Response>;
+  /** Extra headers for every request (e.g. a tenant id). */
+  headers?: Record<string, string>;
+  /** Default per-request deadline in ms, response body included. Default 30 000. */
+  timeoutMs?: number;
+  /** Timer seam for the deadline. Default `systemTimers`. */
+  timers?: Timers;
+}
+
+type Endpoint = 'push' | 'pull' | 'health';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  return new HttpTransport(options);
+}
+
+class HttpTransport implements Transport {
+  readonly #baseUrl: string;
+  readonly #options: HttpTransportOptions;
+  readonly #timers: Timers;
+  readonly #lifetime = new AbortController();
+  readonly #stats: TransportStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+
+  constructor(options: HttpTransportOptions) {
+    this.#baseUrl = validateBaseUrl(options.url);
+    validateTimeout(options.timeoutMs, 'timeoutMs');
+    this.#options = options;
+    this.#timers = options.timers ?? systemTimers;
+  }
+
+  push(request: PushRequest, options?: RequestOptions): Promise<PushResponse> {
+    return this.#call('push', JSON.stringify(request), pushResponse, options);
+  }
+
+  pull(request: PullRequest, options?: RequestOptions): Promise<PullResponse> {
+    return this.#call('pull', JSON.stringify(request), pullResponse, options);
+  }
+
+  health(options?: RequestOptions): Promise<HealthResponse> {
+    return this.#call('health', undefined, healthResponse, options);
+  }
+
+  stats(): TransportStats {
+    return { ...this.#stats };
+  }
+
+  /** Cancels requests in flight (they reject with AbortedError) and refuses new ones. */
+  async close(): Promise<void> {
+    this.#lifetime.abort(new Error('transport closed'));
+  }
+
+  async #call<T>(endpoint: Endpoint, body: string | undefined, schema: ZodType<T>, options: RequestOptions = {}): Promise<T> {
+    const what = `The ${endpoint} request`;
+    if (this.#lifetime.signal.aborted) throw closedTransportError(what);
+    if (options.signal?.aborted) throw new AbortedError(`${what} was aborted by the caller.`, { cause: options.signal.reason });
+    validateTimeout(options.timeoutMs, 'RequestOptions.timeoutMs');
+    const url = `${this.#baseUrl}/v1/${endpoint}`;
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = startDeadline({ caller: options.signal, lifetime: this.#lifetime.signal, timers: this.#timers, timeoutMs });
+    try {
+      let response = await this.#exchange(url, body, 'initial', deadline);
+      if (response.status === 401 && typeof this.#options.token === 'function') {
+        response = await this.#exchange(url, body, 'refresh', deadline);
+      }
+      return parseSuccess(what, response, schema);
+    } catch (error) {
+      throw failureError(what, url, error, deadline.stopReason(), timeoutMs);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** One HTTP round trip; the response body is always read to the end so the socket is released. */
+  async #exchange(url: string, body: string | undefined, reason: 'initial' | 'refresh', deadline: Deadline): Promise<ReadResponse> {
+    const token = await deadline.race(this.#token(reason));
+    const request = new Request(url, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: this.#headers(token, body !== undefined),
+      ...(body === undefined ? {} : { body }),
+      signal: deadline.signal,
+    });
+    this.#stats.requests += 1;
+    if (body !== undefined) this.#stats.bytesSent += utf8ByteLength(body);
+    const fetchImpl = this.#options.fetch ?? ((r: Request) => globalThis.fetch(r));
+    const response = await fetchImpl(request);
+    // A fetch that ignores the signal (a plug-in) must not hold the caller past the deadline.
+    const text = await deadline.race(response.text());
+    this.#stats.bytesReceived += utf8ByteLength(text);
+    return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+  }
+
+  async #token(reason: 'initial' | 'refresh'): Promise<string | undefined> {
+    const token = this.#options.token;
+    if (typeof token !== 'function') return token;
+    try {
+      return await token({ reason });
+    } catch (error) {
+      throw new SynclineError('unauthenticated', `The token function failed (reason: ${reason}): ${error instanceof Error ? error.message : String(error)}. Sync retries later.`, { cause: error, retryable: true });
+    }
+  }
+
+  #headers(token: string | undefined, hasBody: boolean): Record<string, string> {
+    return {
+      accept: 'application/json',
+      ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      ...this.#options.headers,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    };
+  }
+}
+
+function parseSuccess<T>(what: string, response: ReadResponse, schema: ZodType<T>): T {
+  if (response.status < 200 || response.status > 299) throw serverErrorFromResponse(what, response);
+  let json: unknown;
+  try {
+    json = JSON.parse(response.text);
+  } catch (error) {
+    throw new ProtocolError(`${what} got HTTP ${response.status} with a body that is not JSON. Is the URL pointing at a syncline server?`, { cause: error });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new ProtocolError(`${what} got a response that does not match the protocol: ${describeIssues(parsed.error)}. Client and server may speak different protocol versions; upgrade the older one.`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+function validateBaseUrl(url: string): string {
+  if (!/^https?:\/\/[^/]/i.test(url)) {
+    throw new InvalidArgumentError(`HttpTransportOptions.url must be an absolute http(s) URL such as "http://127.0.0.1:8787", got ${JSON.stringify(url)}.`);
+  }
+  // String joining rather than `new URL(path, base)`: keeps a path prefix (/api) and React Native's partial URL.
+  return url.replace(/\/+$/, '');
+}
+
+function validateTimeout(timeoutMs: number | undefined, name: string): void {
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds (Infinity for none), got ${String(timeoutMs)}.`);
+  }
+}
