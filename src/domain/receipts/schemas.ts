@@ -1,0 +1,80 @@
+/**
+ * Shared validation of the e-receipt domain (zod, no Node built-ins): the same schemas refuse bad
+ * input on the client before it is queued and on the server before it is applied.
+ */
+import { z } from 'zod';
+import { describeIssues, recordKey } from '../../protocol/wire.js';
+import { decimalPattern } from './decimal.js';
+
+export const RECEIPTS_COLLECTION = 'receipts';
+export const PRODUCTS_COLLECTION = 'products';
+export const RECEIPT_MUTATIONS = { create: 'receipts.create', void: 'receipts.void' } as const;
+/** The per-scope counter both sales and voids take their documentNumber from. */
+export const DOCUMENT_COUNTER = 'receipts';
+
+/** Italian VAT: rates in percent, or a "natura" code N1–N6 for operations without VAT. */
+export const VAT_CODES = ['4', '5', '10', '22', 'N1', 'N2', 'N3', 'N4', 'N5', 'N6'] as const;
+export type VatCode = (typeof VAT_CODES)[number];
+
+export const MAX_ITEMS = 200;
+
+const quantity = z
+  .string()
+  .regex(decimalPattern(3), 'must be a decimal string with at most 3 decimals, e.g. "1" or "0.250"')
+  .refine((q) => /[1-9]/.test(q), 'must be greater than zero');
+const money = z.string().regex(decimalPattern(2), 'must be a decimal string with at most 2 decimals, e.g. "3.50"');
+
+export const receiptItem = z.strictObject({
+  description: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  quantity,
+  /** Price per unit, VAT included (as printed on an Italian documento commerciale). */
+  unitPrice: money,
+  vat: z.enum(VAT_CODES, { error: `must be one of ${VAT_CODES.join(', ')}` }),
+});
+export type ReceiptItem = z.infer<typeof receiptItem>;
+
+export const PAYMENT_METHODS = ['cash', 'electronic', 'other'] as const;
+export const payment = z.strictObject({
+  method: z.enum(PAYMENT_METHODS, { error: `must be one of ${PAYMENT_METHODS.join(', ')}` }),
+  /** Amount tendered; at least the receipt total. Defaults to the total. */
+  amount: money.optional(),
+});
+export type Payment = z.infer<typeof payment>;
+
+export const createReceiptArgs = z.strictObject({
+  /** Client-generated key of the receipt record. */
+  id: recordKey,
+  items: z.array(receiptItem).min(1, 'a receipt needs at least one item').max(MAX_ITEMS, `a receipt has at most ${MAX_ITEMS} items`),
+  payment: payment.optional(),
+  /** Epoch milliseconds when the sale happened (client clock). */
+  issuedAt: z.number().int().min(0),
+});
+export type CreateReceiptArgs = z.infer<typeof createReceiptArgs>;
+
+export const voidReceiptArgs = z.strictObject({
+  /** Client-generated key of the new void document. */
+  id: recordKey,
+  /** Key of the sale being voided. */
+  receiptId: recordKey,
+  reason: z.string().max(500).optional(),
+  /** Epoch milliseconds of the void; the server uses the mutation's createdAt when absent. */
+  issuedAt: z.number().int().min(0).optional(),
+});
+export type VoidReceiptArgs = z.infer<typeof voidReceiptArgs>;
+
+/** A catalogue product: writable with generic put/patch (conflict handling comes later). */
+export const product = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  price: money,
+  stock: z.number().int(),
+});
+export type Product = z.infer<typeof product>;
+
+export const productsCollection = { [PRODUCTS_COLLECTION]: { writable: true } } as const;
+
+/** Validate `args`, or return a message naming each bad item and field. */
+export function safeParseArgs<T>(schema: z.ZodType<T>, args: unknown, mutationName: string): { ok: true; value: T } | { ok: false; message: string } {
+  const parsed = schema.safeParse(args);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, message: `Invalid ${mutationName} args: ${describeIssues(parsed.error)}` };
+}

@@ -1,0 +1,66 @@
+/**
+ * In-code schema migrations, run by kysely's Migrator on `ready()`. Append new migrations with a
+ * later name; never edit one that has shipped. Everything here must stay portable SQL.
+ */
+import { Migrator } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { ServerDatabase } from './schema.js';
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('scopes')
+        .addColumn('scope', 'varchar(256)', (c) => c.primaryKey())
+        .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('records')
+        .addColumn('scope', 'varchar(256)', (c) => c.notNull())
+        .addColumn('collection', 'varchar(64)', (c) => c.notNull())
+        .addColumn('key', 'varchar(256)', (c) => c.notNull())
+        .addColumn('value', 'text')
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('records_pk', ['scope', 'collection', 'key'])
+        .execute();
+      await db.schema.createIndex('records_scope_version').on('records').columns(['scope', 'version']).execute();
+      await db.schema
+        .createTable('clients')
+        .addColumn('client_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('scope', 'varchar(256)', (c) => c.notNull())
+        .addColumn('last_mutation_id', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('mutation_outcomes')
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('mutation_id', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('mutation_outcomes_pk', ['client_id', 'mutation_id'])
+        .execute();
+      await db.schema
+        .createTable('counters')
+        .addColumn('scope', 'varchar(256)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('counters_pk', ['scope', 'name'])
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Bring the schema up to date; safe to call on every start and from several processes. */
+export async function migrateToLatest(db: Kysely<ServerDatabase>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'syncline_migrations',
+    migrationLockTableName: 'syncline_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,46 @@
+/** The `MutationContext` handed to handlers: record access bound to one scope and one open transaction. */
+import type { Kysely } from 'kysely';
+import type { JsonObject } from '../protocol/json.js';
+import type { RecordRow, ServerDatabase } from './schema.js';
+import { bumpScopeVersion, incrementCounter, listLiveRecords, readRecord, writeRecord } from './storage.js';
+import type { MutationContext } from './types.js';
+
+const DEFAULT_LIST_LIMIT = 1000;
+
+export interface MutationIdentity {
+  scope: string;
+  clientId: string;
+  mutationId: number;
+  createdAt: number;
+}
+
+export function createMutationContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): MutationContext {
+  const { scope } = identity;
+  return {
+    ...identity,
+    async get(collection, key) {
+      const row = await readRecord(trx, scope, collection, key);
+      return liveValue(row);
+    },
+    async put(collection, key, value) {
+      const version = await bumpScopeVersion(trx, scope);
+      await writeRecord(trx, { scope, collection, key, value, version });
+    },
+    async delete(collection, key) {
+      // Deleting what is not there writes nothing, so it needs no version and no tombstone.
+      if (liveValue(await readRecord(trx, scope, collection, key)) === undefined) return;
+      const version = await bumpScopeVersion(trx, scope);
+      await writeRecord(trx, { scope, collection, key, value: null, version });
+    },
+    async list(collection, options) {
+      const rows = await listLiveRecords(trx, scope, collection, options?.limit ?? DEFAULT_LIST_LIMIT);
+      return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value ?? '{}') as JsonObject }));
+    },
+    nextCounter: (name) => incrementCounter(trx, scope, name),
+  };
+}
+
+function liveValue(row: RecordRow | undefined): JsonObject | undefined {
+  if (row === undefined || row.deleted !== 0 || row.value === null) return undefined;
+  return JSON.parse(row.value) as JsonObject;
+}

@@ -1,0 +1,41 @@
+/**
+ * POST /v1/pull. One read transaction (a snapshot) gives the page of changes, the cursor and the
+ * client's lastMutationId together, so they always describe the same state.
+ */
+import type { Kysely } from 'kysely';
+import type { JsonObject } from '../protocol/json.js';
+import type { Change, PullRequest, PullResponse } from '../protocol/wire.js';
+import { PROTOCOL_VERSION } from '../protocol/wire.js';
+import { HttpError } from './http-errors.js';
+import { toInt } from './schema.js';
+import type { RecordRow, ServerDatabase } from './schema.js';
+import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeVersion } from './storage.js';
+
+export async function handlePull(db: Kysely<ServerDatabase>, scope: string, request: PullRequest, maxLimit: number): Promise<PullResponse> {
+  const limit = Math.min(request.limit, maxLimit);
+  // SQLite ignores the isolation level (its transactions are snapshots); PostgreSQL needs it.
+  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    const client = await readClient(trx, request.clientId);
+    if (client !== undefined && client.scope !== scope) {
+      throw new HttpError(403, 'forbidden', `Client ${request.clientId} belongs to another scope; use a new client id for this scope.`);
+    }
+    const scopeVersion = await readScopeVersion(trx, scope);
+    if (request.cursor > scopeVersion) {
+      throw new HttpError(400, 'invalid-cursor', `cursor: ${request.cursor} is ahead of this scope's latest version ${scopeVersion}; the client's state belongs to another server or database. Re-sync from cursor 0.`, {
+        details: { scopeVersion },
+      });
+    }
+    const rows = await readChangesSince(trx, scope, request.cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
+    // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
+    const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
+    return { v: PROTOCOL_VERSION, cursor, hasMore: rows.length > limit, lastMutationId, changes: page.map(toChange) };
+  });
+}
+
+function toChange(row: RecordRow): Change {
+  const base = { collection: row.collection, key: row.key, version: toInt(row.version) };
+  if (row.deleted !== 0 || row.value === null) return { ...base, deleted: true };
+  return { ...base, value: JSON.parse(row.value) as JsonObject };
+}

@@ -1,0 +1,61 @@
+/**
+ * The server's tables, as kysely types. Portable across SQLite and PostgreSQL: versions and ids are
+ * integers that fit a bigint (PostgreSQL drivers may hand them back as strings — read them through
+ * `toInt`), JSON is stored as text.
+ */
+import type { Selectable } from 'kysely';
+
+export interface ScopesTable {
+  scope: string;
+  /** Last version handed out in this scope; every record write takes the next one. */
+  version: number;
+}
+
+export interface RecordsTable {
+  scope: string;
+  collection: string;
+  key: string;
+  /** JSON text of the value; null for a tombstone. */
+  value: string | null;
+  version: number;
+  /** 1 for a tombstone, 0 otherwise (integers: SQLite has no boolean). */
+  deleted: number;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  /** A client belongs to the first scope it pushed in, for good. */
+  scope: string;
+  last_mutation_id: number;
+}
+
+export interface MutationOutcomesTable {
+  client_id: string;
+  mutation_id: number;
+  /** Scope version after the mutation: pulls at or past it hold its effects. */
+  version: number;
+  /** JSON text of the wire outcome (without `duplicate`). */
+  outcome: string;
+}
+
+export interface CountersTable {
+  scope: string;
+  name: string;
+  value: number;
+}
+
+export interface ServerDatabase {
+  scopes: ScopesTable;
+  records: RecordsTable;
+  clients: ClientsTable;
+  mutation_outcomes: MutationOutcomesTable;
+  counters: CountersTable;
+}
+
+export type RecordRow = Selectable<RecordsTable>;
+
+/** Integers come back as numbers from SQLite and as strings (bigint) from PostgreSQL. */
+export function toInt(value: number | string | bigint | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : Number(value);
+}

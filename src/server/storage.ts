@@ -1,0 +1,163 @@
+/**
+ * Data access for the sync tables, in portable kysely (no dialect-specific SQL). Every function takes
+ * the executor to run on — the database or an open transaction — so callers decide the transaction
+ * boundaries.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { JsonObject } from '../protocol/json.js';
+import { toInt } from './schema.js';
+import type { RecordRow, ServerDatabase } from './schema.js';
+
+type Db = Kysely<ServerDatabase>;
+
+export interface ClientRow {
+  scope: string;
+  lastMutationId: number;
+}
+
+/**
+ * Take the scope's write lock for the rest of the transaction and return its current version.
+ * The no-op UPDATE row-locks on PostgreSQL, so versions of one scope commit in order there too;
+ * on SQLite it starts the (single) write transaction.
+ */
+export async function lockScope(db: Db, scope: string): Promise<number> {
+  await db.insertInto('scopes').values({ scope, version: 0 }).onConflict((oc) => oc.column('scope').doNothing()).execute();
+  const row = await db
+    .updateTable('scopes')
+    .set({ version: sql`version` })
+    .where('scope', '=', scope)
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  return toInt(row.version);
+}
+
+/** Hand out the scope's next version. */
+export async function bumpScopeVersion(db: Db, scope: string): Promise<number> {
+  const row = await db
+    .updateTable('scopes')
+    .set({ version: sql`version + 1` })
+    .where('scope', '=', scope)
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  return toInt(row.version);
+}
+
+export async function readScopeVersion(db: Db, scope: string): Promise<number> {
+  const row = await db.selectFrom('scopes').select('version').where('scope', '=', scope).executeTakeFirst();
+  return toInt(row?.version);
+}
+
+export async function readRecord(db: Db, scope: string, collection: string, key: string): Promise<RecordRow | undefined> {
+  return db
+    .selectFrom('records')
+    .selectAll()
+    .where('scope', '=', scope)
+    .where('collection', '=', collection)
+    .where('key', '=', key)
+    .executeTakeFirst();
+}
+
+/** Upsert a record (value null = tombstone) at the given version. */
+export async function writeRecord(
+  db: Db,
+  row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number },
+): Promise<void> {
+  const values = {
+    scope: row.scope,
+    collection: row.collection,
+    key: row.key,
+    value: row.value === null ? null : JSON.stringify(row.value),
+    version: row.version,
+    deleted: row.value === null ? 1 : 0,
+  };
+  await db
+    .insertInto('records')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['scope', 'collection', 'key']).doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted }),
+    )
+    .execute();
+}
+
+export async function listLiveRecords(db: Db, scope: string, collection: string, limit: number): Promise<RecordRow[]> {
+  return db
+    .selectFrom('records')
+    .selectAll()
+    .where('scope', '=', scope)
+    .where('collection', '=', collection)
+    .where('deleted', '=', 0)
+    .orderBy('key')
+    .limit(limit)
+    .execute();
+}
+
+/** Changes of a scope after `cursor`, in version order (each write has its own version). */
+export async function readChangesSince(db: Db, scope: string, cursor: number, limit: number): Promise<RecordRow[]> {
+  return db
+    .selectFrom('records')
+    .selectAll()
+    .where('scope', '=', scope)
+    .where('version', '>', cursor)
+    .orderBy('version')
+    .limit(limit)
+    .execute();
+}
+
+export async function readClient(db: Db, clientId: string): Promise<ClientRow | undefined> {
+  const row = await db.selectFrom('clients').select(['scope', 'last_mutation_id']).where('client_id', '=', clientId).executeTakeFirst();
+  return row === undefined ? undefined : { scope: row.scope, lastMutationId: toInt(row.last_mutation_id) };
+}
+
+export async function saveClient(db: Db, clientId: string, scope: string, lastMutationId: number): Promise<void> {
+  await db
+    .insertInto('clients')
+    .values({ client_id: clientId, scope, last_mutation_id: lastMutationId })
+    .onConflict((oc) => oc.column('client_id').doUpdateSet({ last_mutation_id: lastMutationId }))
+    .execute();
+}
+
+export async function saveOutcome(db: Db, clientId: string, mutationId: number, version: number, outcome: unknown): Promise<void> {
+  await db
+    .insertInto('mutation_outcomes')
+    .values({ client_id: clientId, mutation_id: mutationId, version, outcome: JSON.stringify(outcome) })
+    .execute();
+}
+
+/** The stored wire outcome (parsed JSON, unvalidated) of one mutation, if any. */
+export async function readOutcome(db: Db, clientId: string, mutationId: number): Promise<unknown> {
+  const row = await db
+    .selectFrom('mutation_outcomes')
+    .select('outcome')
+    .where('client_id', '=', clientId)
+    .where('mutation_id', '=', mutationId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : (JSON.parse(row.outcome) as unknown);
+}
+
+/**
+ * Highest mutation id of the client whose outcome version is <= `version` (0 if none). Outcome
+ * versions grow with mutation ids, so this is the end of a prefix of the client's mutations.
+ */
+export async function lastMutationIdAtOrBelow(db: Db, clientId: string, version: number): Promise<number> {
+  const row = await db
+    .selectFrom('mutation_outcomes')
+    .select('mutation_id')
+    .where('client_id', '=', clientId)
+    .where('version', '<=', version)
+    .orderBy('mutation_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return toInt(row?.mutation_id);
+}
+
+/** Increment and return a per-scope counter (first value 1). */
+export async function incrementCounter(db: Db, scope: string, name: string): Promise<number> {
+  const row = await db
+    .insertInto('counters')
+    .values({ scope, name, value: 1 })
+    .onConflict((oc) => oc.columns(['scope', 'name']).doUpdateSet({ value: sql`counters.value + 1` }))
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return toInt(row.value);
+}

@@ -1,0 +1,165 @@
+/**
+ * `createSyncServer`: the whole server behind one Web `fetch(request)` boundary. Routing, request
+ * validation and error mapping live here; push/pull semantics in push.ts and pull.ts.
+ */
+import { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { silentLogger } from '../core/seams.js';
+import type { Logger } from '../core/seams.js';
+import { describeIssues, LIMITS, PROTOCOL_VERSION, pullRequest, pushRequest } from '../protocol/wire.js';
+import { errorResponse, HttpError, internalError, invalidRequest, jsonResponse } from './http-errors.js';
+import { migrateToLatest } from './migrations.js';
+import { handlePull } from './pull.js';
+import { handlePush } from './push.js';
+import { readJsonBody } from './read-body.js';
+import { createRecordHandlers } from './record-mutations.js';
+import type { ServerDatabase } from './schema.js';
+import { openSqliteDatabase } from './sqlite-dialect.js';
+import type { AuthResult, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+interface Route {
+  method: 'GET' | 'POST';
+  auth: boolean;
+  run(request: Request, auth: AuthResult | null): Promise<Response>;
+}
+
+export function createSyncServer(options: SyncServerOptions): SyncServer {
+  const logger = options.logger ?? silentLogger;
+  const ownsDatabase = !(options.database instanceof Kysely);
+  let db: Kysely<ServerDatabase> | undefined;
+  let readyPromise: Promise<void> | undefined;
+  let closed = false;
+  // Requests still running; close() waits for them before releasing the database under them.
+  const inflight = new Set<Promise<Response>>();
+
+  const ready = (): Promise<void> => {
+    readyPromise ??= (async () => {
+      db = options.database instanceof Kysely ? options.database : openSqliteDatabase(options.database.sqlite);
+      const applied = await migrateToLatest(db);
+      if (applied.length > 0) logger.info('server: schema migrated', { migrations: applied });
+    })();
+    return readyPromise;
+  };
+  const database = (): Kysely<ServerDatabase> => {
+    if (db === undefined) throw new Error('database not opened');
+    return db;
+  };
+  const dispatcher: Dispatcher = {
+    routes: buildRoutes(options, logger, database),
+    basePath: (options.basePath ?? '').replace(/\/+$/, ''),
+    auth: options.auth,
+    ready,
+    isClosed: () => closed,
+    logger,
+  };
+
+  return {
+    ready,
+    async fetch(request) {
+      const started = Date.now();
+      const handling = dispatch(request, dispatcher);
+      inflight.add(handling);
+      const response = await handling.finally(() => inflight.delete(handling));
+      logger.debug('server: request', { method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Date.now() - started });
+      return response;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...inflight]);
+      if (readyPromise !== undefined) await readyPromise.catch(() => {});
+      if (ownsDatabase && db !== undefined) await db.destroy();
+    },
+  };
+}
+
+function buildRoutes(options: SyncServerOptions, logger: Logger, database: () => Kysely<ServerDatabase>): Map<string, Route> {
+  const handlers = new Map<string, MutationHandler>(Object.entries({
+    ...createRecordHandlers(options.collections ?? {}),
+    ...(options.mutations ?? {}),
+  }));
+  const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
+  const scopeOf = (auth: AuthResult | null): string => auth?.scope ?? '';
+  return new Map<string, Route>([
+    ['/v1/health', { method: 'GET', auth: false, run: async () => jsonResponse({ v: PROTOCOL_VERSION, status: 'ok' }) }],
+    ['/v1/push', {
+      method: 'POST',
+      auth: true,
+      async run(request, auth) {
+        const body = parseMessage(pushRequest, await readJsonBody(request, maxBodyBytes));
+        return jsonResponse(await handlePush({ db: database(), handlers, logger }, scopeOf(auth), body));
+      },
+    }],
+    ['/v1/pull', {
+      method: 'POST',
+      auth: true,
+      async run(request, auth) {
+        const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes));
+        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit));
+      },
+    }],
+  ]);
+}
+
+interface Dispatcher {
+  routes: Map<string, Route>;
+  basePath: string;
+  auth: SyncServerOptions['auth'];
+  ready(): Promise<void>;
+  isClosed(): boolean;
+  logger: Logger;
+}
+
+async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
+  try {
+    const route = findRoute(request, d.routes, d.basePath);
+    if (d.isClosed()) throw new HttpError(503, 'unavailable', 'The server is shutting down; retry shortly.', { retryable: true, headers: { 'retry-after': '1' } });
+    const auth = route.auth ? await authenticate(request, d.auth) : null;
+    await d.ready();
+    return await route.run(request, auth);
+  } catch (error) {
+    const httpError = error instanceof HttpError ? error : internalError(error);
+    if (httpError.status >= 500) d.logger.error('server: request failed', { url: request.url, error: describeCause(error) });
+    return errorResponse(httpError);
+  }
+}
+
+function findRoute(request: Request, routes: Map<string, Route>, basePath: string): Route {
+  const path = new URL(request.url).pathname;
+  const route = path.startsWith(basePath) ? routes.get(path.slice(basePath.length)) : undefined;
+  if (route === undefined) throw new HttpError(404, 'not-found', `No endpoint at ${path}. Endpoints: ${[...routes.keys()].map((p) => basePath + p).join(', ')}.`);
+  if (request.method !== route.method) {
+    throw new HttpError(405, 'method-not-allowed', `${path} accepts ${route.method}, not ${request.method}.`, { headers: { allow: route.method } });
+  }
+  return route;
+}
+
+async function authenticate(request: Request, auth: SyncServerOptions['auth']): Promise<AuthResult> {
+  const result = await auth(request);
+  if (result === null) {
+    throw new HttpError(401, 'unauthenticated', 'Missing or unknown credentials: send "Authorization: Bearer <token>".', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  return result;
+}
+
+/** Validate a request body; a foreign protocol version gets its own code so clients can tell. */
+function parseMessage<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'v' in body && body.v !== PROTOCOL_VERSION) {
+    throw new HttpError(400, 'unsupported-version', `v: this server speaks protocol version ${PROTOCOL_VERSION}, the request used ${JSON.stringify(body.v)}.`, {
+      details: { supported: [PROTOCOL_VERSION] },
+    });
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw invalidRequest(`Invalid request: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function describeCause(error: unknown): string {
+  const cause = error instanceof HttpError && error.cause !== undefined ? error.cause : error;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}

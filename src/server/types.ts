@@ -1,0 +1,81 @@
+/** Public types of the reference sync server (`syncline/server`). */
+import type { Kysely } from 'kysely';
+import type { Logger } from '../core/seams.js';
+import type { JsonObject, JsonValue } from '../protocol/json.js';
+import type { ServerDatabase } from './schema.js';
+
+export interface AuthResult {
+  /** The one scope this request may read and write. */
+  scope: string;
+  /** Who is calling (user id, device id); used in logs only. */
+  subject?: string;
+}
+
+/** Maps a request to its scope; `null` answers 401. */
+export type Authenticate = (request: Request) => AuthResult | null | Promise<AuthResult | null>;
+
+export interface CollectionPolicy {
+  /** Whether clients may write this collection with the generic put/patch/delete mutations. */
+  writable: boolean;
+}
+
+export interface SyncServerOptions {
+  /** A kysely instance for the server schema, or a SQLite file path (':memory:' allowed) to open with better-sqlite3. */
+  database: Kysely<ServerDatabase> | { sqlite: string };
+  /** Maps a request to its scope; null → 401. See `tokenAuth` for a bearer-token helper. */
+  auth: Authenticate;
+  /** Named mutation handlers, e.g. `receiptHandlers` from `syncline/receipts`. */
+  mutations?: Record<string, MutationHandler>;
+  /** Collections that accept the generic put/patch/delete mutations (others are rejected 'forbidden'). */
+  collections?: Record<string, CollectionPolicy>;
+  limits?: {
+    /** Largest request body accepted, in bytes (default 1 MiB); larger bodies get 413. */
+    maxBodyBytes?: number;
+    /** Cap on a pull page, never above the protocol's LIMITS.maxPullLimit. */
+    maxPullLimit?: number;
+  };
+  /** Structured log sink; silent by default. */
+  logger?: Logger;
+  /** Path prefix of every endpoint, e.g. '/sync' → '/sync/v1/push'. Default ''. */
+  basePath?: string;
+}
+
+export interface SyncServer {
+  /** Handle one HTTP request (Web Request/Response); never rejects. */
+  fetch(request: Request): Promise<Response>;
+  /** Open the database and migrate the schema; called lazily by the first `fetch`. */
+  ready(): Promise<void>;
+  /** Wait for nothing more; release the database if the server opened it. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a named mutation handler may do. Every call runs inside the mutation's own database
+ * transaction: if the handler throws, nothing it wrote survives.
+ */
+export interface MutationContext {
+  scope: string;
+  clientId: string;
+  mutationId: number;
+  /** Client wall-clock time the mutation was made (informational). */
+  createdAt: number;
+  /** The live (non-deleted) record, or undefined. */
+  get(collection: string, key: string): Promise<JsonObject | undefined>;
+  /** Write a record; bumps the scope version. */
+  put(collection: string, key: string, value: JsonObject): Promise<void>;
+  /** Delete a record (leaves a tombstone for pull); a no-op when it does not exist. */
+  delete(collection: string, key: string): Promise<void>;
+  /** Live records of a collection in key order. */
+  list(collection: string, options?: { limit?: number }): Promise<Array<{ key: string; value: JsonObject }>>;
+  /** Next value (1, 2, 3, …) of a per-scope counter; gap-free because it rolls back with the mutation. */
+  nextCounter(name: string): Promise<number>;
+}
+
+/**
+ * A named server-side mutation. Return a JSON result for the client (e.g. an assigned number), throw
+ * `MutationRejection` to refuse it for good; any other throw is an internal error (500, retried).
+ */
+export type MutationHandler = (
+  ctx: MutationContext,
+  args: JsonValue,
+) => Promise<JsonValue | undefined> | JsonValue | undefined;

@@ -1,0 +1,50 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseServeArgs, runServe } from '../../src/cli/serve.js';
+import { tempDir } from './helpers.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('syncline serve', () => {
+  it('parses flags with defaults and repeatable tokens', () => {
+    expect(parseServeArgs([])).toMatchObject({ port: 8787, host: '127.0.0.1', tokens: { demo: 'demo' } });
+    expect(parseServeArgs(['--token', 'a=shop-1', '--token', 'b=shop-2']).tokens).toEqual({ a: 'shop-1', b: 'shop-2' });
+    expect(() => parseServeArgs(['--token', 'nope'])).toThrow(/TOKEN=SCOPE/);
+    expect(() => parseServeArgs(['--port', 'x'])).toThrow(/--port/);
+  });
+
+  it('serves receipts on a SQLite file (creating its directory) until aborted', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const lines: string[] = [];
+    const controller = new AbortController();
+    let announce: (url: string) => void = () => {};
+    const listening = new Promise<string>((resolve) => (announce = resolve));
+    const out = {
+      log(line: string) {
+        lines.push(line);
+        const url = /listening on (\S+)/.exec(line)?.[1];
+        if (url !== undefined) announce(url);
+      },
+    };
+    const running = runServe(['--port', '0', '--db', join(dir, 'nested', 'db.sqlite'), '--token', 'secret=shop'], out, controller.signal);
+    const url = await listening;
+    const push = await fetch(`${url}/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secret' },
+      body: JSON.stringify({
+        v: 1,
+        clientId: 'client-cli-0001',
+        mutations: [{ id: 1, name: 'receipts.create', createdAt: 1, args: { id: 'r-1', issuedAt: 1, items: [{ description: 'x', quantity: '1', unitPrice: '1.00', vat: '22' }] } }],
+      }),
+    });
+    expect(await push.json()).toMatchObject({ outcomes: [{ status: 'applied', result: { documentNumber: 1 } }] });
+    controller.abort();
+    await running;
+    expect(lines.at(-1)).toBe('syncline server stopped');
+  });
+});
