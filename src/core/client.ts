@@ -1,0 +1,303 @@
+/**
+ * The syncline client: collections and named mutations over a local store, an outbox drained to the
+ * server exactly once and in order, and pulls of what changed. Platform-neutral: everything platform-
+ * specific (store, transport, timers, network status, logger) is injected.
+ */
+import { Collection, type CollectionHost, type QueuedMutation } from './collection.js';
+import { ClosedError, InvalidArgumentError, toSynclineError, type SynclineError } from './errors.js';
+import { Emitter } from './subscribable.js';
+import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
+import { loadOrCreateIdentity, randomId } from './identity.js';
+import { acquireLease, releaseLease } from './lease.js';
+import { T, META, readNumber } from './local-schema.js';
+import { listView, readConfirmed, readView } from './local-view.js';
+import type { LocalMutator } from './mutators.js';
+import { Mutex } from './mutex.js';
+import { appendMutation } from './outbox.js';
+import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
+import { runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
+import { SyncLoop } from './sync-loop.js';
+import type { JsonObject, JsonValue } from '../protocol/json.js';
+import { describeIssues, jsonValue } from '../protocol/wire.js';
+import type { Store } from '../stores/store.js';
+import type { Transport } from '../transport/transport.js';
+
+export interface ClientOptions {
+  /** Durable local store (e.g. `openSqliteStore` from `syncline/sqlite`, or `createMemoryStore`). */
+  store: Store;
+  /** How to reach the server (e.g. `createHttpTransport({ url, token })`). */
+  transport: Transport;
+  /** Optimistic local effects of named mutations, by name. */
+  mutators?: Record<string, LocalMutator>;
+  /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */
+  autoSync?: boolean;
+  /** Mutations per push request. Default 100. */
+  pushBatchSize?: number;
+  /** Changes per pull page. Default 1000. */
+  pullPageSize?: number;
+  /** Background pull interval in ms; 0 disables. Default 30 000. */
+  pullIntervalMs?: number;
+  /** Per-request deadline in ms. Default 30 000. */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
+  leaseMs?: number;
+  /** close() also closes the store. Default true. */
+  closeStore?: boolean;
+  timers?: Timers;
+  network?: NetworkStatus;
+  logger?: Logger;
+  /** Random numbers in [0,1) for backoff jitter. Default Math.random. */
+  random?: () => number;
+}
+
+export interface ClientStatus {
+  online: boolean;
+  syncing: boolean;
+  lastError: SynclineError | undefined;
+  lastSyncAt: number | undefined;
+  /** Id of the most recent cycle that ran (not skipped). */
+  lastSyncId?: string;
+}
+
+export async function createClient(options: ClientOptions): Promise<SynclineClient> {
+  const clientId = await loadOrCreateIdentity(options.store);
+  return new SynclineClient(options, clientId);
+}
+
+export class SynclineClient {
+  readonly clientId: string;
+  readonly #o: ClientOptions;
+  readonly #events = new Emitter<SyncEvent>();
+  readonly #cycles = new Mutex();
+  readonly #holder = randomId(12);
+  readonly #timers: Timers;
+  readonly #network: NetworkStatus;
+  readonly #logger: Logger;
+  readonly #loop: SyncLoop | undefined;
+  readonly #ctx: CycleContext;
+  readonly #abort = new AbortController();
+  #status: ClientStatus;
+  #closed = false;
+  #syncSeq = 0;
+
+  /** Use `createClient`; the constructor expects an already loaded clientId. */
+  constructor(options: ClientOptions, clientId: string) {
+    this.clientId = clientId;
+    this.#o = options;
+    this.#timers = options.timers ?? systemTimers;
+    this.#network = options.network ?? alwaysOnline;
+    this.#logger = options.logger ?? silentLogger;
+    this.#status = { online: this.#network.isOnline(), syncing: false, lastError: undefined, lastSyncAt: undefined };
+    this.#ctx = {
+      store: options.store,
+      transport: options.transport,
+      clientId,
+      pushBatchSize: positive(options.pushBatchSize, 100, 'pushBatchSize'),
+      pullPageSize: positive(options.pullPageSize, 1000, 'pullPageSize'),
+      requestTimeoutMs: positive(options.requestTimeoutMs, 30_000, 'requestTimeoutMs'),
+      now: () => this.#timers.now(),
+      emit: (event) => this.#emit(event),
+    };
+    if (options.autoSync === false) {
+      this.#loop = undefined;
+      return;
+    }
+    this.#loop = new SyncLoop({
+      timers: this.#timers,
+      network: this.#network,
+      retry: { ...defaultRetryPolicy, ...options.retry },
+      random: options.random ?? Math.random,
+      intervalMs: options.pullIntervalMs ?? 30_000,
+      runCycle: (trigger, signal) => this.#runCycle(trigger, signal),
+      onFailure: (error, retryInMs) => this.#reportFailure(error, retryInMs),
+      onOnlineChange: (online) => {
+        this.#status = { ...this.#status, online };
+        this.#emit({ type: 'online.changed', online });
+      },
+    });
+    this.#loop.kick('start');
+  }
+
+  collection<R extends JsonObject = JsonObject>(name: string): Collection<R> {
+    return new Collection<R>(this.#host, name);
+  }
+
+  /**
+   * Queue a named server-side mutation (e.g. `receipts.create`). Its optimistic effect comes from the
+   * mutator registered under the same name, if any. Resolves once the mutation is durable locally.
+   */
+  async mutate(name: string, args: JsonValue): Promise<QueuedMutation> {
+    this.#assertOpen();
+    if (name === 'put' || name === 'patch' || name === 'delete') {
+      throw new InvalidArgumentError(`"${name}" is a generic record operation; use collection(...).${name}() instead.`);
+    }
+    const parsed = jsonValue.safeParse(args);
+    if (!parsed.success) throw new InvalidArgumentError(`Mutation args must be JSON: ${describeIssues(parsed.error)}.`);
+    const mutator = this.#o.mutators?.[name];
+    const entry = await this.#o.store.write(async (tx) => {
+      const ops = mutator === undefined ? [] : await mutator(parsed.data, { get: (c, k) => readView(tx, c, k) });
+      return appendMutation(tx, { name, args: parsed.data, ops, createdAt: this.#timers.now() });
+    });
+    this.#afterLocalWrite(entry.id, name, entry.ops);
+    return { mutationId: entry.id };
+  }
+
+  /**
+   * Run one sync cycle now: push everything pending, then pull until current (or only one direction).
+   * Rejects with the failure; `signal` cancels at the next safe point (between committed steps).
+   */
+  async sync(options: { signal?: AbortSignal; direction?: SyncDirection } = {}): Promise<SyncCycleResult> {
+    this.#assertOpen();
+    const signal = options.signal === undefined ? this.#abort.signal : anySignal([this.#abort.signal, options.signal]);
+    try {
+      return await this.#runCycle('manual', signal, options.direction ?? 'both');
+    } catch (raw) {
+      const error = toSynclineError(raw, 'The sync cycle failed');
+      this.#reportFailure(error, undefined);
+      throw error;
+    }
+  }
+
+  subscribe(listener: (event: SyncEvent) => void): () => void {
+    return this.#events.subscribe(listener);
+  }
+
+  /** Subscribe to one event type. */
+  on<K extends SyncEventType>(type: K, listener: (event: SyncEventOf<K>) => void): () => void {
+    return this.#events.subscribe((event) => {
+      if (event.type === type) listener(event as SyncEventOf<K>);
+    });
+  }
+
+  status(): ClientStatus {
+    return this.#status;
+  }
+
+  /** Mutations not yet settled (queued, or applied but not yet pulled back). */
+  async pendingCount(): Promise<number> {
+    return this.#o.store.read((tx) => tx.count(T.outbox));
+  }
+
+  /** The pull cursor: the server version this client's confirmed state corresponds to. */
+  async cursor(): Promise<number> {
+    return this.#o.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
+  }
+
+  /** Stop background work, wait for a running cycle, release the lease; close the store if owned. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort(new ClosedError('client'));
+    await this.#loop?.close();
+    await this.#cycles.drain();
+    await releaseLease(this.#o.store, this.#holder).catch(() => undefined);
+    this.#events.clear();
+    if (this.#o.closeStore !== false) await this.#o.store.close();
+  }
+
+  readonly #host: CollectionHost = {
+    readView: (c, k) => this.#o.store.read((tx) => readView(tx, c, k)),
+    listView: (c) => this.#o.store.read((tx) => listView(tx, c)),
+    queueRecordWrite: async (name, collection, key, build) => {
+      this.#assertOpen();
+      const entry = await this.#o.store.write(async (tx) => {
+        const current = await readView(tx, collection, key);
+        const baseVersion = (await readConfirmed(tx, collection, key))?.version ?? null;
+        const { args, op } = build({ baseVersion, current });
+        return appendMutation(tx, { name, args: args as unknown as JsonValue, ops: [op], createdAt: this.#timers.now() });
+      });
+      this.#afterLocalWrite(entry.id, name, entry.ops);
+      return { mutationId: entry.id };
+    },
+    subscribeRecords: (listener) =>
+      this.#events.subscribe((event) => {
+        if (event.type !== 'records.changed') return;
+        for (const change of event.changes) listener({ ...change, source: event.source });
+      }),
+  };
+
+  #afterLocalWrite(id: number, name: string, ops: ReadonlyArray<{ collection: string; key: string }>): void {
+    this.#emit({ type: 'mutation.queued', id, name });
+    const changes = new Map<string, string[]>();
+    for (const op of ops) changes.set(op.collection, [...(changes.get(op.collection) ?? []), op.key]);
+    if (changes.size > 0) {
+      const list: RecordsChange[] = [...changes].map(([collection, keys]) => ({ collection, keys }));
+      this.#emit({ type: 'records.changed', source: 'local', changes: list });
+    }
+    this.#loop?.kick('local-write');
+  }
+
+  #runCycle(trigger: SyncTrigger, signal: AbortSignal, direction: SyncDirection = 'both'): Promise<SyncCycleResult> {
+    return this.#cycles.run(async () => {
+      const syncId = `${this.#holder}-${++this.#syncSeq}`;
+      if (!(await acquireLease(this.#o.store, this.#holder, this.#timers.now(), this.#o.leaseMs ?? 10_000))) {
+        return skippedResult(syncId, trigger, this.#timers.now());
+      }
+      this.#status = { ...this.#status, syncing: true };
+      this.#emit({ type: 'sync.started', syncId, trigger });
+      try {
+        const result = await runSyncCycle(this.#ctx, syncId, trigger, signal, direction);
+        this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
+        this.#emit({ type: 'sync.completed', syncId, result });
+        return result;
+      } catch (raw) {
+        this.#status = { ...this.#status, syncing: false, lastSyncId: syncId };
+        throw raw;
+      }
+    });
+  }
+
+  #reportFailure(error: SynclineError, retryInMs: number | undefined): void {
+    const syncId = this.#status.lastSyncId ?? 'none';
+    this.#status = { ...this.#status, lastError: error };
+    this.#logger.warn('sync failed', { syncId, code: error.code, message: error.message, retryInMs });
+    this.#emit({ type: 'sync.failed', syncId, error, retryInMs });
+  }
+
+  #emit(event: SyncEvent): void {
+    this.#events.emit(event, (error) => this.#logger.error('an event listener threw', { type: event.type, error: String(error) }));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('client');
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}.`);
+  return value;
+}
+
+function skippedResult(syncId: string, trigger: SyncTrigger, now: number): SyncCycleResult {
+  return {
+    syncId,
+    trigger,
+    skipped: true,
+    pushed: { sent: 0, applied: 0, rejected: 0, requests: 0 },
+    pulled: { changes: 0, pages: 0, requests: 0 },
+    bytesUp: 0,
+    bytesDown: 0,
+    cursor: 0,
+    startedAt: now,
+    durationMs: 0,
+  };
+}
+
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  // AbortSignal.any (Node 20.3+, current browsers) drops its listeners with the signal; the fallback
+  // is for older React Native runtimes.
+  const native = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
+  if (native !== undefined) return native(signals);
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}

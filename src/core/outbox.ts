@@ -1,0 +1,104 @@
+/**
+ * The outbox: appending mutations (in the same store transaction as their optimistic effects), reading
+ * what still needs sending, and settling entries from push outcomes.
+ */
+import type { JsonValue } from '../protocol/json.js';
+import { applyRecordOp, type RecordOp } from '../protocol/record-ops.js';
+import type { Mutation, MutationOutcome } from '../protocol/wire.js';
+import type { StoreReader, StoreWriter } from '../stores/store.js';
+import { decodeSeq, encodeSeq } from '../stores/store.js';
+import { StoredDataError } from './errors.js';
+import { T, META, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
+import type { TouchedRecords } from './local-view.js';
+import { indexEntry, readView, unindexEntry } from './local-view.js';
+
+export interface NewMutation {
+  name: string;
+  args: JsonValue;
+  ops: RecordOp[];
+  createdAt: number;
+}
+
+/**
+ * Allocate the next mutation id and record the mutation with its optimistic effects. Runs inside the
+ * caller's write transaction: the id is never allocated in memory, so tabs or processes sharing the
+ * database can neither skip nor reuse one.
+ */
+export async function appendMutation(tx: StoreWriter, mutation: NewMutation): Promise<OutboxEntry> {
+  const id = readNumber(await tx.get(T.meta, META.nextMutationId), 1, 'meta/nextMutationId');
+  await tx.put(T.meta, META.nextMutationId, id + 1);
+  const entry: OutboxEntry = { v: 1, id, ...mutation, covered: false };
+  await tx.put(T.outbox, encodeSeq(id), entry as unknown as JsonValue);
+  await tx.put(T.unsettled, encodeSeq(id), 1);
+  await indexEntry(tx, entry);
+  for (const op of mutation.ops) {
+    const rk = recordKey(op.collection, op.key);
+    const next = applyRecordOp(await readView(tx, op.collection, op.key), op);
+    await tx.put(T.overlay, rk, { v: 1, value: next ?? null });
+  }
+  return entry;
+}
+
+/** The oldest entries whose outcome is still unknown, in id order: the next push batch. */
+export async function unsettledEntries(tx: StoreReader, limit: number): Promise<OutboxEntry[]> {
+  const ids = await tx.scan(T.unsettled, { limit });
+  const out: OutboxEntry[] = [];
+  for (const [k] of ids) {
+    const raw = await tx.get(T.outbox, k);
+    if (raw === undefined) {
+      throw new StoredDataError(`The outbox index lists mutation ${decodeSeq(k)} but the outbox has no such entry; the local database is damaged.`);
+    }
+    out.push(parseOutboxEntry(raw, `outbox/${k}`));
+  }
+  return out;
+}
+
+export function toWire(entry: OutboxEntry): Mutation {
+  return { id: entry.id, name: entry.name, args: entry.args, createdAt: entry.createdAt };
+}
+
+export interface SettledMutation {
+  entry: OutboxEntry;
+  outcome: MutationOutcome;
+}
+
+/**
+ * Record push outcomes. Rejected entries leave the outbox at once and their optimistic effects are
+ * rolled back; applied ones stay in the overlay until a pull brings their effects (no flicker), unless
+ * a pull already did (`covered`), in which case they are done.
+ */
+export async function settleOutcomes(
+  tx: StoreWriter,
+  outcomes: readonly MutationOutcome[],
+  touched: TouchedRecords,
+): Promise<SettledMutation[]> {
+  const settled: SettledMutation[] = [];
+  for (const outcome of outcomes) {
+    const raw = await tx.get(T.outbox, encodeSeq(outcome.id));
+    if (raw === undefined) continue;
+    const entry = parseOutboxEntry(raw, `outbox/${outcome.id}`);
+    if (entry.outcome !== undefined) continue;
+    settled.push({ entry, outcome });
+    await tx.delete(T.unsettled, encodeSeq(entry.id));
+    if (outcome.status === 'rejected' || entry.covered) {
+      await removeEntry(tx, entry);
+      if (outcome.status === 'rejected') touched.addOps(entry);
+    } else {
+      await tx.put(T.outbox, encodeSeq(entry.id), { ...entry, outcome } as unknown as JsonValue);
+    }
+  }
+  return settled;
+}
+
+export async function removeEntry(tx: StoreWriter, entry: OutboxEntry): Promise<void> {
+  await tx.delete(T.outbox, encodeSeq(entry.id));
+  await tx.delete(T.unsettled, encodeSeq(entry.id));
+  await unindexEntry(tx, entry);
+}
+
+/** Entries with id <= lastMutationId, in order. */
+export async function entriesUpTo(tx: StoreReader, lastMutationId: number): Promise<OutboxEntry[]> {
+  if (lastMutationId < 1) return [];
+  const rows = await tx.scan(T.outbox, { end: encodeSeq(lastMutationId + 1) });
+  return rows.map(([k, raw]) => parseOutboxEntry(raw, `outbox/${k}`));
+}

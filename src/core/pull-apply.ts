@@ -1,0 +1,60 @@
+/**
+ * Applying one pull page: confirmed records, the cursor, and the outbox entries the page covers, all
+ * in one store transaction — a checkpoint. A crash between pages resumes from the last one.
+ */
+import type { JsonValue } from '../protocol/json.js';
+import type { PullResponse } from '../protocol/wire.js';
+import type { StoreWriter } from '../stores/store.js';
+import { encodeSeq } from '../stores/store.js';
+import { T, META, readNumber, recordKey } from './local-schema.js';
+import { entriesUpTo, removeEntry } from './outbox.js';
+import { TouchedRecords, rebaseRecord } from './local-view.js';
+import type { OutboxEntry } from './local-schema.js';
+
+export interface AppliedPage {
+  /** Records whose visible value may have changed. */
+  touched: TouchedRecords;
+  /** Entries that left the outbox because the page covers them and their outcome was known. */
+  completed: OutboxEntry[];
+}
+
+export async function applyPullPage(tx: StoreWriter, page: PullResponse, requestCursor: number): Promise<AppliedPage> {
+  const stored = readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor');
+  if (stored !== requestCursor) {
+    // Another tab or process applied pages meanwhile; this page is stale. Nothing is lost: the next
+    // pull continues from the stored cursor.
+    return { touched: new TouchedRecords(), completed: [] };
+  }
+  const touched = new TouchedRecords();
+  for (const change of page.changes) {
+    const rk = recordKey(change.collection, change.key);
+    if ('deleted' in change) await tx.delete(T.records, rk);
+    else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
+    touched.add(change.collection, change.key);
+  }
+  await tx.put(T.meta, META.cursor, page.cursor);
+
+  const completed: OutboxEntry[] = [];
+  for (const entry of await entriesUpTo(tx, page.lastMutationId)) {
+    if (entry.outcome !== undefined) {
+      await removeEntry(tx, entry);
+      completed.push(entry);
+    } else if (!entry.covered) {
+      // Effects are confirmed but the outcome (applied or rejected?) is not known yet: keep the entry
+      // so the next push learns it, but take it out of the overlay.
+      await tx.put(T.outbox, encodeSeq(entry.id), { ...entry, covered: true } as unknown as JsonValue);
+    }
+    touched.addOps(entry);
+  }
+  await rebaseTouched(tx, touched);
+  return { touched, completed };
+}
+
+/** Rebase only records that have an overlay row: others show their confirmed value already. */
+async function rebaseTouched(tx: StoreWriter, touched: TouchedRecords): Promise<void> {
+  for (const { collection, keys } of touched.entries()) {
+    for (const key of keys) {
+      if ((await tx.get(T.overlay, recordKey(collection, key))) !== undefined) await rebaseRecord(tx, collection, key);
+    }
+  }
+}

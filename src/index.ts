@@ -1,0 +1,45 @@
+/**
+ * `syncline`: the platform-neutral client core. Node-only pieces live behind subpaths
+ * (`syncline/sqlite`, `syncline/server`); test helpers in `syncline/testing`.
+ */
+export { createClient, SynclineClient } from './core/client.js';
+export type { ClientOptions, ClientStatus } from './core/client.js';
+export { Collection } from './core/collection.js';
+export type { QueuedMutation } from './core/collection.js';
+export type { LocalMutator, ViewReader } from './core/mutators.js';
+export type {
+  SyncEvent,
+  SyncEventType,
+  SyncEventOf,
+  SyncCycleResult,
+  SyncTrigger,
+  RecordsChange,
+} from './core/events.js';
+export {
+  SynclineError,
+  InvalidArgumentError,
+  StoredDataError,
+  ClosedError,
+  ProtocolError,
+  TransportError,
+  TimeoutError,
+  AbortedError,
+  ServerError,
+  isSynclineError,
+} from './core/errors.js';
+export type { SynclineErrorCode, SynclineErrorOptions } from './core/errors.js';
+export { defaultRetryPolicy, retryDelay } from './core/retry-policy.js';
+export type { RetryPolicy } from './core/retry-policy.js';
+export { systemTimers, silentLogger, alwaysOnline, browserNetworkStatus } from './core/seams.js';
+export type { Timers, Logger, NetworkStatus } from './core/seams.js';
+export { createMemoryStore } from './stores/memory-store.js';
+export { encodeSeq, decodeSeq } from './stores/store.js';
+export type { Store, StoreReader, StoreWriter, ScanOptions, TableName } from './stores/store.js';
+export { createHttpTransport } from './transport/http-transport.js';
+export type { HttpTransportOptions } from './transport/http-transport.js';
+export type { Transport, TransportStats, RequestOptions } from './transport/transport.js';
+export { PROTOCOL_VERSION } from './protocol/wire.js';
+export type { Mutation, MutationOutcome, PushRequest, PushResponse, PullRequest, PullResponse, Change } from './protocol/wire.js';
+export type { JsonValue, JsonObject } from './protocol/json.js';
+export type { RecordOp } from './protocol/record-ops.js';
+export type { SyncDirection } from './core/sync-cycle.js';

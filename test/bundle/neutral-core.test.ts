@@ -1,0 +1,35 @@
+// The client core must load in browsers and React Native: bundle it for the browser with nothing
+// external and check that no Node built-in or Node-only package got in.
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const NODE_ONLY = /^(node:|fs$|path$|os$|crypto$|zlib$|http$|https$|net$|child_process$|worker_threads$|better-sqlite3|kysely|hono|@hono\/)/;
+
+async function bundle(entry: string) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path));
+  const bytes = result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0);
+  return { imports, inputs: Object.keys(result.metafile.inputs), bytes };
+}
+
+describe('platform-neutral client core', () => {
+  it('syncline (the client core) bundles for the browser without Node built-ins', async () => {
+    const { imports, inputs, bytes } = await bundle('src/index.ts');
+    expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
+    expect(inputs.some((p) => p.includes('src/server') || p.includes('sqlite'))).toBe(false);
+    expect(bytes).toBeGreaterThan(1000);
+  });
+
+  it('syncline/receipts (shared domain code) bundles for the browser too', async () => {
+    const { imports } = await bundle('src/receipts.ts');
+    expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
+  });
+});
