@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/** The `syncline` command: `serve`, `demo`. */
+import { runDemoCommand } from './demo.js';
+import { runServe } from './serve.js';
+
+const USAGE = `Usage: syncline <command> [options]
+
+Commands:
+  demo    Run a server and several simulated point-of-sale clients through an outage and injected
+          faults, then report: created, on server, duplicates, lost, out of order, converged.
+          --clients N (3)  --receipts N (30)  --seed S (1)  --pace MS (40)  --json
+  serve   Run the reference sync server.
+          --port P (8787)  --host H (127.0.0.1)  --db FILE (./data/syncline.db)  --token TOKEN=SCOPE
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    switch (command) {
+      case 'demo':
+        return await runDemoCommand(rest, controller.signal);
+      case 'serve':
+        await runServe(rest, { log: (line) => console.log(line) }, controller.signal);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+        console.log(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        console.error(`Unknown command "${command}".\n\n${USAGE}`);
+        return 1;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,152 @@
+/**
+ * The demo scenario: a server on a temporary SQLite file, several tills selling and voiding through
+ * an outage, injected faults and restarts; then every till drains and the server is checked.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '../core/client.js';
+import { createMemoryStore } from '../stores/memory-store.js';
+import { createHttpTransport } from '../transport/http-transport.js';
+import { createSyncServer, serveNode, tokenAuth } from '../server.js';
+import { receiptHandlers, productsCollection } from '../receipts.js';
+import { createPrng } from '../testing/prng.js';
+import { PosTerminal } from './pos-terminal.js';
+import { checkDelivery, fingerprint, type DeliveryCheck, type ServerDocument } from './verify-demo.js';
+
+export interface DemoOptions {
+  clients: number;
+  receipts: number;
+  seed: number;
+  /** Milliseconds between a till's sales (a till is not a load generator). Default 40. */
+  paceMs?: number;
+  /** Called with a one-line status now and then. */
+  onProgress?: (line: string) => void;
+  /** Called at the scenario's milestones (outage starts, outage ends, draining). */
+  onPhase?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface DemoReport extends DeliveryCheck {
+  clients: number;
+  receiptsPerClient: number;
+  seed: number;
+  voids: number;
+  replicasConverged: boolean;
+  restarts: number;
+  outage: { fromStep: number; toStep: number };
+  faults: { dropped: number; serverErrors: number; lostResponses: number; duplicates: number };
+  durationMs: number;
+  ok: boolean;
+}
+
+const FAULTS = { dropRequest: 0.1, serverError: 0.05, lostResponse: 0.1, duplicateDelivery: 0.05, latencyMs: { min: 1, max: 8 } };
+
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'syncline-demo-'));
+  const server = createSyncServer({
+    database: { sqlite: join(dir, 'server.db') },
+    auth: tokenAuth({ demo: 'shop-1' }),
+    mutations: receiptHandlers,
+    collections: productsCollection,
+  });
+  const http = await serveNode(server, { port: 0 });
+  const rng = createPrng(options.seed);
+  const tills = Array.from({ length: options.clients }, (_, i) =>
+    new PosTerminal({ name: `till-${i + 1}`, dir, url: http.url, token: 'demo', faults: { seed: options.seed * 1000 + i, ...FAULTS } }),
+  );
+  const progress = setInterval(() => {
+    void statusLine(tills).then((line) => options.onProgress?.(line), () => undefined);
+  }, 250);
+  const pace = options.paceMs ?? 40;
+  try {
+    for (const till of tills) await till.open();
+    const outage = { fromStep: Math.floor(options.receipts / 3), toStep: Math.floor((2 * options.receipts) / 3) };
+    for (let step = 0; step < options.receipts; step++) {
+      options.signal?.throwIfAborted();
+      if (step === outage.fromStep) {
+        tills.forEach((t) => t.setOffline(true));
+        options.onPhase?.(`step ${step}: network outage begins — tills keep selling offline`);
+      }
+      if (step === outage.toStep) {
+        tills.forEach((t) => t.setOffline(false));
+        options.onPhase?.(`step ${step}: network is back — queued receipts drain`);
+      }
+      await Promise.all(tills.map((till) => playStep(till, rng, pace)));
+    }
+    options.onPhase?.('all sales made; faults off, waiting for every till to drain and converge');
+    for (const till of tills) till.transport.setFaults({ dropRequest: 0, serverError: 0, lostResponse: 0, duplicateDelivery: 0 });
+    const deadline = Date.now() + 60_000;
+    await Promise.all(tills.map((t) => t.drain(deadline)));
+    for (const till of tills) await till.drain(deadline); // a last pull each, after everyone pushed
+
+    const serverDocs = await readServer(http.url);
+    const replicas = await Promise.all(tills.map(async (t) => fingerprint(await t.client.collection('receipts').list())));
+    const check = checkDelivery(tills, serverDocs);
+    const replicasConverged = replicas.every((r) => r === fingerprint(serverDocs));
+    const report: DemoReport = {
+      clients: options.clients,
+      receiptsPerClient: options.receipts,
+      seed: options.seed,
+      ...check,
+      voids: tills.reduce((s, t) => s + t.created.filter((d) => d.kind === 'void').length, 0),
+      replicasConverged,
+      restarts: tills.reduce((s, t) => s + t.restarts, 0),
+      outage,
+      faults: sumFaults(tills),
+      durationMs: Date.now() - started,
+      ok: false,
+    };
+    report.ok = report.lost === 0 && report.duplicates === 0 && report.outOfOrder === 0 && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged;
+    return report;
+  } finally {
+    clearInterval(progress);
+    for (const till of tills) await till.close().catch(() => undefined);
+    await http.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function playStep(till: PosTerminal, rng: ReturnType<typeof createPrng>, pace: number): Promise<void> {
+  if (rng.chance(0.05)) await till.restart();
+  if (rng.chance(0.2) && till.created.length > 0) await till.voidOne(rng);
+  await till.sell(rng);
+  await new Promise((r) => setTimeout(r, rng.int(pace / 2, pace * 1.5)));
+}
+
+/** The server's documents as an independent replica sees them: a fresh in-memory client pulls all. */
+async function readServer(url: string): Promise<ServerDocument[]> {
+  const client = await createClient({
+    store: createMemoryStore(),
+    transport: createHttpTransport({ url, token: 'demo' }),
+    autoSync: false,
+    pullPageSize: 1000,
+  });
+  try {
+    await client.sync();
+    return await client.collection('receipts').list();
+  } finally {
+    await client.close();
+  }
+}
+
+function sumFaults(tills: readonly PosTerminal[]): DemoReport['faults'] {
+  const total = { dropped: 0, serverErrors: 0, lostResponses: 0, duplicates: 0 };
+  for (const till of tills) {
+    const f = till.transport.faults();
+    total.dropped += f.dropped;
+    total.serverErrors += f.serverErrors;
+    total.lostResponses += f.lostResponses;
+    total.duplicates += f.duplicates;
+  }
+  return total;
+}
+
+async function statusLine(tills: readonly PosTerminal[]): Promise<string> {
+  const parts = await Promise.all(
+    tills.map(async (t) => `${t.name}: ${t.created.length} made, ${await t.pending()} pending${t.offline ? ', offline' : ''}`),
+  );
+  return parts.join(' | ');
+}
