@@ -43,3 +43,5 @@ export type { Mutation, MutationOutcome, PushRequest, PushResponse, PullRequest,
 export type { JsonValue, JsonObject } from './protocol/json.js';
 export type { RecordOp } from './protocol/record-ops.js';
 export type { SyncDirection } from './core/sync-cycle.js';
+export { defaultPlan, fixedPlanner } from './core/planner.js';
+export type { SyncPlan, SyncPlanner } from './core/planner.js';

@@ -17,6 +17,7 @@ import { appendMutation } from './outbox.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
 import { runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
+import { defaultPlan, type SyncPlan, type SyncPlanner } from './planner.js';
 import { SyncLoop } from './sync-loop.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue } from '../protocol/wire.js';
@@ -32,13 +33,15 @@ export interface ClientOptions {
   mutators?: Record<string, LocalMutator>;
   /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */
   autoSync?: boolean;
-  /** Mutations per push request. Default 100. */
+  /** Mutations per push request. Default: the planner's, else 100. */
   pushBatchSize?: number;
-  /** Changes per pull page. Default 1000. */
+  /** Changes per pull page. Default: the planner's, else 1000. */
   pullPageSize?: number;
+  /** Chooses batch sizes and timeouts per cycle (e.g. from measured link quality). */
+  planner?: SyncPlanner;
   /** Background pull interval in ms; 0 disables. Default 30 000. */
   pullIntervalMs?: number;
-  /** Per-request deadline in ms. Default 30 000. */
+  /** Per-request deadline in ms. Default: the planner's, else 30 000. */
   requestTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
@@ -79,6 +82,8 @@ export class SynclineClient {
   readonly #ctx: CycleContext;
   readonly #abort = new AbortController();
   #status: ClientStatus;
+  /** Knobs the app set explicitly; they override the planner. */
+  readonly #pinned: Partial<SyncPlan>;
   #closed = false;
   #syncSeq = 0;
 
@@ -90,13 +95,16 @@ export class SynclineClient {
     this.#network = options.network ?? alwaysOnline;
     this.#logger = options.logger ?? silentLogger;
     this.#status = { online: this.#network.isOnline(), syncing: false, lastError: undefined, lastSyncAt: undefined };
+    this.#pinned = {
+      ...(options.pushBatchSize === undefined ? {} : { pushBatchSize: positive(options.pushBatchSize, 0, 'pushBatchSize') }),
+      ...(options.pullPageSize === undefined ? {} : { pullPageSize: positive(options.pullPageSize, 0, 'pullPageSize') }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: positive(options.requestTimeoutMs, 0, 'requestTimeoutMs') }),
+    };
     this.#ctx = {
       store: options.store,
       transport: options.transport,
       clientId,
-      pushBatchSize: positive(options.pushBatchSize, 100, 'pushBatchSize'),
-      pullPageSize: positive(options.pullPageSize, 1000, 'pullPageSize'),
-      requestTimeoutMs: positive(options.requestTimeoutMs, 30_000, 'requestTimeoutMs'),
+      ...defaultPlan,
       now: () => this.#timers.now(),
       emit: (event) => this.#emit(event),
     };
@@ -158,6 +166,15 @@ export class SynclineClient {
       this.#reportFailure(error, undefined);
       throw error;
     }
+  }
+
+  /**
+   * Ask the background loop for a cycle now, cutting short any backoff wait — e.g. after the app
+   * supplied fresh credentials following `auth.failed`. Does nothing when autoSync is off.
+   */
+  requestSync(): void {
+    this.#assertOpen();
+    this.#loop?.kick('manual');
   }
 
   subscribe(listener: (event: SyncEvent) => void): () => void {
@@ -238,7 +255,8 @@ export class SynclineClient {
       this.#status = { ...this.#status, syncing: true };
       this.#emit({ type: 'sync.started', syncId, trigger });
       try {
-        const result = await runSyncCycle(this.#ctx, syncId, trigger, signal, direction);
+        const plan = { ...(this.#o.planner?.plan() ?? defaultPlan), ...this.#pinned };
+        const result = await runSyncCycle({ ...this.#ctx, ...plan }, syncId, trigger, signal, direction);
         this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
         this.#emit({ type: 'sync.completed', syncId, result });
         return result;
@@ -254,6 +272,7 @@ export class SynclineClient {
     this.#status = { ...this.#status, lastError: error };
     this.#logger.warn('sync failed', { syncId, code: error.code, message: error.message, retryInMs });
     this.#emit({ type: 'sync.failed', syncId, error, retryInMs });
+    if (error.code === 'unauthenticated') this.#emit({ type: 'auth.failed', error });
   }
 
   #emit(event: SyncEvent): void {

@@ -32,6 +32,8 @@ export type SyncEvent =
   | { type: 'sync.completed'; syncId: string; result: SyncCycleResult }
   | { type: 'sync.failed'; syncId: string; error: SynclineError; retryInMs: number | undefined }
   | { type: 'online.changed'; online: boolean }
+  /** Credentials were refused even after a refresh; background sync waits for `requestSync()`. */
+  | { type: 'auth.failed'; error: SynclineError }
   | { type: 'records.changed'; source: 'local' | 'remote'; changes: RecordsChange[] };
 
 export type SyncEventType = SyncEvent['type'];
