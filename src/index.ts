@@ -45,3 +45,5 @@ export type { RecordOp } from './protocol/record-ops.js';
 export type { SyncDirection } from './core/sync-cycle.js';
 export { defaultPlan, fixedPlanner } from './core/planner.js';
 export type { SyncPlan, SyncPlanner } from './core/planner.js';
+export { PluginError } from './core/plugins.js';
+export type { SyncPlugin, SyncContext, SyncConflict, ConflictResolution } from './core/plugins.js';

@@ -18,6 +18,7 @@ import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
 import { runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
 import { defaultPlan, type SyncPlan, type SyncPlanner } from './planner.js';
+import { PluginHost, type SyncPlugin } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue } from '../protocol/wire.js';
@@ -29,6 +30,8 @@ export interface ClientOptions {
   store: Store;
   /** How to reach the server (e.g. `createHttpTransport({ url, token })`). */
   transport: Transport;
+  /** Hooks around the sync cycle, run in order; see `SyncPlugin`. */
+  plugins?: readonly SyncPlugin[];
   /** Optimistic local effects of named mutations, by name. */
   mutators?: Record<string, LocalMutator>;
   /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */
@@ -102,6 +105,7 @@ export class SynclineClient {
     };
     this.#ctx = {
       store: options.store,
+      plugins: new PluginHost(options.plugins),
       transport: options.transport,
       clientId,
       ...defaultPlan,

@@ -12,9 +12,11 @@ import { applyPullPage } from './pull-apply.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
 import type { Transport } from '../transport/transport.js';
+import type { PluginHost } from './plugins.js';
 
 export interface CycleContext {
   store: Store;
+  plugins: PluginHost;
   transport: Transport;
   clientId: string;
   pushBatchSize: number;
