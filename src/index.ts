@@ -47,3 +47,8 @@ export { defaultPlan, fixedPlanner } from './core/planner.js';
 export type { SyncPlan, SyncPlanner } from './core/planner.js';
 export { PluginError } from './core/plugins.js';
 export type { SyncPlugin, SyncContext, SyncConflict, ConflictResolution } from './core/plugins.js';
+export { SyncQueue, SyncHandle, createSyncQueue } from './core/sync-queue.js';
+export type { SyncPriority, SyncProgress, SyncQueueOptions, SyncRequestState } from './core/sync-queue.js';
+export type { SyncRequest } from './core/client.js';
+export type { SyncPhaseName } from './core/events.js';
+export type { CollectionDigest } from './protocol/digest.js';

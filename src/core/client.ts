@@ -16,7 +16,9 @@ import { Mutex } from './mutex.js';
 import { appendMutation } from './outbox.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
-import { runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
+import { newCycleResult, runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
+import { SyncQueue, type SyncHandle, type SyncPriority } from './sync-queue.js';
+import { readRuns } from './run-history.js';
 import { defaultPlan, type SyncPlan, type SyncPlanner } from './planner.js';
 import { PluginHost, type SyncPlugin } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
@@ -49,6 +51,12 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
   leaseMs?: number;
+  /** Queue shared with other clients to bound how many cycles run at once. Default: a private queue. */
+  queue?: SyncQueue;
+  /** Check local confirmed state against the server's digests after every pull, repairing on mismatch. Default true. */
+  verify?: boolean;
+  /** Sync cycles kept in the local run history. Default 50. */
+  historyLimit?: number;
   /** close() also closes the store. Default true. */
   closeStore?: boolean;
   timers?: Timers;
@@ -56,6 +64,17 @@ export interface ClientOptions {
   logger?: Logger;
   /** Random numbers in [0,1) for backoff jitter. Default Math.random. */
   random?: () => number;
+}
+
+export interface SyncRequest {
+  /** Queue order: high before normal before low. Default normal. */
+  priority?: SyncPriority;
+  /** Push only, pull only, or both (default). */
+  direction?: SyncDirection;
+  /** Pull only these collections (does not advance the cursor; the next full pull completes it). */
+  collections?: readonly string[];
+  /** Cancels like `handle.cancel()`. */
+  signal?: AbortSignal;
 }
 
 export interface ClientStatus {
@@ -85,6 +104,7 @@ export class SynclineClient {
   readonly #ctx: CycleContext;
   readonly #abort = new AbortController();
   #status: ClientStatus;
+  readonly #queue: SyncQueue;
   /** Knobs the app set explicitly; they override the planner. */
   readonly #pinned: Partial<SyncPlan>;
   #closed = false;
@@ -109,9 +129,14 @@ export class SynclineClient {
       transport: options.transport,
       clientId,
       ...defaultPlan,
+      historyLimit: positive(options.historyLimit, 50, 'historyLimit'),
+      verify: options.verify !== false,
+      collections: undefined,
       now: () => this.#timers.now(),
       emit: (event) => this.#emit(event),
+      progress: () => undefined,
     };
+    this.#queue = options.queue ?? new SyncQueue();
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -122,7 +147,7 @@ export class SynclineClient {
       retry: { ...defaultRetryPolicy, ...options.retry },
       random: options.random ?? Math.random,
       intervalMs: options.pullIntervalMs ?? 30_000,
-      runCycle: (trigger, signal) => this.#runCycle(trigger, signal),
+      runCycle: (trigger, signal) => this.#request(trigger, { priority: trigger === 'interval' ? 'low' : 'normal' }, signal).result,
       onFailure: (error, retryInMs) => this.#reportFailure(error, retryInMs),
       onOnlineChange: (online) => {
         this.#status = { ...this.#status, online };
@@ -157,19 +182,23 @@ export class SynclineClient {
   }
 
   /**
-   * Run one sync cycle now: push everything pending, then pull until current (or only one direction).
-   * Rejects with the failure; `signal` cancels at the next safe point (between committed steps).
+   * Request a sync cycle: push what is pending, then pull until current (or one `direction`; or only
+   * some `collections` — a quick refresh that does not move the cursor). Requests are queued by
+   * `priority` and identical queued requests are merged. The handle can be awaited for the result
+   * (it rejects with the failure), watched (`progress()`), and cancelled (`cancel()`).
    */
-  async sync(options: { signal?: AbortSignal; direction?: SyncDirection } = {}): Promise<SyncCycleResult> {
+  sync(request: SyncRequest = {}): SyncHandle {
     this.#assertOpen();
-    const signal = options.signal === undefined ? this.#abort.signal : anySignal([this.#abort.signal, options.signal]);
-    try {
-      return await this.#runCycle('manual', signal, options.direction ?? 'both');
-    } catch (raw) {
-      const error = toSynclineError(raw, 'The sync cycle failed');
-      this.#reportFailure(error, undefined);
-      throw error;
-    }
+    const handle = this.#request('manual', request, request.signal);
+    handle.result.catch((raw: unknown) => {
+      if (handle.state !== 'cancelled') this.#reportFailure(toSynclineError(raw, 'The sync cycle failed'), undefined);
+    });
+    return handle;
+  }
+
+  /** The most recent sync cycles, newest first (kept in the store; see `historyLimit`). */
+  async history(limit = 20): Promise<SyncCycleResult[]> {
+    return this.#o.store.read((tx) => readRuns(tx, limit));
   }
 
   /**
@@ -250,25 +279,48 @@ export class SynclineClient {
     this.#loop?.kick('local-write');
   }
 
-  #runCycle(trigger: SyncTrigger, signal: AbortSignal, direction: SyncDirection = 'both'): Promise<SyncCycleResult> {
-    return this.#cycles.run(async () => {
-      const syncId = `${this.#holder}-${++this.#syncSeq}`;
-      if (!(await acquireLease(this.#o.store, this.#holder, this.#timers.now(), this.#o.leaseMs ?? 10_000))) {
-        return skippedResult(syncId, trigger, this.#timers.now());
-      }
-      this.#status = { ...this.#status, syncing: true };
-      this.#emit({ type: 'sync.started', syncId, trigger });
-      try {
-        const plan = { ...(this.#o.planner?.plan() ?? defaultPlan), ...this.#pinned };
-        const result = await runSyncCycle({ ...this.#ctx, ...plan }, syncId, trigger, signal, direction);
-        this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
-        this.#emit({ type: 'sync.completed', syncId, result });
-        return result;
-      } catch (raw) {
-        this.#status = { ...this.#status, syncing: false, lastSyncId: syncId };
-        throw raw;
-      }
+  #request(trigger: SyncTrigger, request: SyncRequest, extra: AbortSignal | undefined): SyncHandle {
+    const direction = request.direction ?? 'both';
+    const collections = request.collections === undefined ? undefined : [...new Set(request.collections)].sort();
+    for (const c of collections ?? []) this.collection(c); // validates the name
+    const key = `${this.clientId}|${direction}|${collections?.join(',') ?? '*'}`;
+    return this.#queue.enqueue(key, request.priority ?? 'normal', (handle) => {
+      const signals = [this.#abort.signal, handle.signal, ...(extra === undefined ? [] : [extra])];
+      return this.#cycles.run(() => this.#cycle(trigger, direction, collections, anySignal(signals), handle));
     });
+  }
+
+  async #cycle(
+    trigger: SyncTrigger,
+    direction: SyncDirection,
+    collections: string[] | undefined,
+    signal: AbortSignal,
+    handle: SyncHandle,
+  ): Promise<SyncCycleResult> {
+    const syncId = `${this.#holder}-${++this.#syncSeq}`;
+    const result = newCycleResult(syncId, trigger, direction, this.#timers.now());
+    if (!(await acquireLease(this.#o.store, this.#holder, this.#timers.now(), this.#o.leaseMs ?? 10_000))) {
+      return { ...result, skipped: true };
+    }
+    this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
+    this.#emit({ type: 'sync.started', syncId, trigger });
+    const plan = { ...(this.#o.planner?.plan() ?? defaultPlan), ...this.#pinned };
+    const start = this.#o.transport.stats();
+    const progress: CycleContext['progress'] = (phase, done, total) => {
+      const now = this.#o.transport.stats();
+      const report = { phase, done, total, bytesUp: now.bytesSent - start.bytesSent, bytesDown: now.bytesReceived - start.bytesReceived };
+      handle.reportProgress(report);
+      this.#emit({ type: 'sync.progress', syncId, ...report });
+    };
+    try {
+      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress }, result, signal);
+      this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
+      this.#emit({ type: 'sync.completed', syncId, result });
+      return result;
+    } catch (raw) {
+      this.#status = { ...this.#status, syncing: false };
+      throw raw;
+    }
   }
 
   #reportFailure(error: SynclineError, retryInMs: number | undefined): void {
@@ -292,21 +344,6 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}.`);
   return value;
-}
-
-function skippedResult(syncId: string, trigger: SyncTrigger, now: number): SyncCycleResult {
-  return {
-    syncId,
-    trigger,
-    skipped: true,
-    pushed: { sent: 0, applied: 0, rejected: 0, requests: 0 },
-    pulled: { changes: 0, pages: 0, requests: 0 },
-    bytesUp: 0,
-    bytesDown: 0,
-    cursor: 0,
-    startedAt: now,
-    durationMs: 0,
-  };
 }
 
 function anySignal(signals: AbortSignal[]): AbortSignal {

@@ -1,16 +1,33 @@
 /** Everything a client reports, as one discriminated union. */
 import type { SynclineError } from './errors.js';
 import type { JsonValue } from '../protocol/json.js';
+import type { CollectionDigest } from '../protocol/digest.js';
 
 export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start';
 
+export type SyncPhaseName = 'validate' | 'prepare' | 'execute' | 'verify' | 'cleanup';
+
+/** What one cycle did; every cycle returns it and records it in the run history. */
 export interface SyncCycleResult {
   syncId: string;
   trigger: SyncTrigger;
+  direction: 'push' | 'pull' | 'both';
   /** True when another tab/process holds the leader lease, so this cycle did nothing. */
   skipped: boolean;
+  /** completed, failed (see `error`) or cancelled (its committed steps stay; the next cycle continues). */
+  outcome: 'completed' | 'failed' | 'cancelled';
+  error?: { code: string; message: string };
   pushed: { sent: number; applied: number; rejected: number; requests: number };
   pulled: { changes: number; pages: number; requests: number };
+  /** Malformed outbox entries moved aside by the validate phase. */
+  quarantined: number;
+  /** The convergence check: verified, repaired (a collection differed and was re-pulled), or not done. */
+  verify: { status: 'verified' | 'repaired' | 'unverified' | 'skipped'; mismatches: string[]; repaired: string[] };
+  /** The batch plan the prepare phase chose. */
+  plan: { pushBatchSize: number; pullPageSize: number; requestTimeoutMs: number };
+  /** Milliseconds spent per phase. */
+  phases: Partial<Record<SyncPhaseName, number>>;
+  requests: number;
   bytesUp: number;
   bytesDown: number;
   cursor: number;
@@ -28,7 +45,11 @@ export type SyncEvent =
   | { type: 'mutation.applied'; id: number; name: string; result: JsonValue | undefined; duplicate: boolean }
   | { type: 'mutation.rejected'; id: number; name: string; code: string; message: string }
   | { type: 'sync.started'; syncId: string; trigger: SyncTrigger }
-  | { type: 'sync.progress'; syncId: string; phase: 'push' | 'pull'; done: number; total: number | undefined }
+  | { type: 'sync.phase'; syncId: string; phase: SyncPhaseName; state: 'started' | 'completed'; durationMs: number | undefined }
+  | { type: 'sync.progress'; syncId: string; phase: 'push' | 'pull' | 'repair'; done: number; total: number | undefined; bytesUp: number; bytesDown: number }
+  | { type: 'mutation.quarantined'; id: number; reason: string }
+  | { type: 'verify.mismatch'; collection: string; local: CollectionDigest | undefined; server: CollectionDigest | undefined }
+  | { type: 'verify.repaired'; collection: string; records: number; verified: boolean }
   | { type: 'sync.completed'; syncId: string; result: SyncCycleResult }
   | { type: 'sync.failed'; syncId: string; error: SynclineError; retryInMs: number | undefined }
   | { type: 'online.changed'; online: boolean }

@@ -7,6 +7,8 @@
  *  - `overlay`     optimistic state for records that pending mutations touch (null = deleted locally).
  *  - `outbox`      mutations not yet settled. Key: encodeSeq(id).
  *  - `outbox_keys` index (collection, key, mutation id) so rebasing one record is cheap.
+ *  - `quarantine`  malformed outbox entries moved aside by the validate phase, with their raw content.
+ *  - `runs`        the last N sync cycle results (run history).
  *  - `unsettled`   index of outbox ids whose outcome is unknown: the next push batch, found without
  *                  scanning past applied entries that wait for a pull (an outbox drain stays linear).
  *
@@ -29,6 +31,8 @@ export const T = {
   outbox: 'outbox',
   outboxKeys: 'outbox_keys',
   unsettled: 'unsettled',
+  quarantine: 'quarantine',
+  runs: 'runs',
 } as const;
 
 export const META = {
@@ -37,6 +41,7 @@ export const META = {
   nextMutationId: 'nextMutationId',
   cursor: 'cursor',
   lease: 'lease',
+  runSeq: 'runSeq',
 } as const;
 
 const SEP = '\u0000';

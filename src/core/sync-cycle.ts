@@ -1,119 +1,118 @@
 /**
- * One sync cycle: push every unsettled mutation in consecutive batches, then pull pages until the
- * server has nothing newer. Each push response and each pull page is committed to the store before
- * the next request, so a crash or a cancel at any point leaves a state the next cycle continues from.
+ * One sync cycle, as a state machine of five phases:
+ *
+ *   ┌──────────┐   ┌─────────┐   ┌──────────────────────────────┐   ┌────────┐   ┌─────────┐
+ *   │ validate │──▶│ prepare │──▶│ execute                      │──▶│ verify │──▶│ cleanup │
+ *   └──────────┘   └─────────┘   │  push batch ▸ commit ▸ …     │   └────────┘   └─────────┘
+ *    malformed      batch plan   │  pull page  ▸ commit ▸ …     │    digests      record the run
+ *    entries →      from the     └──────────────────────────────┘    equal? else   (history)
+ *    quarantine     planner       each commit is a checkpoint        repair the
+ *                                                                    collection
+ *
+ *   any phase ──error/cancel──▶ the run is recorded as failed/cancelled; every committed step stays,
+ *                                and the next cycle continues from the last checkpoint.
+ *
+ * Each phase emits `sync.phase` (started/completed) and the execute/verify steps `sync.progress`
+ * (done/total, bytes). Cancellation (the signal) is honoured between committed steps only.
  */
-import { AbortedError, ServerError } from './errors.js';
-import type { SyncCycleResult, SyncEvent, SyncTrigger } from './events.js';
-import { META, T, readNumber } from './local-schema.js';
-import { TouchedRecords } from './local-view.js';
-import { settleOutcomes, toWire, unsettledEntries } from './outbox.js';
-import { applyPullPage } from './pull-apply.js';
-import { PROTOCOL_VERSION } from '../protocol/wire.js';
-import type { Store } from '../stores/store.js';
-import type { Transport } from '../transport/transport.js';
-import type { PluginHost } from './plugins.js';
+import type { SyncCycleResult, SyncEvent, SyncPhaseName, SyncTrigger } from './events.js';
+import { pushAll } from './push-phase.js';
+import { pullAll, pullCollections } from './pull-phase.js';
+import { recordRun } from './run-history.js';
+import { quarantineMalformed } from './validate-phase.js';
+import { verifyAndRepair } from './verify-phase.js';
+import { checkAborted, type CycleContext, type SyncDirection } from './cycle-context.js';
+import type { PullResponse } from '../protocol/wire.js';
 
-export interface CycleContext {
-  store: Store;
-  plugins: PluginHost;
-  transport: Transport;
-  clientId: string;
-  pushBatchSize: number;
-  pullPageSize: number;
-  requestTimeoutMs: number;
-  now(): number;
-  emit(event: SyncEvent): void;
-}
+export type { CycleContext, SyncDirection } from './cycle-context.js';
 
-export type SyncDirection = 'push' | 'pull' | 'both';
-
-export async function runSyncCycle(
-  ctx: CycleContext,
-  syncId: string,
-  trigger: SyncTrigger,
-  signal: AbortSignal,
-  direction: SyncDirection = 'both',
-): Promise<SyncCycleResult> {
-  const startedAt = ctx.now();
-  const before = ctx.transport.stats();
-  const result: SyncCycleResult = {
+export function newCycleResult(syncId: string, trigger: SyncTrigger, direction: SyncDirection, now: number): SyncCycleResult {
+  return {
     syncId,
     trigger,
+    direction,
     skipped: false,
+    outcome: 'completed',
     pushed: { sent: 0, applied: 0, rejected: 0, requests: 0 },
     pulled: { changes: 0, pages: 0, requests: 0 },
+    quarantined: 0,
+    verify: { status: 'skipped', mismatches: [], repaired: [] },
+    plan: { pushBatchSize: 0, pullPageSize: 0, requestTimeoutMs: 0 },
+    phases: {},
+    requests: 0,
     bytesUp: 0,
     bytesDown: 0,
     cursor: 0,
-    startedAt,
+    startedAt: now,
     durationMs: 0,
   };
-  if (direction !== 'pull') await pushAll(ctx, syncId, result, signal);
-  if (direction !== 'push') await pullAll(ctx, syncId, result, signal);
-  else result.cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
-  const after = ctx.transport.stats();
-  result.bytesUp = after.bytesSent - before.bytesSent;
-  result.bytesDown = after.bytesReceived - before.bytesReceived;
-  result.durationMs = ctx.now() - startedAt;
-  return result;
 }
 
-function checkAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AbortedError('The sync was cancelled.');
-}
+/**
+ * Runs the phases, filling `result` as it goes, and records the run in the history whatever the
+ * outcome — a failed or cancelled cycle still reports what it did before it stopped.
+ */
+export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<SyncCycleResult> {
+  const before = ctx.transport.stats();
+  const finish = (): void => {
+    const after = ctx.transport.stats();
+    result.requests = after.requests - before.requests;
+    result.bytesUp = after.bytesSent - before.bytesSent;
+    result.bytesDown = after.bytesReceived - before.bytesReceived;
+    result.durationMs = ctx.now() - result.startedAt;
+  };
+  try {
+    await runPhases(ctx, result, signal);
+    return result;
+  } catch (error) {
+    result.outcome = signal.aborted ? 'cancelled' : 'failed';
+    result.error = describe(error);
+    finish();
+    await ctx.store.write((tx) => recordRun(tx, result, ctx.historyLimit)).catch(() => undefined);
+    throw error;
+  }
 
-async function pushAll(ctx: CycleContext, syncId: string, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
-  const total = await ctx.store.read((tx) => tx.count(T.unsettled));
-  for (;;) {
-    checkAborted(signal);
-    const batch = await ctx.store.read((tx) => unsettledEntries(tx, ctx.pushBatchSize));
-    if (batch.length === 0) return;
-    result.pushed.requests += 1;
-    const response = await ctx.transport.push(
-      { v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations: batch.map(toWire) },
-      { signal, timeoutMs: ctx.requestTimeoutMs },
-    );
-    const touched = new TouchedRecords();
-    const settled = await ctx.store.write(async (tx) => {
-      const out = await settleOutcomes(tx, response.outcomes, touched);
-      await touched.rebaseAll(tx);
-      return out;
+  async function runPhases(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
+    let server: { cursor: number; digests: PullResponse['digests'] } | undefined;
+    const phase = async (name: SyncPhaseName, body: () => Promise<void>): Promise<void> => {
+      checkAborted(signal);
+      const started = ctx.now();
+      ctx.emit({ type: 'sync.phase', syncId: result.syncId, phase: name, state: 'started', durationMs: undefined });
+      await body();
+      const took = ctx.now() - started;
+      result.phases[name] = took;
+      ctx.emit({ type: 'sync.phase', syncId: result.syncId, phase: name, state: 'completed', durationMs: took });
+    };
+    await phase('validate', async () => {
+      result.quarantined = await quarantineMalformed(ctx);
     });
-    if (settled.length === 0) {
-      // The server answered without settling anything we sent: continuing would resend forever.
-      throw new ServerError(200, 'no-progress', `The server returned no outcome for mutations ${batch[0]?.id}..${batch.at(-1)?.id}; it may be misbehaving. Sync stops here and retries later.`, { retryable: true });
-    }
-    result.pushed.sent += batch.length;
-    for (const { entry, outcome } of settled) {
-      if (outcome.status === 'applied') {
-        result.pushed.applied += 1;
-        ctx.emit({ type: 'mutation.applied', id: entry.id, name: entry.name, result: outcome.result, duplicate: outcome.duplicate === true });
-      } else {
-        result.pushed.rejected += 1;
-        ctx.emit({ type: 'mutation.rejected', id: entry.id, name: entry.name, code: outcome.code, message: outcome.message });
-      }
-    }
-    if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
-    ctx.emit({ type: 'sync.progress', syncId, phase: 'push', done: result.pushed.sent, total: Math.max(total, result.pushed.sent) });
+    await phase('prepare', async () => {
+      result.plan = { pushBatchSize: ctx.pushBatchSize, pullPageSize: ctx.pullPageSize, requestTimeoutMs: ctx.requestTimeoutMs };
+    });
+    await phase('execute', async () => {
+      if (result.direction !== 'pull') await pushAll(ctx, result, signal);
+      if (result.direction === 'push') return;
+      if (ctx.collections === undefined) server = await pullAll(ctx, result, signal);
+      else await pullCollections(ctx, result, ctx.collections, signal);
+    });
+    await phase('verify', async () => {
+      const digests = server?.digests;
+      if (ctx.verify && server !== undefined && digests !== undefined) await verifyAndRepair(ctx, result, { cursor: server.cursor, digests }, signal);
+    });
+    // Acknowledged entries already left the outbox when their pull page committed; what is left to
+    // clean up is the run itself: close its accounts and keep it in the bounded history.
+    await phase('cleanup', async () => {
+      finish();
+      await ctx.store.write((tx) => recordRun(tx, result, ctx.historyLimit));
+    });
   }
 }
 
-async function pullAll(ctx: CycleContext, syncId: string, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
-  for (;;) {
-    checkAborted(signal);
-    const cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
-    result.pulled.requests += 1;
-    const page = await ctx.transport.pull(
-      { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
-      { signal, timeoutMs: ctx.requestTimeoutMs },
-    );
-    const applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
-    result.pulled.pages += 1;
-    result.pulled.changes += page.changes.length;
-    result.cursor = page.cursor;
-    if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
-    ctx.emit({ type: 'sync.progress', syncId, phase: 'pull', done: result.pulled.changes, total: undefined });
-    if (!page.hasMore) return;
+function describe(error: unknown): { code: string; message: string } {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
+    return { code: (error as { code: string }).code, message: error instanceof Error ? error.message : String(error) };
   }
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
+
+export type { SyncEvent };

@@ -4,7 +4,8 @@
  * shape gets a clear error instead of corrupting state. docs/PROTOCOL.md is the prose twin of this file.
  *
  * Version history:
- *  - 1: first version.
+ *  - 1: first version. Later additions within v1 are optional fields that older peers may omit:
+ *    pull `collection` (repair one collection) and pull `digests` (on the last page).
  */
 import { z } from 'zod';
 import type { JsonValue } from './json.js';
@@ -91,6 +92,8 @@ export const pullRequest = z.strictObject({
   clientId,
   cursor: version,
   limit: z.number().int().min(1).max(LIMITS.maxPullLimit),
+  /** Only this collection's changes (used to repair one collection from cursor 0). */
+  collection: collectionName.optional(),
 });
 export type PullRequest = z.infer<typeof pullRequest>;
 
@@ -120,6 +123,11 @@ export const pullResponse = z.strictObject({
    */
   lastMutationId: z.number().int().min(0),
   changes: z.array(change),
+  /**
+   * On the last page (hasMore false) only: the convergence digest of every non-empty collection of
+   * the scope at `cursor`, read in the same snapshot as the page (see src/protocol/digest.ts).
+   */
+  digests: z.record(collectionName, z.strictObject({ count: z.number().int().min(0), digest: z.string().regex(/^[0-9a-f]{16}$/) })).optional(),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 

@@ -5,6 +5,7 @@
 import { Migrator } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { ServerDatabase } from './schema.js';
+import { backfillDigests } from './digest-storage.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -47,6 +48,21 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('counters_pk', ['scope', 'name'])
         .execute();
     },
+  },
+};
+
+migrations['0002_digests'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('digests')
+      .addColumn('scope', 'varchar(256)', (c) => c.notNull())
+      .addColumn('collection', 'varchar(64)', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addColumn('lane_a', 'bigint', (c) => c.notNull())
+      .addColumn('lane_b', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('digests_pk', ['scope', 'collection'])
+      .execute();
+    await backfillDigests(db as unknown as Kysely<ServerDatabase>);
   },
 };
 

@@ -10,6 +10,7 @@ import { HttpError } from './http-errors.js';
 import { toInt } from './schema.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeVersion } from './storage.js';
+import { readDigests } from './digest-storage.js';
 
 export async function handlePull(db: Kysely<ServerDatabase>, scope: string, request: PullRequest, maxLimit: number): Promise<PullResponse> {
   const limit = Math.min(request.limit, maxLimit);
@@ -25,12 +26,20 @@ export async function handlePull(db: Kysely<ServerDatabase>, scope: string, requ
         details: { scopeVersion },
       });
     }
-    const rows = await readChangesSince(trx, scope, request.cursor, limit + 1);
+    const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
     const page = rows.slice(0, limit);
+    const hasMore = rows.length > limit;
     const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
     // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
     const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
-    return { v: PROTOCOL_VERSION, cursor, hasMore: rows.length > limit, lastMutationId, changes: page.map(toChange) };
+    const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes: page.map(toChange) };
+    // The last page describes the scope (or the one collection asked for) at the head: attach digests.
+    if (!hasMore) {
+      const digests = await readDigests(trx, scope);
+      const only = request.collection;
+      response.digests = only === undefined ? digests : only in digests ? { [only]: digests[only] as NonNullable<(typeof digests)[string]> } : {};
+    }
+    return response;
   });
 }
 

@@ -44,7 +44,17 @@ export interface CountersTable {
   value: number;
 }
 
+/** Convergence digest per scope and collection (see src/protocol/digest.ts), kept in each write transaction. */
+export interface DigestsTable {
+  scope: string;
+  collection: string;
+  count: number;
+  lane_a: number;
+  lane_b: number;
+}
+
 export interface ServerDatabase {
+  digests: DigestsTable;
   scopes: ScopesTable;
   records: RecordsTable;
   clients: ClientsTable;

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import { toInt } from './schema.js';
+import { updateDigest } from './digest-storage.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 
 type Db = Kysely<ServerDatabase>;
@@ -71,6 +72,9 @@ export async function writeRecord(
     version: row.version,
     deleted: row.value === null ? 1 : 0,
   };
+  const before = await readRecord(db, row.scope, row.collection, row.key);
+  const liveBefore = before === undefined || before.deleted !== 0 ? undefined : toInt(before.version);
+  await updateDigest(db, row.scope, row.collection, row.key, liveBefore, row.value === null ? undefined : row.version);
   await db
     .insertInto('records')
     .values(values)
@@ -93,15 +97,10 @@ export async function listLiveRecords(db: Db, scope: string, collection: string,
 }
 
 /** Changes of a scope after `cursor`, in version order (each write has its own version). */
-export async function readChangesSince(db: Db, scope: string, cursor: number, limit: number): Promise<RecordRow[]> {
-  return db
-    .selectFrom('records')
-    .selectAll()
-    .where('scope', '=', scope)
-    .where('version', '>', cursor)
-    .orderBy('version')
-    .limit(limit)
-    .execute();
+export async function readChangesSince(db: Db, scope: string, cursor: number, limit: number, collection?: string): Promise<RecordRow[]> {
+  let query = db.selectFrom('records').selectAll().where('scope', '=', scope).where('version', '>', cursor);
+  if (collection !== undefined) query = query.where('collection', '=', collection);
+  return query.orderBy('version').limit(limit).execute();
 }
 
 export async function readClient(db: Db, clientId: string): Promise<ClientRow | undefined> {

@@ -106,7 +106,8 @@ describe('events', () => {
     const a = await createClient({ store: createMemoryStore(), transport, autoSync: false });
     open.push(a);
     const types: string[] = [];
-    a.subscribe((e) => types.push(e.type));
+    const phases: string[] = [];
+    a.subscribe((e) => (e.type === 'sync.phase' ? phases.push(`${e.phase}:${e.state}`) : types.push(e.type)));
     await a.collection('products').put('p', { n: 1 });
     transport.setOffline(true);
     await expect(a.sync()).rejects.toMatchObject({ code: 'transport' });
@@ -124,6 +125,9 @@ describe('events', () => {
       'sync.progress',
       'sync.completed',
     ]);
+    // The failed cycle stopped in execute; the second ran every phase in order.
+    const second = ['validate', 'prepare', 'execute', 'verify', 'cleanup'].flatMap((p) => [`${p}:started`, `${p}:completed`]);
+    expect(phases).toEqual(['validate:started', 'validate:completed', 'prepare:started', 'prepare:completed', 'execute:started', ...second]);
   });
 });
 

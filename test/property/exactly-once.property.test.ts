@@ -104,7 +104,7 @@ async function runScenario(devices: number, faults: Record<string, number>, acti
           d.mutationNames.set((await products.delete(a.key)).mutationId, 'delete');
           break;
         case 'sync': {
-          const p = d.client.sync({ direction: a.direction }).catch(() => undefined);
+          const p = d.client.sync({ direction: a.direction }).result.catch(() => undefined);
           if (a.background) d.inflight.push(p);
           else await p;
           break;

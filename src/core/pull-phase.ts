@@ -1,0 +1,80 @@
+/**
+ * The pull half of the execute phase: pages from the stored cursor until the server has nothing newer,
+ * each page committed together with its cursor (a checkpoint: an interrupted initial sync resumes at
+ * the last committed page, not from zero).
+ */
+import type { SyncCycleResult } from './events.js';
+import { META, T, parseStoredRecord, readNumber, recordKey } from './local-schema.js';
+import { TouchedRecords, rebaseRecord } from './local-view.js';
+import type { StoreWriter } from '../stores/store.js';
+import { applyPullPage } from './pull-apply.js';
+import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
+import { checkAborted, type CycleContext } from './cycle-context.js';
+
+/** Returns the digests carried by the last page, with the cursor they describe. */
+export async function pullAll(
+  ctx: CycleContext,
+  result: SyncCycleResult,
+  signal: AbortSignal,
+): Promise<{ cursor: number; digests: PullResponse['digests'] }> {
+  for (;;) {
+    checkAborted(signal);
+    const cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
+    result.pulled.requests += 1;
+    const page = await ctx.transport.pull(
+      { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
+      { signal, timeoutMs: ctx.requestTimeoutMs },
+    );
+    await ctx.plugins.run('afterPull', page);
+    const applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
+    result.pulled.pages += 1;
+    result.pulled.changes += page.changes.length;
+    result.cursor = page.cursor;
+    if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
+    ctx.progress('pull', result.pulled.changes, undefined);
+    if (!page.hasMore) return { cursor: page.cursor, digests: page.digests };
+  }
+}
+
+/**
+ * A refresh of some collections only: their changes after the stored cursor, applied to confirmed
+ * state without moving the cursor or settling mutations (a page of one collection says nothing about
+ * the others). The next full pull re-delivers these changes; applying them again is harmless.
+ */
+export async function pullCollections(ctx: CycleContext, result: SyncCycleResult, collections: readonly string[], signal: AbortSignal): Promise<void> {
+  const base = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
+  for (const collection of collections) {
+    let cursor = base;
+    for (;;) {
+      checkAborted(signal);
+      result.pulled.requests += 1;
+      const page = await ctx.transport.pull(
+        { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, collection },
+        { signal, timeoutMs: ctx.requestTimeoutMs },
+      );
+      await ctx.plugins.run('afterPull', page);
+      const touched = await ctx.store.write((tx) => applyCollectionPage(tx, collection, page));
+      result.pulled.pages += 1;
+      result.pulled.changes += page.changes.length;
+      if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
+      ctx.progress('pull', result.pulled.changes, undefined);
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+  }
+}
+
+async function applyCollectionPage(tx: StoreWriter, collection: string, page: PullResponse): Promise<TouchedRecords> {
+  const touched = new TouchedRecords();
+  for (const change of page.changes) {
+    if (change.collection !== collection) continue;
+    const rk = recordKey(collection, change.key);
+    const current = parseStoredRecord(await tx.get(T.records, rk), `records/${rk}`);
+    if (current !== undefined && current.version >= change.version) continue;
+    if ('deleted' in change) await tx.delete(T.records, rk);
+    else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
+    touched.add(collection, change.key);
+    if ((await tx.get(T.overlay, rk)) !== undefined) await rebaseRecord(tx, collection, change.key);
+  }
+  return touched;
+}
