@@ -2,6 +2,7 @@
 /** The `syncline` command: `serve`, `demo`. */
 import { runDemoCommand } from './demo.js';
 import { runServe } from './serve.js';
+import { runStatus } from './status.js';
 
 const USAGE = `Usage: syncline <command> [options]
 
@@ -9,6 +10,8 @@ Commands:
   demo    Run a server and several simulated point-of-sale clients through an outage and injected
           faults, then report: created, on server, duplicates, lost, out of order, converged.
           --clients N (3)  --receipts N (30)  --seed S (1)  --pace MS (40)  --json
+  status  Show a client database: clientId, cursor, outbox, quarantined entries, last sync runs.
+          --db FILE  --runs N (10)  --json
   serve   Run the reference sync server.
           --port P (8787)  --host H (127.0.0.1)  --db FILE (./data/syncline.db)  --token TOKEN=SCOPE
 `;
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'demo':
         return await runDemoCommand(rest, controller.signal);
+      case 'status':
+        return await runStatus(rest, { log: (line) => console.log(line) });
       case 'serve':
         await runServe(rest, { log: (line) => console.log(line) }, controller.signal);
         return 0;

@@ -62,15 +62,19 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
     result.durationMs = ctx.now() - result.startedAt;
   };
   try {
+    await ctx.plugins.run('beforeSync', { syncId: result.syncId, trigger: result.trigger, direction: result.direction, clientId: ctx.clientId });
     await runPhases(ctx, result, signal);
-    return result;
   } catch (error) {
     result.outcome = signal.aborted ? 'cancelled' : 'failed';
     result.error = describe(error);
     finish();
     await ctx.store.write((tx) => recordRun(tx, result, ctx.historyLimit)).catch(() => undefined);
+    // The cycle's own error is what the caller needs; a plugin failing to observe it is secondary.
+    await ctx.plugins.run('afterSync', result).catch(() => undefined);
     throw error;
   }
+  await ctx.plugins.run('afterSync', result);
+  return result;
 
   async function runPhases(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
     let server: { cursor: number; digests: PullResponse['digests'] } | undefined;

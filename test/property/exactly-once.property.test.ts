@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SynclineClient } from '../../src/index.js';
+import type { SyncCycleResult, SynclineClient } from '../../src/index.js';
 import { createFaultTransport, type FaultTransport } from '../../src/testing/fault-transport.js';
 import { serverView, sqliteClient, startServer, tempDir } from '../helpers/harness.js';
 import { logHandlers } from './log-domain.js';
@@ -128,6 +128,8 @@ async function runScenario(devices: number, faults: Record<string, number>, acti
       await Promise.all(d.inflight);
     }
     for (let round = 0; round < 2; round++) for (const d of fleet) await syncAsLeader(d.client);
+    // Quiet and connected: every replica proves it holds the server's state (digest check).
+    for (const d of fleet) expect((await syncAsLeader(d.client)).verify.status).toBe('verified');
 
     const log = await serverView(server.transport(), 'log');
     const products = await serverView(server.transport(), 'products');
@@ -162,9 +164,10 @@ async function runScenario(devices: number, faults: Record<string, number>, acti
 }
 
 /** A sync that another instance's (now finished) cycle skipped for holding the lease is retried. */
-async function syncAsLeader(client: SynclineClient): Promise<void> {
+async function syncAsLeader(client: SynclineClient): Promise<SyncCycleResult> {
   for (;;) {
-    if (!(await client.sync()).skipped) return;
+    const result = await client.sync();
+    if (!result.skipped) return result;
     await new Promise((r) => setTimeout(r, 2));
   }
 }

@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClient, type SyncEvent, type SynclineClient } from '../../src/index.js';
+import { emptyLanes, toDigest, updateLanes } from '../../src/protocol/digest.js';
+import { createMemoryStore } from '../../src/stores/memory-store.js';
+import type { Store } from '../../src/stores/store.js';
+import { serverView, startServer, tempDir, type TestServer } from '../helpers/harness.js';
+
+describe('the digest function', () => {
+  it('is independent of order, and removing undoes adding', () => {
+    const record = fc.record({ c: fc.constantFrom('a', 'b'), k: fc.string({ maxLength: 6 }), v: fc.nat(1000) });
+    fc.assert(
+      fc.property(fc.uniqueArray(record, { selector: (r) => `${r.c}/${r.k}` }), fc.nat(), (records, seed) => {
+        const shuffled = [...records].sort((x, y) => ((x.v * 31 + seed) % 97) - ((y.v * 31 + seed) % 97));
+        const add = (list: typeof records) => list.reduce((l, r) => updateLanes(l, r.c, r.k, r.v, 1), emptyLanes());
+        expect(toDigest(add(records))).toEqual(toDigest(add(shuffled)));
+        const all = add(records);
+        const removed = records.reduce((l, r) => updateLanes(l, r.c, r.k, r.v, -1), all);
+        expect(removed).toEqual(emptyLanes());
+      }),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
+  it('changes when a version changes', () => {
+    const one = toDigest(updateLanes(emptyLanes(), 'c', 'k', 1, 1));
+    const two = toDigest(updateLanes(emptyLanes(), 'c', 'k', 2, 1));
+    expect(one.digest).not.toBe(two.digest);
+  });
+});
+
+describe('convergence check against a corrupted local store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let server: TestServer;
+  let store: Store;
+  let client: SynclineClient;
+  let events: SyncEvent[];
+
+  beforeEach(async () => {
+    dir = tempDir();
+    server = startServer({ sqlitePath: join(dir.path, 'server.db') });
+    const writer = await createClient({ store: createMemoryStore(), transport: server.transport(), autoSync: false });
+    for (let i = 0; i < 30; i++) await writer.collection('products').put(`p${String(i).padStart(2, '0')}`, { i });
+    await writer.collection('other').put('x', { ok: true });
+    await writer.sync();
+    await writer.close();
+    store = createMemoryStore();
+    client = await createClient({ store, transport: server.transport(), autoSync: false, closeStore: false });
+    events = [];
+    client.subscribe((e) => events.push(e));
+    expect((await client.sync()).verify.status).toBe('verified');
+  });
+  afterEach(async () => {
+    await client.close();
+    await store.close();
+    await server.close();
+    dir.remove();
+  });
+
+  const damages: Record<string, (s: Store) => Promise<void>> = {
+    'a record deleted': (s) => s.write((tx) => tx.delete('records', 'products\u0000p03')),
+    'a record at the wrong version': (s) =>
+      s.write(async (tx) => {
+        const row = (await tx.get('records', 'products\u0000p04')) as { version: number };
+        await tx.put('records', 'products\u0000p04', { ...row, version: row.version + 1 } as never);
+      }),
+    'a record the server never had': (s) => s.write((tx) => tx.put('records', 'products\u0000zz', { v: 1, value: { bogus: true }, version: 3 })),
+  };
+
+  for (const [what, damage] of Object.entries(damages)) {
+    it(`detects and repairs ${what} within one cycle, keeping pending writes`, async () => {
+      await damage(store);
+      await client.collection('products').patch('p05', { i: 500 }); // pending while repairing
+      const result = await client.sync({ direction: 'pull' });
+      expect(result.verify).toEqual({ status: 'repaired', mismatches: ['products'], repaired: ['products'] });
+      expect(events.find((e) => e.type === 'verify.mismatch')).toMatchObject({ collection: 'products' });
+      expect(events.find((e) => e.type === 'verify.repaired')).toMatchObject({ collection: 'products', verified: true });
+      expect(await client.collection('products').get('p05')).toEqual({ i: 500 });
+      await client.sync();
+      const mine = await client.collection('products').list();
+      expect(mine).toEqual(await serverView(server.transport(), 'products'));
+      expect((await client.sync()).verify.status).toBe('verified');
+      expect((await client.history(1))[0]?.verify.status).toBe('verified');
+    });
+  }
+});
