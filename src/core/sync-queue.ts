@@ -21,8 +21,9 @@ export interface SyncProgress {
 }
 
 /** A queued or running sync: await it (it is a promise of the result), watch it, or cancel it. */
-export class SyncHandle implements PromiseLike<SyncCycleResult> {
+export class SyncHandle implements Promise<SyncCycleResult> {
   readonly result: Promise<SyncCycleResult>;
+  readonly [Symbol.toStringTag] = 'SyncHandle';
   #state: SyncRequestState = 'queued';
   #progress: SyncProgress | undefined;
   readonly #controller = new AbortController();
