@@ -52,3 +52,7 @@ export type { SyncPriority, SyncProgress, SyncQueueOptions, SyncRequestState } f
 export type { SyncRequest } from './core/client.js';
 export type { SyncPhaseName } from './core/events.js';
 export type { CollectionDigest } from './protocol/digest.js';
+export { ProgressiveSyncEngine } from './facade/progressive-sync-engine.js';
+export type { SyncOptions, SyncResult, DeltaCalculationResult } from './facade/progressive-sync-engine.js';
+export { BackgroundSyncService } from './facade/background-sync-service.js';
+export type { BackgroundSyncOptions, BackgroundJob, BackgroundTrigger } from './facade/background-sync-service.js';

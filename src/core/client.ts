@@ -157,6 +157,16 @@ export class SynclineClient {
     this.#loop.kick('start');
   }
 
+  /** The local store this client works on. Write to it only through the client. */
+  get store(): Store {
+    return this.#o.store;
+  }
+
+  /** The transport this client syncs through. */
+  get transport(): Transport {
+    return this.#o.transport;
+  }
+
   collection<R extends JsonObject = JsonObject>(name: string): Collection<R> {
     return new Collection<R>(this.#host, name);
   }
@@ -194,6 +204,15 @@ export class SynclineClient {
       if (handle.state !== 'cancelled') this.#reportFailure(toSynclineError(raw, 'The sync cycle failed'), undefined);
     });
     return handle;
+  }
+
+  /**
+   * Forget the pull cursor so the next cycle re-downloads the whole scope (a full sync). Confirmed
+   * records stay visible meanwhile and are overwritten page by page; pending mutations are kept.
+   */
+  async resetCursor(): Promise<void> {
+    this.#assertOpen();
+    await this.#o.store.write((tx) => tx.put(T.meta, META.cursor, 0));
   }
 
   /** The most recent sync cycles, newest first (kept in the store; see `historyLimit`). */
@@ -299,6 +318,7 @@ export class SynclineClient {
   ): Promise<SyncCycleResult> {
     const syncId = `${this.#holder}-${++this.#syncSeq}`;
     const result = newCycleResult(syncId, trigger, direction, this.#timers.now());
+    handle.markStarted(syncId);
     if (!(await acquireLease(this.#o.store, this.#holder, this.#timers.now(), this.#o.leaseMs ?? 10_000))) {
       return { ...result, skipped: true };
     }

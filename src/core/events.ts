@@ -1,6 +1,7 @@
 /** Everything a client reports, as one discriminated union. */
 import type { SynclineError } from './errors.js';
 import type { JsonValue } from '../protocol/json.js';
+import type { ConflictLogEntry } from './conflict-log.js';
 import type { CollectionDigest } from '../protocol/digest.js';
 
 export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start';
@@ -55,7 +56,11 @@ export type SyncEvent =
   | { type: 'online.changed'; online: boolean }
   /** Credentials were refused even after a refresh; background sync waits for `requestSync()`. */
   | { type: 'auth.failed'; error: SynclineError }
-  | { type: 'records.changed'; source: 'local' | 'remote'; changes: RecordsChange[] };
+  | { type: 'records.changed'; source: 'local' | 'remote'; changes: RecordsChange[] }
+  /** The server reported a conflict on one of this client's writes (logged in `client.conflicts()`). */
+  | { type: 'conflict.detected'; conflict: ConflictLogEntry }
+  /** …and how it ended: `conflict.server.resolution`, plus `reappliedAs` when a plugin wrote again. */
+  | { type: 'conflict.resolved'; conflict: ConflictLogEntry };
 
 export type SyncEventType = SyncEvent['type'];
 export type SyncEventOf<K extends SyncEventType> = Extract<SyncEvent, { type: K }>;

@@ -8,6 +8,7 @@ import type { Mutation, MutationOutcome } from '../protocol/wire.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import { StoredDataError } from './errors.js';
+import { conflictOf, resolvedOps } from './conflict-outcome.js';
 import { T, META, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
 import type { TouchedRecords } from './local-view.js';
 import { indexEntry, readView, unindexEntry } from './local-view.js';
@@ -65,7 +66,8 @@ export interface SettledMutation {
 /**
  * Record push outcomes. Rejected entries leave the outbox at once and their optimistic effects are
  * rolled back; applied ones stay in the overlay until a pull brings their effects (no flicker), unless
- * a pull already did (`covered`), in which case they are done.
+ * a pull already did (`covered`), in which case they are done. An applied write whose conflict the
+ * server resolved keeps, as its optimistic effect, the record the resolution produced.
  */
 export async function settleOutcomes(
   tx: StoreWriter,
@@ -84,7 +86,12 @@ export async function settleOutcomes(
       await removeEntry(tx, entry);
       if (outcome.status === 'rejected') touched.addOps(entry);
     } else {
-      await tx.put(T.outbox, encodeSeq(entry.id), { ...entry, outcome } as unknown as JsonValue);
+      // A conflict the server resolved: the optimistic effect becomes the resolution, at once.
+      const conflict = conflictOf(entry.name, outcome);
+      const first = entry.ops[0];
+      const ops = conflict === undefined || first === undefined ? entry.ops : resolvedOps(first, conflict);
+      await tx.put(T.outbox, encodeSeq(entry.id), { ...entry, ops, outcome } as unknown as JsonValue);
+      if (ops !== entry.ops) touched.addOps(entry);
     }
   }
   return settled;

@@ -25,6 +25,7 @@ export class SyncHandle implements Promise<SyncCycleResult> {
   readonly result: Promise<SyncCycleResult>;
   readonly [Symbol.toStringTag] = 'SyncHandle';
   #state: SyncRequestState = 'queued';
+  #syncId: string | undefined;
   #progress: SyncProgress | undefined;
   readonly #controller = new AbortController();
   #settle!: { resolve: (r: SyncCycleResult) => void; reject: (e: unknown) => void };
@@ -38,6 +39,11 @@ export class SyncHandle implements Promise<SyncCycleResult> {
 
   get state(): SyncRequestState {
     return this.#state;
+  }
+
+  /** The id of the cycle running this request (as in `sync.*` events), once it started. */
+  get syncId(): string | undefined {
+    return this.#syncId;
   }
 
   /** The latest progress report of the running cycle (undefined before it starts). */
@@ -85,6 +91,11 @@ export class SyncHandle implements Promise<SyncCycleResult> {
   /** @internal */
   reportProgress(progress: SyncProgress): void {
     this.#progress = progress;
+  }
+
+  /** @internal */
+  markStarted(syncId: string): void {
+    this.#syncId = syncId;
   }
 
   /** @internal */
