@@ -1,6 +1,6 @@
 /**
- * `syncline/server`: the reference sync server (Web Request/Response, SQLite through kysely by
- * default) and its Node adapter.
+ * `syncline/server`: the reference sync server (Web Request/Response, SQLite or PostgreSQL through
+ * kysely) and its Node adapter.
  */
 export { createSyncServer } from './server/sync-server.js';
 export { serveNode } from './server/node-adapter.js';
@@ -9,6 +9,13 @@ export { tokenAuth } from './server/auth.js';
 export { MutationRejection, isMutationRejection } from './server/mutation-rejection.js';
 export { migrateToLatest } from './server/migrations.js';
 export { openSqliteDatabase } from './server/sqlite-dialect.js';
+export { openPostgresDatabase } from './server/postgres-dialect.js';
+export type { PostgresOptions } from './server/postgres-dialect.js';
+export { createPostgresFanout } from './server/fanout-postgres.js';
+export type { PostgresFanoutOptions } from './server/fanout-postgres.js';
+export type { ScopeChange, ScopeChangeListener, ScopeFanout } from './server/fanout.js';
+export { parseDatabaseLocation } from './server/database-url.js';
+export type { DatabaseLocation } from './server/database-url.js';
 export type {
   SyncServer,
   SyncServerOptions,
@@ -19,3 +26,13 @@ export type {
   MutationHandler,
 } from './server/types.js';
 export type { ServerDatabase } from './server/schema.js';
+export type {
+  ConflictStrategy,
+  ConflictResolver,
+  ConflictDecision,
+  FieldRule,
+  FieldConflict,
+  WriteConflict,
+} from './server/conflicts/strategy.js';
+export { DEFAULT_CONFLICT_STRATEGY } from './server/conflicts/strategy.js';
+export type { ServerConflictEvent } from './server/conflicts/server-events.js';

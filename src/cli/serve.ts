@@ -1,17 +1,19 @@
-/** `syncline serve`: the reference sync server with the e-receipt domain, on a SQLite file. */
-import { resolve } from 'node:path';
+/** `syncline serve`: the reference sync server with the e-receipt domain, on a SQLite file or PostgreSQL. */
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/seams.js';
 import { productsCollection, receiptHandlers } from '../receipts.js';
 import { createSyncServer, serveNode, tokenAuth } from '../server.js';
+import { describeDatabaseLocation, parseDatabaseLocation } from '../server/database-url.js';
+import type { DatabaseLocation } from '../server/database-url.js';
 
 const DEFAULTS = { port: '8787', host: '127.0.0.1', db: './data/syncline.db', token: 'demo=demo' } as const;
 
 export interface ServeConfig {
   port: number;
   host: string;
-  dbPath: string;
+  /** From `--db`: a SQLite file path, or a `postgres://` URL (several instances may share one database). */
+  database: DatabaseLocation;
   /** token → scope */
   tokens: Record<string, string>;
 }
@@ -31,7 +33,7 @@ export function parseServeArgs(argv: string[]): ServeConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError(`--port: expected an integer 0-65535, got "${values.port}".`);
   }
-  return { port, host: values.host, dbPath: values.db === ':memory:' ? values.db : resolve(values.db), tokens: parseTokens(values.token ?? [DEFAULTS.token]) };
+  return { port, host: values.host, database: parseDatabaseLocation(values.db), tokens: parseTokens(values.token ?? [DEFAULTS.token]) };
 }
 
 function parseTokens(specs: string[]): Record<string, string> {
@@ -50,7 +52,7 @@ function parseTokens(specs: string[]): Record<string, string> {
 export async function runServe(argv: string[], out: { log(line: string): void }, signal: AbortSignal): Promise<void> {
   const config = parseServeArgs(argv);
   const server = createSyncServer({
-    database: { sqlite: config.dbPath },
+    database: config.database,
     auth: tokenAuth(config.tokens),
     mutations: receiptHandlers,
     collections: productsCollection,
@@ -58,7 +60,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
   });
   await server.ready();
   const http = await serveNode(server, { port: config.port, host: config.host });
-  out.log(`syncline server listening on ${http.url} (db ${config.dbPath}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')})`);
+  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')})`);
   try {
     await abortion(signal);
   } finally {

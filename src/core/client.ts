@@ -14,6 +14,8 @@ import { listView, readConfirmed, readView } from './local-view.js';
 import type { LocalMutator } from './mutators.js';
 import { Mutex } from './mutex.js';
 import { appendMutation } from './outbox.js';
+import { stampWrite } from './conflict-clock.js';
+import { readConflictLog, type ConflictLogEntry } from './conflict-log.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
 import { newCycleResult, runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
@@ -254,6 +256,14 @@ export class SynclineClient {
     return this.#o.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
   }
 
+  /**
+   * The local conflict log, oldest first: conflicts the server reported for this database's writes
+   * and how they were resolved (the most recent 500 are kept). `after` is an entry's `seq`.
+   */
+  async conflicts(options: { limit?: number; after?: number } = {}): Promise<ConflictLogEntry[]> {
+    return this.#o.store.read((tx) => readConflictLog(tx, options));
+  }
+
   /** Stop background work, wait for a running cycle, release the lease; close the store if owned. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -274,7 +284,8 @@ export class SynclineClient {
       const entry = await this.#o.store.write(async (tx) => {
         const current = await readView(tx, collection, key);
         const baseVersion = (await readConfirmed(tx, collection, key))?.version ?? null;
-        const { args, op } = build({ baseVersion, current });
+        const hlc = await stampWrite(tx, this.clientId, this.#timers.now());
+        const { args, op } = build({ baseVersion, current, hlc });
         return appendMutation(tx, { name, args: args as unknown as JsonValue, ops: [op], createdAt: this.#timers.now() });
       });
       this.#afterLocalWrite(entry.id, name, entry.ops);

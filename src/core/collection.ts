@@ -14,12 +14,15 @@ export interface QueuedMutation {
 export interface CollectionHost {
   readView(collection: string, key: string): Promise<JsonObject | undefined>;
   listView(collection: string): Promise<Array<{ key: string; value: JsonObject }>>;
-  /** Queue a generic mutation; `build` runs inside the write transaction with the confirmed version. */
+  /**
+   * Queue a generic mutation; `build` runs inside the write transaction with the confirmed version
+   * and the write's hybrid-logical-clock stamp (last-writer-wins on the server compares them).
+   */
   queueRecordWrite(
     name: 'put' | 'patch' | 'delete',
     collection: string,
     key: string,
-    build: (ctx: { baseVersion: number | null; current: JsonObject | undefined }) => { args: PutArgs | PatchArgs | DeleteArgs; op: RecordOp },
+    build: (ctx: { baseVersion: number | null; current: JsonObject | undefined; hlc: string }) => { args: PutArgs | PatchArgs | DeleteArgs; op: RecordOp },
   ): Promise<QueuedMutation>;
   subscribeRecords(listener: (change: RecordsChange & { source: 'local' | 'remote' }) => void): () => void;
 }
@@ -49,8 +52,8 @@ export class Collection<T extends JsonObject = JsonObject> {
   async put(key: string, value: T): Promise<QueuedMutation> {
     const v = checkValue(value);
     const collection = this.name;
-    return this.#host.queueRecordWrite('put', collection, checkKey(key), ({ baseVersion }) => ({
-      args: { collection, key, value: v, baseVersion },
+    return this.#host.queueRecordWrite('put', collection, checkKey(key), ({ baseVersion, hlc }) => ({
+      args: { collection, key, value: v, baseVersion, hlc },
       op: { op: 'put', collection, key, value: v },
     }));
   }
@@ -60,17 +63,17 @@ export class Collection<T extends JsonObject = JsonObject> {
     const f = checkValue(fields as JsonObject);
     if (Object.keys(f).length === 0) throw new InvalidArgumentError('patch() needs at least one field to set.');
     const collection = this.name;
-    return this.#host.queueRecordWrite('patch', collection, checkKey(key), ({ baseVersion, current }) => {
+    return this.#host.queueRecordWrite('patch', collection, checkKey(key), ({ baseVersion, current, hlc }) => {
       const expected: JsonObject = {};
       for (const field of Object.keys(f)) expected[field] = current?.[field] ?? null;
-      return { args: { collection, key, fields: f, expected, baseVersion }, op: { op: 'patch', collection, key, fields: f } };
+      return { args: { collection, key, fields: f, expected, baseVersion, hlc }, op: { op: 'patch', collection, key, fields: f } };
     });
   }
 
   async delete(key: string): Promise<QueuedMutation> {
     const collection = this.name;
-    return this.#host.queueRecordWrite('delete', collection, checkKey(key), ({ baseVersion }) => ({
-      args: { collection, key, baseVersion },
+    return this.#host.queueRecordWrite('delete', collection, checkKey(key), ({ baseVersion, hlc }) => ({
+      args: { collection, key, baseVersion, hlc },
       op: { op: 'delete', collection, key },
     }));
   }

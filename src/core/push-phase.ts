@@ -2,8 +2,8 @@
 import { ServerError } from './errors.js';
 import type { SyncCycleResult } from './events.js';
 import { T } from './local-schema.js';
-import { TouchedRecords } from './local-view.js';
-import { settleOutcomes, toWire, unsettledEntries } from './outbox.js';
+import { toWire, unsettledEntries } from './outbox.js';
+import { settlePushResponse } from './conflict-settle.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
 
@@ -17,12 +17,8 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
     await ctx.plugins.run('beforePush', mutations);
     result.pushed.requests += 1;
     const response = await ctx.transport.push({ v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations }, { signal, timeoutMs: ctx.requestTimeoutMs });
-    const touched = new TouchedRecords();
-    const settled = await ctx.store.write(async (tx) => {
-      const out = await settleOutcomes(tx, response.outcomes, touched);
-      await touched.rebaseAll(tx);
-      return out;
-    });
+    // Settles, corrects the optimistic view, logs conflicts and lets plugins re-apply (conflict-settle.ts).
+    const { settled, touched } = await settlePushResponse(ctx, response);
     if (settled.length === 0) {
       // The server answered without settling anything we sent: continuing would resend forever.
       throw new ServerError(200, 'no-progress', `The server returned no outcome for mutations ${batch[0]?.id}..${batch.at(-1)?.id}; it may be misbehaving. Sync stops here and retries later.`, { retryable: true });

@@ -34,6 +34,8 @@ export class PosTerminal {
   readonly created: CreatedDocument[] = [];
   readonly rejected = new Map<number, string>();
   restarts = 0;
+  /** Units this till took off product stock (the demo checks the server lost none of them). */
+  unitsSold = 0;
   readonly #o: TerminalOptions;
   readonly #transport: FaultTransport;
   #client: SynclineClient | undefined;
@@ -88,6 +90,25 @@ export class PosTerminal {
     const id = `${this.name}-${randomId(10)}`;
     const { mutationId } = await this.client.mutate('receipts.create', { id, items: randomItems(rng) as never, issuedAt: Date.now() });
     this.created.push({ id, kind: 'sale', mutationId, expectRejection: false });
+  }
+
+  /**
+   * Take units of a product off stock, as a patch of the till's own view: tills do this concurrently
+   * (offline too), and the products policy merges stock as a delta so no sale is lost.
+   */
+  async takeStock(rng: Prng, productKeys: readonly string[]): Promise<void> {
+    const products = this.client.collection('products');
+    const key = rng.pick([...productKeys]);
+    const product = await products.get(key);
+    if (product === undefined) return;
+    const units = rng.int(1, 3);
+    await products.patch(key, { stock: Number(product['stock']) - units });
+    this.unitsSold += units;
+  }
+
+  /** Change a product's price (concurrent reprices resolve by last-writer-wins). */
+  async reprice(rng: Prng, productKeys: readonly string[]): Promise<void> {
+    await this.client.collection('products').patch(rng.pick([...productKeys]), { price: `${rng.int(1, 9)}.${rng.int(10, 99)}` });
   }
 
   /** Void one of this till's own sales (or, rarely, a receipt number that does not exist). */

@@ -11,6 +11,7 @@ import { createHttpTransport } from '../transport/http-transport.js';
 import { createSyncServer, serveNode, tokenAuth } from '../server.js';
 import { receiptHandlers, productsCollection } from '../receipts.js';
 import { createPrng } from '../testing/prng.js';
+import { conflictsResponse } from '../protocol/wire.js';
 import { PosTerminal } from './pos-terminal.js';
 import { checkDelivery, fingerprint, type DeliveryCheck, type ServerDocument } from './verify-demo.js';
 
@@ -36,9 +37,16 @@ export interface DemoReport extends DeliveryCheck {
   restarts: number;
   outage: { fromStep: number; toStep: number };
   faults: { dropped: number; serverErrors: number; lostResponses: number; duplicates: number };
+  /** Concurrent product edits the server resolved (from its audit trail), by resolution. */
+  conflicts: { total: number; byResolution: Record<string, number> };
+  /** Stock merged as deltas: the server's total equals the start minus every unit any till sold. */
+  stock: { expected: number; onServer: number; consistent: boolean };
   durationMs: number;
   ok: boolean;
 }
+
+const PRODUCT_KEYS = ['espresso', 'cornetto', 'spremuta'] as const;
+const START_STOCK = 10_000;
 
 const FAULTS = { dropRequest: 0.1, serverError: 0.05, lostResponse: 0.1, duplicateDelivery: 0.05, latencyMs: { min: 1, max: 8 } };
 
@@ -62,6 +70,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const pace = options.paceMs ?? 40;
   try {
     for (const till of tills) await till.open();
+    await seedProducts(tills);
     const outage = { fromStep: Math.floor(options.receipts / 3), toStep: Math.floor((2 * options.receipts) / 3) };
     for (let step = 0; step < options.receipts; step++) {
       options.signal?.throwIfAborted();
@@ -84,6 +93,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const serverDocs = await readServer(http.url);
     const replicas = await Promise.all(tills.map(async (t) => fingerprint(await t.client.collection('receipts').list())));
     const check = checkDelivery(tills, serverDocs);
+    const stock = await checkStock(http.url, tills);
+    const conflicts = await readConflicts(http.url);
     const replicasConverged = replicas.every((r) => r === fingerprint(serverDocs));
     const report: DemoReport = {
       clients: options.clients,
@@ -95,10 +106,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       restarts: tills.reduce((s, t) => s + t.restarts, 0),
       outage,
       faults: sumFaults(tills),
+      conflicts,
+      stock,
       durationMs: Date.now() - started,
       ok: false,
     };
-    report.ok = report.lost === 0 && report.duplicates === 0 && report.outOfOrder === 0 && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged;
+    report.ok = report.lost === 0 && report.duplicates === 0 && report.outOfOrder === 0 && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged && stock.consistent;
     return report;
   } finally {
     clearInterval(progress);
@@ -113,11 +126,45 @@ async function playStep(till: PosTerminal, rng: ReturnType<typeof createPrng>, p
   if (rng.chance(0.05)) await till.restart();
   if (rng.chance(0.2) && till.created.length > 0) await till.voidOne(rng);
   await till.sell(rng);
+  // Every sale takes stock; now and then a till reprices: concurrent product edits, merged per field.
+  await till.takeStock(rng, PRODUCT_KEYS);
+  if (rng.chance(0.05)) await till.reprice(rng, PRODUCT_KEYS);
   await new Promise((r) => setTimeout(r, rng.int(pace / 2, pace * 1.5)));
 }
 
+/** The first till creates the catalogue; every till pulls it before the scenario starts. */
+async function seedProducts(tills: readonly PosTerminal[]): Promise<void> {
+  const first = tills[0];
+  if (first === undefined) return;
+  for (const key of PRODUCT_KEYS) await first.client.collection('products').put(key, { name: key, price: '1.50', stock: START_STOCK });
+  const deadline = Date.now() + 60_000;
+  await first.drain(deadline);
+  for (const till of tills) await till.drain(deadline);
+}
+
+async function checkStock(url: string, tills: readonly PosTerminal[]): Promise<DemoReport['stock']> {
+  const products = await readServer(url, 'products');
+  const onServer = products.reduce((sum, p) => sum + Number(p.value['stock']), 0);
+  const expected = START_STOCK * PRODUCT_KEYS.length - tills.reduce((sum, t) => sum + t.unitsSold, 0);
+  return { expected, onServer, consistent: onServer === expected };
+}
+
+/** Every audit entry of the demo's scope (GET /v1/conflicts, paged). */
+async function readConflicts(url: string): Promise<DemoReport['conflicts']> {
+  const byResolution: Record<string, number> = {};
+  let total = 0;
+  for (let after = 0; ;) {
+    const response = await fetch(`${url}/v1/conflicts?limit=1000&after=${after}`, { headers: { authorization: 'Bearer demo' } });
+    const page = conflictsResponse.parse(await response.json());
+    for (const entry of page.conflicts) byResolution[entry.resolution] = (byResolution[entry.resolution] ?? 0) + 1;
+    total += page.conflicts.length;
+    if (!page.hasMore) return { total, byResolution };
+    after = page.conflicts.at(-1)?.seq ?? after;
+  }
+}
+
 /** The server's documents as an independent replica sees them: a fresh in-memory client pulls all. */
-async function readServer(url: string): Promise<ServerDocument[]> {
+async function readServer(url: string, collection = 'receipts'): Promise<ServerDocument[]> {
   const client = await createClient({
     store: createMemoryStore(),
     transport: createHttpTransport({ url, token: 'demo' }),
@@ -126,7 +173,7 @@ async function readServer(url: string): Promise<ServerDocument[]> {
   });
   try {
     await client.sync();
-    return await client.collection('receipts').list();
+    return await client.collection(collection).list();
   } finally {
     await client.close();
   }

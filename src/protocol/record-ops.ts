@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { collectionName, jsonObject, recordKey, version } from './wire.js';
 import type { JsonObject } from './json.js';
+import { hlcString } from './hlc.js';
+
+/** The writer's hybrid-logical-clock stamp (last-writer-wins); a server stamps writes that lack one. */
+const writeStamp = hlcString.optional();
 
 export const RECORD_OP_NAMES = ['put', 'patch', 'delete'] as const;
 export type RecordOpName = (typeof RECORD_OP_NAMES)[number];
@@ -15,6 +19,7 @@ export const putArgs = z.strictObject({
   value: jsonObject,
   /** Version of the record the client last saw; null when it believed the record did not exist. */
   baseVersion: version.nullable(),
+  hlc: writeStamp,
 });
 export const patchArgs = z.strictObject({
   collection: collectionName,
@@ -23,11 +28,13 @@ export const patchArgs = z.strictObject({
   /** For each field in `fields`, the value the client saw there before (null when absent). */
   expected: jsonObject,
   baseVersion: version.nullable(),
+  hlc: writeStamp,
 });
 export const deleteArgs = z.strictObject({
   collection: collectionName,
   key: recordKey,
   baseVersion: version.nullable(),
+  hlc: writeStamp,
 });
 
 export type PutArgs = z.infer<typeof putArgs>;

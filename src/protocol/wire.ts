@@ -6,9 +6,12 @@
  * Version history:
  *  - 1: first version. Later additions within v1 are optional fields that older peers may omit:
  *    pull `collection` (repair one collection) and pull `digests` (on the last page).
+ *    Generic write args `hlc`; `conflict` on rejected outcomes (and `result.conflict` on applied
+ *    generic writes); GET /v1/conflicts.
  */
 import { z } from 'zod';
 import type { JsonValue } from './json.js';
+import { hlcString } from './hlc.js';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -69,6 +72,29 @@ export const appliedOutcome = z.strictObject({
   /** True when this mutation had already been applied by an earlier request (the response was lost). */
   duplicate: z.boolean().optional(),
 });
+/**
+ * How the server resolved a generic write that met a conflict. Applied writes carry it as
+ * `result.conflict`; a `server-wins` rejection (code 'conflict') as the outcome's `conflict`.
+ */
+export const conflictReport = z.strictObject({
+  /** The audit entry's `seq` (GET /v1/conflicts). */
+  seq: z.number().int().min(1),
+  strategy: z.enum(['server-wins', 'client-wins', 'last-writer-wins', 'merge', 'custom']),
+  /** Whose state the record now holds: the server's (write lost), the client's, a field merge, a custom resolver's. */
+  resolution: z.enum(['server', 'client', 'merged', 'custom']),
+  /** Patches: the fields whose expected value no longer matched. */
+  fields: z.array(z.string()).optional(),
+  /** Version of the record the write met (0: it never existed). */
+  serverVersion: version,
+  /** The record the write met (null: absent). */
+  serverValue: jsonObject.nullable(),
+  /** The record after the resolution (null: absent). */
+  value: jsonObject.nullable(),
+  /** The record's hybrid-logical-clock stamp after the resolution. */
+  hlc: hlcString.optional(),
+});
+export type ConflictReport = z.infer<typeof conflictReport>;
+
 export const rejectedOutcome = z.strictObject({
   id: mutationId,
   status: z.literal('rejected'),
@@ -76,6 +102,8 @@ export const rejectedOutcome = z.strictObject({
   code: z.string(),
   message: z.string(),
   duplicate: z.boolean().optional(),
+  /** Present when the rejection is a conflict lost under `server-wins` (code 'conflict'). */
+  conflict: conflictReport.optional(),
 });
 export const mutationOutcome = z.discriminatedUnion('status', [appliedOutcome, rejectedOutcome]);
 export type MutationOutcome = z.infer<typeof mutationOutcome>;
@@ -130,6 +158,35 @@ export const pullResponse = z.strictObject({
   digests: z.record(collectionName, z.strictObject({ count: z.number().int().min(0), digest: z.string().regex(/^[0-9a-f]{16}$/) })).optional(),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
+
+/** One audit entry of GET /v1/conflicts: the conflict, what each side held, and the resolution. */
+export const conflictRecord = conflictReport.extend({
+  clientId,
+  mutationId,
+  collection: collectionName,
+  key: z.string(),
+  op: z.enum(['put', 'patch', 'delete']),
+  /** The version the client based its write on (null: it believed the record absent). */
+  baseVersion: version.nullable(),
+  /** Patches: per field, the value the client saw before. */
+  expected: jsonObject.optional(),
+  /** What the client wrote: the put value, the patched fields, or null for a delete. */
+  clientValue: jsonObject.nullable(),
+  clientHlc: hlcString,
+  /** Client wall clock when the write was made (informational). */
+  clientCreatedAt: z.number().int().min(0),
+  /** Server wall clock when the conflict was resolved. */
+  resolvedAt: z.number().int().min(0),
+});
+export type ConflictRecord = z.infer<typeof conflictRecord>;
+
+export const conflictsResponse = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  conflicts: z.array(conflictRecord),
+  /** More entries exist after the last one: ask again with `after` = its `seq`. */
+  hasMore: z.boolean(),
+});
+export type ConflictsResponse = z.infer<typeof conflictsResponse>;
 
 export const errorBody = z.object({
   error: z.object({

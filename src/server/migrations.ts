@@ -6,6 +6,7 @@ import { Migrator } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { ServerDatabase } from './schema.js';
 import { backfillDigests } from './digest-storage.js';
+import { conflictsMigration } from './conflicts/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -65,6 +66,9 @@ migrations['0002_digests'] = {
     await backfillDigests(db as unknown as Kysely<ServerDatabase>);
   },
 };
+
+// Record clocks (last writer, HLC stamps) and the conflict audit trail.
+migrations['0003_conflicts'] = conflictsMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

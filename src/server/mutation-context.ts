@@ -14,7 +14,20 @@ export interface MutationIdentity {
   createdAt: number;
 }
 
+/** The transaction behind a context, for the built-in generic writes (conflict clocks and audit). */
+const transactions = new WeakMap<MutationContext, Kysely<ServerDatabase>>();
+
+export function transactionOf(ctx: MutationContext): Kysely<ServerDatabase> | undefined {
+  return transactions.get(ctx);
+}
+
 export function createMutationContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): MutationContext {
+  const ctx = buildContext(trx, identity);
+  transactions.set(ctx, trx);
+  return ctx;
+}
+
+function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): MutationContext {
   const { scope } = identity;
   return {
     ...identity,

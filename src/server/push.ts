@@ -9,6 +9,7 @@ import type { Logger } from '../core/seams.js';
 import type { Mutation, MutationOutcome, PushRequest, PushResponse } from '../protocol/wire.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { HttpError, internalError, invalidRequest } from './http-errors.js';
+import { recordRejectedConflict } from './conflicts/rejection.js';
 import { createMutationContext } from './mutation-context.js';
 import { MutationRejection, isMutationRejection } from './mutation-rejection.js';
 import type { ServerDatabase } from './schema.js';
@@ -19,6 +20,8 @@ export interface PushDeps {
   db: Kysely<ServerDatabase>;
   handlers: ReadonlyMap<string, MutationHandler>;
   logger: Logger;
+  /** Called after a commit that moved the scope's version (not for duplicates or rejections). */
+  onCommitted?: (change: { scope: string; version: number }) => void;
 }
 
 export async function handlePush(deps: PushDeps, scope: string, request: PushRequest): Promise<PushResponse> {
@@ -68,7 +71,8 @@ function gapError(lastMutationId: number): HttpError {
 async function applyInTransaction(deps: PushDeps, scope: string, clientId: string, mutation: Mutation): Promise<MutationOutcome> {
   const trx = await deps.db.startTransaction().execute();
   try {
-    await lockScope(trx, scope);
+    // The scope row lock is held to commit: it orders versions and serialises this client's pushes.
+    const versionBefore = await lockScope(trx, scope);
     // Re-read under the scope lock: a concurrent request of the same client may have moved on.
     const client = await readClient(trx, clientId);
     assertClientScope(client?.scope, scope, clientId);
@@ -78,6 +82,7 @@ async function applyInTransaction(deps: PushDeps, scope: string, clientId: strin
       ? await storedOutcome(trx, clientId, mutation.id)
       : await applyMutation(trx, deps, scope, clientId, mutation);
     await trx.commit().execute();
+    if (outcome.version > versionBefore && outcome.duplicate !== true) deps.onCommitted?.({ scope, version: outcome.version });
     return outcome;
   } catch (error) {
     await trx.rollback().execute();
@@ -114,7 +119,8 @@ async function applyMutation(
     if (!isMutationRejection(error)) throw error;
     await sp.rollbackToSavepoint('mutation').execute();
     const version = await readScopeVersion(sp, scope);
-    outcome = { id: mutation.id, status: 'rejected', version, code: error.code, message: error.message };
+    // A server-wins conflict records its audit entry here, after the rollback, and reports it.
+    outcome = { id: mutation.id, status: 'rejected', version, code: error.code, message: error.message, ...(await recordRejectedConflict(sp, scope, error)) };
     deps.logger.info('push: mutation rejected', { scope, clientId, mutationId: mutation.id, name: mutation.name, code: error.code });
   }
   await saveOutcome(sp, clientId, mutation.id, outcome.version, outcome);

@@ -1,8 +1,10 @@
 /**
  * Reading a JSON request body without trusting the client: the content type must be JSON, the size
  * is checked against Content-Length up front and counted while streaming, so an oversized or lying
- * request is cut off at the limit instead of being buffered whole.
+ * request is cut off at the limit instead of being buffered whole. A gzip body (Content-Encoding)
+ * is limited by its decompressed size, so a gzip bomb stops at the limit too.
  */
+import { decodedBodyStream, invalidGzip } from './compression.js';
 import { HttpError, invalidRequest } from './http-errors.js';
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
@@ -31,11 +33,14 @@ function tooLarge(maxBytes: number): HttpError {
 
 async function readLimitedText(request: Request, maxBytes: number): Promise<string> {
   if (request.body === null) throw invalidRequest('The request has no body; send a JSON object.');
-  const reader = request.body.getReader();
+  const encoded = request.headers.has('content-encoding');
+  const reader = decodedBodyStream(request, request.body).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      throw encoded ? invalidGzip(error) : error;
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

@@ -1,40 +1,56 @@
 /**
- * Server handlers for the generic record mutations `put`, `patch` and `delete`. For now they apply
- * unconditionally; `baseVersion` / `expected` are validated but not yet compared (conflict detection
- * comes later).
+ * Server handlers for the generic record mutations `put`, `patch` and `delete`. A write whose base no
+ * longer matches the record is a conflict, resolved by the collection's strategy (see
+ * src/server/conflicts/): detection, resolution, HLC stamps and the audit trail live there.
  */
 import type { z } from 'zod';
+import { HybridLogicalClock } from '../protocol/hlc.js';
 import { deleteArgs, patchArgs, putArgs } from '../protocol/record-ops.js';
 import type { RecordOpName } from '../protocol/record-ops.js';
 import { describeIssues } from '../protocol/wire.js';
 import type { JsonValue } from '../protocol/json.js';
+import type { GenericWrite } from './conflicts/detect.js';
+import { runGenericWrite } from './conflicts/generic-write.js';
+import { DEFAULT_CONFLICT_STRATEGY, type ConflictStrategy } from './conflicts/strategy.js';
+import { transactionOf } from './mutation-context.js';
 import { MutationRejection } from './mutation-rejection.js';
-import type { CollectionPolicy, MutationHandler } from './types.js';
+import type { CollectionPolicy, MutationContext, MutationHandler } from './types.js';
 
-export function createRecordHandlers(collections: Record<string, CollectionPolicy>): Record<RecordOpName, MutationHandler> {
-  const assertWritable = (collection: string): void => {
-    if (Object.hasOwn(collections, collection) && collections[collection]?.writable === true) return;
+export interface RecordHandlerOptions {
+  /** Server wall clock in ms (audit times, stamps for writes that carry none). Default Date.now. */
+  now?: () => number;
+}
+
+export function createRecordHandlers(
+  collections: Record<string, CollectionPolicy>,
+  options: RecordHandlerOptions = {},
+): Record<RecordOpName, MutationHandler> {
+  const now = options.now ?? Date.now;
+  // Stamps writes from clients that send none (older clients): they count as made on arrival.
+  const serverClock = new HybridLogicalClock('server', now);
+  const strategyOf = (collection: string): ConflictStrategy => {
+    const policy = Object.hasOwn(collections, collection) ? collections[collection] : undefined;
+    if (policy?.writable === true) return policy.conflicts ?? DEFAULT_CONFLICT_STRATEGY;
     throw new MutationRejection('forbidden', `Collection "${collection}" does not accept generic writes; use its named mutations.`);
+  };
+  const run = async (ctx: MutationContext, write: GenericWrite): Promise<JsonValue | undefined> => {
+    const strategy = strategyOf(write.collection);
+    const trx = transactionOf(ctx);
+    if (trx === undefined) throw new Error('Generic writes must run inside a push transaction.');
+    return runGenericWrite({ trx, ctx, strategy, now }, write);
   };
   return {
     async put(ctx, raw) {
-      const args = parseArgs(putArgs, raw, 'put');
-      assertWritable(args.collection);
-      await ctx.put(args.collection, args.key, args.value);
-      return undefined;
+      const { hlc, ...args } = parseArgs(putArgs, raw, 'put');
+      return run(ctx, { op: 'put', ...args, hlc: hlc ?? serverClock.now() });
     },
     async patch(ctx, raw) {
-      const args = parseArgs(patchArgs, raw, 'patch');
-      assertWritable(args.collection);
-      const current = await ctx.get(args.collection, args.key);
-      await ctx.put(args.collection, args.key, { ...(current ?? {}), ...args.fields });
-      return undefined;
+      const { hlc, ...args } = parseArgs(patchArgs, raw, 'patch');
+      return run(ctx, { op: 'patch', ...args, hlc: hlc ?? serverClock.now() });
     },
     async delete(ctx, raw) {
-      const args = parseArgs(deleteArgs, raw, 'delete');
-      assertWritable(args.collection);
-      await ctx.delete(args.collection, args.key);
-      return undefined;
+      const { hlc, ...args } = parseArgs(deleteArgs, raw, 'delete');
+      return run(ctx, { op: 'delete', ...args, hlc: hlc ?? serverClock.now() });
     },
   };
 }

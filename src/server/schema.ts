@@ -4,6 +4,7 @@
  * `toInt`), JSON is stored as text.
  */
 import type { Selectable } from 'kysely';
+import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
 
 export interface ScopesTable {
   scope: string;
@@ -54,6 +55,8 @@ export interface DigestsTable {
 }
 
 export interface ServerDatabase {
+  record_clocks: RecordClocksTable;
+  conflicts: ConflictsTable;
   digests: DigestsTable;
   scopes: ScopesTable;
   records: RecordsTable;

@@ -7,13 +7,22 @@ import type { z } from 'zod';
 import { silentLogger } from '../core/seams.js';
 import type { Logger } from '../core/seams.js';
 import { describeIssues, LIMITS, PROTOCOL_VERSION, pullRequest, pushRequest } from '../protocol/wire.js';
+import { createScopeChangeEmitter } from './fanout.js';
+import type { ScopeChange, ScopeFanout } from './fanout.js';
+import { createPostgresFanout } from './fanout-postgres.js';
+import { negotiateResponseEncoding } from './compression.js';
 import { errorResponse, HttpError, internalError, invalidRequest, jsonResponse } from './http-errors.js';
 import { migrateToLatest } from './migrations.js';
 import { handlePull } from './pull.js';
 import { handlePush } from './push.js';
 import { readJsonBody } from './read-body.js';
 import { createRecordHandlers } from './record-mutations.js';
+import { handleConflictsQuery } from './conflicts/route.js';
+import { conflictEvents, type ServerConflictEvent } from './conflicts/server-events.js';
+import { Emitter } from '../core/subscribable.js';
+import { MutationRejection } from './mutation-rejection.js';
 import type { ServerDatabase } from './schema.js';
+import { openPostgresDatabase } from './postgres-dialect.js';
 import { openSqliteDatabase } from './sqlite-dialect.js';
 import type { AuthResult, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
@@ -33,12 +42,23 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   let closed = false;
   // Requests still running; close() waits for them before releasing the database under them.
   const inflight = new Set<Promise<Response>>();
+  const scopeChanges = createScopeChangeEmitter(logger);
+  const conflicts = new Emitter<ServerConflictEvent>();
+  const onConflict = (event: ServerConflictEvent): void =>
+    conflicts.emit(event, (error) => logger.error('server: a conflict listener threw', { error: String(error) }));
+  const fanout = options.fanout ?? defaultFanout(options.database, logger);
+  // Emitted after the commit: in process at once, to other instances through the fanout.
+  const onCommitted = (change: ScopeChange): void => {
+    scopeChanges.emit(change);
+    fanout?.publish(change);
+  };
 
   const ready = (): Promise<void> => {
     readyPromise ??= (async () => {
-      db = options.database instanceof Kysely ? options.database : openSqliteDatabase(options.database.sqlite);
+      db = openDatabase(options.database, logger);
       const applied = await migrateToLatest(db);
       if (applied.length > 0) logger.info('server: schema migrated', { migrations: applied });
+      await fanout?.start((change) => scopeChanges.emit(change));
     })();
     return readyPromise;
   };
@@ -47,7 +67,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     return db;
   };
   const dispatcher: Dispatcher = {
-    routes: buildRoutes(options, logger, database),
+    routes: buildRoutes(options, logger, database, onCommitted, onConflict),
     basePath: (options.basePath ?? '').replace(/\/+$/, ''),
     auth: options.auth,
     ready,
@@ -59,26 +79,51 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     ready,
     async fetch(request) {
       const started = Date.now();
-      const handling = dispatch(request, dispatcher);
+      const handling = dispatch(request, dispatcher).then((response) => negotiateResponseEncoding(request, response));
       inflight.add(handling);
       const response = await handling.finally(() => inflight.delete(handling));
       logger.debug('server: request', { method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Date.now() - started });
       return response;
     },
+    onScopeChanged: (listener) => scopeChanges.subscribe(listener),
+    onConflict: (listener) => conflicts.subscribe(listener),
     async close() {
       if (closed) return;
       closed = true;
       await Promise.allSettled([...inflight]);
       if (readyPromise !== undefined) await readyPromise.catch(() => {});
+      await fanout?.close();
       if (ownsDatabase && db !== undefined) await db.destroy();
     },
   };
 }
 
-function buildRoutes(options: SyncServerOptions, logger: Logger, database: () => Kysely<ServerDatabase>): Map<string, Route> {
+function openDatabase(database: SyncServerOptions['database'], logger: Logger): Kysely<ServerDatabase> {
+  if (database instanceof Kysely) return database;
+  if ('sqlite' in database) return openSqliteDatabase(database.sqlite);
+  return openPostgresDatabase({ url: database.postgres, logger, ...(database.maxConnections === undefined ? {} : { maxConnections: database.maxConnections }) });
+}
+
+/** A server that opens PostgreSQL itself also listens there; otherwise changes stay in process. */
+function defaultFanout(database: SyncServerOptions['database'], logger: Logger): ScopeFanout | undefined {
+  if (database instanceof Kysely || !('postgres' in database)) return undefined;
+  return createPostgresFanout({ url: database.postgres, logger });
+}
+
+function buildRoutes(
+  options: SyncServerOptions,
+  logger: Logger,
+  database: () => Kysely<ServerDatabase>,
+  onCommitted: (change: ScopeChange) => void,
+  onConflict: (event: ServerConflictEvent) => void,
+): Map<string, Route> {
   const handlers = new Map<string, MutationHandler>(Object.entries({
     ...createRecordHandlers(options.collections ?? {}),
     ...(options.mutations ?? {}),
+    // A client replaces an outbox entry it cannot read with this, so the id is consumed, not a gap.
+    'syncline.skip': () => {
+      throw new MutationRejection('skipped-by-client', 'The client could not read this mutation from its local store and skipped it.');
+    },
   }));
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
@@ -90,8 +135,15 @@ function buildRoutes(options: SyncServerOptions, logger: Logger, database: () =>
       auth: true,
       async run(request, auth) {
         const body = parseMessage(pushRequest, await readJsonBody(request, maxBodyBytes));
-        return jsonResponse(await handlePush({ db: database(), handlers, logger }, scopeOf(auth), body));
+        const response = await handlePush({ db: database(), handlers, logger, onCommitted }, scopeOf(auth), body);
+        for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
+        return jsonResponse(response);
       },
+    }],
+    ['/v1/conflicts', {
+      method: 'GET',
+      auth: true,
+      run: async (request, auth) => jsonResponse(await handleConflictsQuery(database(), scopeOf(auth), new URL(request.url))),
     }],
     ['/v1/pull', {
       method: 'POST',

@@ -2,7 +2,10 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../core/seams.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
+import type { ScopeChange, ScopeFanout } from './fanout.js';
 import type { ServerDatabase } from './schema.js';
+import type { ConflictStrategy } from './conflicts/strategy.js';
+import type { ServerConflictEvent } from './conflicts/server-events.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -17,11 +20,27 @@ export type Authenticate = (request: Request) => AuthResult | null | Promise<Aut
 export interface CollectionPolicy {
   /** Whether clients may write this collection with the generic put/patch/delete mutations. */
   writable: boolean;
+  /**
+   * How a generic write whose base no longer matches the record is resolved. Default `client-wins`
+   * (the write applies, as before conflict detection existed; the conflict is still audited).
+   * @example { writable: true, conflicts: { merge: { price: 'lww', stock: 'delta', name: 'server' } } }
+   */
+  conflicts?: ConflictStrategy;
 }
 
 export interface SyncServerOptions {
-  /** A kysely instance for the server schema, or a SQLite file path (':memory:' allowed) to open with better-sqlite3. */
-  database: Kysely<ServerDatabase> | { sqlite: string };
+  /**
+   * A kysely instance for the server schema (SQLite or PostgreSQL), a SQLite file path (':memory:'
+   * allowed) to open with better-sqlite3, or a PostgreSQL URL to open with `pg` (optional peer dependency).
+   * @example { postgres: 'postgres://syncline@db.internal:5432/syncline', maxConnections: 20 }
+   */
+  database: Kysely<ServerDatabase> | { sqlite: string } | { postgres: string; maxConnections?: number };
+  /**
+   * Carries scope changes between server instances sharing one database. Default: PostgreSQL
+   * LISTEN/NOTIFY when `database` is `{ postgres }`, in-process only otherwise; pass
+   * `createPostgresFanout({ url })` when you hand in your own PostgreSQL kysely instance.
+   */
+  fanout?: ScopeFanout;
   /** Maps a request to its scope; null → 401. See `tokenAuth` for a bearer-token helper. */
   auth: Authenticate;
   /** Named mutation handlers, e.g. `receiptHandlers` from `syncline/receipts`. */
@@ -45,7 +64,18 @@ export interface SyncServer {
   fetch(request: Request): Promise<Response>;
   /** Open the database and migrate the schema; called lazily by the first `fetch`. */
   ready(): Promise<void>;
-  /** Wait for nothing more; release the database if the server opened it. Idempotent. */
+  /**
+   * Listen for committed changes of any scope, made through this instance or (with a fanout) another
+   * one on the same database. A hint to pull, not data: bursts coalesce, so versions may be skipped.
+   * Returns the unsubscribe function.
+   */
+  onScopeChanged(listener: (change: ScopeChange) => void): () => void;
+  /**
+   * Listen for conflicts this instance resolved (`conflict.detected`, then `conflict.resolved`),
+   * after their push committed. The durable record is the audit trail (GET /v1/conflicts).
+   */
+  onConflict(listener: (event: ServerConflictEvent) => void): () => void;
+  /** Wait for running requests; stop the fanout; release the database if the server opened it. Idempotent. */
   close(): Promise<void>;
 }
 

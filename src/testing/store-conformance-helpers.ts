@@ -25,11 +25,15 @@ export async function expectSynclineError(promise: Promise<unknown>, name?: stri
 }
 
 /**
- * Lets other promise chains run, without timers: a store whose operations resolve as microtasks
- * would starve a timer for as long as a transaction keeps issuing requests.
+ * Lets other promise chains run. Mostly microtask turns, not timers: a store whose operations resolve
+ * as microtasks would starve a timer for as long as a transaction keeps issuing requests. Every 1000
+ * turns it also yields one macrotask, for stores (IndexedDB) whose requests complete as events.
  */
 export async function waitUntil(condition: () => boolean, maxTurns = 100_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns && !condition(); turn++) await Promise.resolve();
+  for (let turn = 0; turn < maxTurns && !condition(); turn++) {
+    if (turn % 1000 === 999) await new Promise((resolve) => setTimeout(resolve, 0));
+    else await Promise.resolve();
+  }
   expect(condition(), 'condition never became true').toBe(true);
 }
 

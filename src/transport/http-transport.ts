@@ -3,12 +3,13 @@
  * `GET /v1/health`). Platform-neutral: it needs only `fetch`, `Request`, `Response`, `Headers` and
  * `AbortController`, which browsers, React Native and Node 18+ all have.
  */
-import { AbortedError, InvalidArgumentError, ProtocolError, SynclineError } from '../core/errors.js';
+import { AbortedError, InvalidArgumentError, ProtocolError, ServerError, SynclineError } from '../core/errors.js';
 import { systemTimers, type Timers } from '../core/seams.js';
 import type { ZodType } from 'zod';
 import { describeIssues, healthResponse, pullResponse, pushResponse } from '../protocol/wire.js';
 import type { HealthResponse, PullRequest, PullResponse, PushRequest, PushResponse } from '../protocol/wire.js';
 import { closedTransportError, failureError, serverErrorFromResponse, type ReadResponse } from './http-errors.js';
+import { gzipText, readResponseBody } from './gzip.js';
 import { startDeadline, type Deadline } from './request-deadline.js';
 import type { RequestOptions, Transport, TransportStats } from './transport.js';
 import { utf8ByteLength } from './utf8.js';
@@ -36,6 +37,21 @@ export interface HttpTransportOptions {
   timeoutMs?: number;
   /** Timer seam for the deadline. Default `systemTimers`. */
   timers?: Timers;
+  /** gzip of request bodies and responses. */
+  compression?: HttpCompressionOptions;
+}
+
+export interface HttpCompressionOptions {
+  /**
+   * Compress request bodies of at least `thresholdBytes` (the server must accept
+   * `Content-Encoding: gzip`, as syncline's does). A function is asked per request, e.g.
+   * `() => planner.shouldCompress()`. Default false.
+   */
+  requests?: boolean | (() => boolean);
+  /** Smallest request body worth compressing, in bytes. Default 1024. */
+  thresholdBytes?: number;
+  /** Ask for gzip responses (`Accept-Encoding: gzip`; false sends `identity`). Browsers send their own header and ignore this. Default true. */
+  responses?: boolean;
 }
 
 type Endpoint = 'push' | 'pull' | 'health';
@@ -52,6 +68,10 @@ class HttpTransport implements Transport {
   readonly #timers: Timers;
   readonly #lifetime = new AbortController();
   readonly #stats: TransportStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  /** The latest refresh and the token it replaced: one refresh per expiry, shared by every request refused with that token. */
+  #lastRefresh: { from: string | undefined; to: Promise<string | undefined> } | undefined;
+  /** The token the server refused even right after a refresh; not sent again (no 401 storms). */
+  #refused: string | undefined;
 
   constructor(options: HttpTransportOptions) {
     this.#baseUrl = validateBaseUrl(options.url);
@@ -92,7 +112,7 @@ class HttpTransport implements Transport {
     try {
       let response = await this.#exchange(url, body, 'initial', deadline);
       if (response.status === 401 && typeof this.#options.token === 'function') {
-        response = await this.#exchange(url, body, 'refresh', deadline);
+        response = await this.#exchange(url, body, 'refresh', deadline, response.token);
       }
       return parseSuccess(what, response, schema);
     } catch (error) {
@@ -103,22 +123,52 @@ class HttpTransport implements Transport {
   }
 
   /** One HTTP round trip; the response body is always read to the end so the socket is released. */
-  async #exchange(url: string, body: string | undefined, reason: 'initial' | 'refresh', deadline: Deadline): Promise<ReadResponse> {
-    const token = await deadline.race(this.#token(reason));
+  async #exchange(url: string, body: string | undefined, reason: 'initial' | 'refresh', deadline: Deadline, failed?: string): Promise<ReadResponse & { token: string | undefined }> {
+    const token = await deadline.race(reason === 'refresh' ? this.#refreshedToken(failed) : this.#token(reason));
+    if (token !== undefined && token === this.#refused) throw refusedTokenError();
+    const payload = body === undefined ? undefined : await this.#encodeBody(body);
     const request = new Request(url, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: this.#headers(token, body !== undefined),
-      ...(body === undefined ? {} : { body }),
+      headers: this.#headers(token, payload),
+      ...(payload === undefined ? {} : { body: payload.data as BodyInit }),
       signal: deadline.signal,
     });
     this.#stats.requests += 1;
-    if (body !== undefined) this.#stats.bytesSent += utf8ByteLength(body);
+    this.#stats.bytesSent += payload?.wireBytes ?? 0;
     const fetchImpl = this.#options.fetch ?? ((r: Request) => globalThis.fetch(r));
     const response = await fetchImpl(request);
     // A fetch that ignores the signal (a plug-in) must not hold the caller past the deadline.
-    const text = await deadline.race(response.text());
-    this.#stats.bytesReceived += utf8ByteLength(text);
-    return { status: response.status, statusText: response.statusText, headers: response.headers, text };
+    const { text, wireBytes } = await deadline.race(readResponseBody(response));
+    this.#stats.bytesReceived += wireBytes;
+    if (reason === 'refresh' && response.status === 401 && typeof this.#options.token === 'function') this.#refused = token;
+    return { status: response.status, statusText: response.statusText, headers: response.headers, text, token };
+  }
+
+  /** The body as sent: gzip when enabled and large enough, else the JSON text. */
+  async #encodeBody(body: string): Promise<{ data: string | Uint8Array; gzip: boolean; wireBytes: number }> {
+    const size = utf8ByteLength(body);
+    const wanted = this.#options.compression?.requests;
+    const enabled = typeof wanted === 'function' ? wanted() : wanted === true;
+    if (!enabled || size < (this.#options.compression?.thresholdBytes ?? 1024)) return { data: body, gzip: false, wireBytes: size };
+    const data = await gzipText(body);
+    return { data, gzip: true, wireBytes: data.byteLength };
+  }
+
+  /**
+   * A fresh token for a request refused with `failed`. Requests that were refused with the same old
+   * token share one refresh, and one that arrives after a refresh already replaced it reuses the
+   * result, so an expiry costs exactly one refresh however many requests were in flight.
+   */
+  #refreshedToken(failed: string | undefined): Promise<string | undefined> {
+    const last = this.#lastRefresh;
+    if (last !== undefined && last.from === failed) return last.to;
+    const refresh = { from: failed, to: this.#token('refresh') };
+    this.#lastRefresh = refresh;
+    // A failed refresh is not remembered: the next 401 may try again.
+    refresh.to.catch(() => {
+      if (this.#lastRefresh === refresh) this.#lastRefresh = undefined;
+    });
+    return refresh.to;
   }
 
   async #token(reason: 'initial' | 'refresh'): Promise<string | undefined> {
@@ -131,14 +181,21 @@ class HttpTransport implements Transport {
     }
   }
 
-  #headers(token: string | undefined, hasBody: boolean): Record<string, string> {
+  #headers(token: string | undefined, payload: { gzip: boolean } | undefined): Record<string, string> {
     return {
       accept: 'application/json',
-      ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      // 'identity' explicitly: Node's fetch would otherwise ask for gzip on its own.
+      'accept-encoding': this.#options.compression?.responses === false ? 'identity' : 'gzip',
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(payload?.gzip === true ? { 'content-encoding': 'gzip' } : {}),
       ...this.#options.headers,
       ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
     };
   }
+}
+
+function refusedTokenError(): ServerError {
+  return new ServerError(401, 'unauthenticated', 'Not sent: the server refused this token even after a refresh, and the token function still returns it. Supply new credentials, then call client.requestSync().', { retryable: false });
 }
 
 function parseSuccess<T>(what: string, response: ReadResponse, schema: ZodType<T>): T {

@@ -1,11 +1,17 @@
-/** Test helpers: a sync server on a SQLite file in a temp dir, driven through `server.fetch`. */
+/**
+ * Test helpers: a sync server on a SQLite file in a temp dir (or a fresh PostgreSQL database), driven
+ * through `server.fetch`. `describeEachDialect` runs one suite over both backends.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonValue } from '../../src/protocol/json.js';
 import type { Mutation, PullResponse, PushResponse } from '../../src/protocol/wire.js';
+import { describe } from 'vitest';
 import { createSyncServer, tokenAuth } from '../../src/server.js';
 import type { SyncServer, SyncServerOptions } from '../../src/server.js';
+import { describePostgres } from '../helpers/postgres.js';
+import type { PostgresHandle } from '../helpers/postgres.js';
 
 export const TOKENS = { 'token-a': 'scope-a', 'token-b': 'scope-b' };
 export const CLIENT = 'client-aaaa-0001';
@@ -13,6 +19,7 @@ export const CLIENT = 'client-aaaa-0001';
 export interface TestServer {
   server: SyncServer;
   dir: string;
+  /** The SQLite file path, or the PostgreSQL database URL. */
   dbPath: string;
   post(path: string, body: unknown, token?: string): Promise<Response>;
   push(mutations: Mutation[], options?: { clientId?: string; token?: string }): Promise<Response>;
@@ -28,6 +35,26 @@ export function tempDir(): string {
 export function startServer(options: Partial<SyncServerOptions> = {}, dir = tempDir()): TestServer {
   const dbPath = join(dir, 'server.db');
   const server = createSyncServer({ database: { sqlite: dbPath }, auth: tokenAuth(TOKENS), ...options });
+  return wrapServer(server, dir, dbPath);
+}
+
+/** A server on a new, empty PostgreSQL database of the suite's cluster. */
+export async function startPostgresServer(pg: PostgresHandle, options: Partial<SyncServerOptions> = {}): Promise<TestServer> {
+  const url = await pg.createDatabase();
+  const server = createSyncServer({ database: { postgres: url }, auth: tokenAuth(TOKENS), ...options });
+  return wrapServer(server, tempDir(), url);
+}
+
+export type StartServer = (options?: Partial<SyncServerOptions>) => Promise<TestServer>;
+
+/** Define the suite once per backend: `[sqlite]` always, `[postgres]` when available (else a visible skip). */
+export function describeEachDialect(title: string, body: (start: StartServer) => void): void {
+  describe(`${title} [sqlite]`, () => body(async (options) => startServer(options)));
+  describePostgres(`${title} [postgres]`, (pg) => body((options) => startPostgresServer(pg, options)));
+}
+
+/** The request helpers around any server; `cleanup` closes it and removes `dir`. */
+export function wrapServer(server: SyncServer, dir: string, dbPath: string): TestServer {
   const post = (path: string, body: unknown, token = 'token-a'): Promise<Response> =>
     server.fetch(
       new Request(`http://test${path}`, {

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { pullAll, putNote, startServer, writableNotes } from './helpers.js';
+import { afterEach, expect, it } from 'vitest';
+import { describeEachDialect, pullAll, putNote, writableNotes } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
 let t: TestServer;
@@ -24,22 +24,22 @@ function streamOf(bytes: number, chunk = 16 * 1024): ReadableStream<Uint8Array> 
   });
 }
 
-describe('HTTP surface', () => {
+describeEachDialect('HTTP surface', (start) => {
   it('answers health without credentials', async () => {
-    t = startServer();
+    t = await start();
     const response = await t.server.fetch(new Request('http://test/v1/health'));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ v: 1, status: 'ok' });
   });
 
   it('serves under a basePath', async () => {
-    t = startServer({ basePath: '/sync/' });
+    t = await start({ basePath: '/sync/' });
     expect((await t.server.fetch(new Request('http://test/sync/v1/health'))).status).toBe(200);
     expect((await t.server.fetch(new Request('http://test/v1/health'))).status).toBe(404);
   });
 
   it('answers 401 without or with an unknown token, and 404/405 for unknown routes and methods', async () => {
-    t = startServer();
+    t = await start();
     const noAuth = await t.server.fetch(new Request('http://test/v1/pull', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
     expect(noAuth.status).toBe(401);
     expect(noAuth.headers.get('www-authenticate')).toBe('Bearer');
@@ -52,7 +52,7 @@ describe('HTTP surface', () => {
   });
 
   it('answers 400 for malformed JSON, wrong shapes and a wrong v — and changes nothing', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a')]);
     const malformed = await t.post('/v1/push', '{"v":1,"clientId":');
     expect(malformed.status).toBe(400);
@@ -80,7 +80,7 @@ describe('HTTP surface', () => {
   });
 
   it('answers 415 for a non-JSON content type', async () => {
-    t = startServer();
+    t = await start();
     const response = await t.server.fetch(
       new Request('http://test/v1/pull', { method: 'POST', headers: { authorization: 'Bearer token-a', 'content-type': 'text/plain' }, body: '{}' }),
     );
@@ -88,7 +88,7 @@ describe('HTTP surface', () => {
   });
 
   it('answers 413 when Content-Length is over the limit', async () => {
-    t = startServer({ limits: { maxBodyBytes: 1000 } });
+    t = await start({ limits: { maxBodyBytes: 1000 } });
     // The declared length alone decides: the (small) body is never read.
     const response = await t.server.fetch(
       new Request('http://test/v1/push', {
@@ -102,7 +102,7 @@ describe('HTTP surface', () => {
   });
 
   it('answers 413 for a streamed body without Content-Length, stopping at the limit', async () => {
-    t = startServer({ limits: { maxBodyBytes: 64 * 1024 } });
+    t = await start({ limits: { maxBodyBytes: 64 * 1024 } });
     let pulled = 0;
     const source = streamOf(10 * 1024 * 1024);
     const counting = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
@@ -128,7 +128,7 @@ describe('HTTP surface', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let entered: () => void = () => {};
     const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
-    t = startServer({
+    t = await start({
       mutations: {
         slow: async (ctx) => {
           entered();

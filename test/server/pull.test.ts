@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { MutationHandler } from '../../src/server.js';
-import { mutation, putNote, startServer, writableNotes } from './helpers.js';
+import { describeEachDialect, mutation, putNote, writableNotes } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
 let t: TestServer;
@@ -16,9 +16,9 @@ const handlers: Record<string, MutationHandler> = {
   },
 };
 
-describe('pull', () => {
+describeEachDialect('pull', (start) => {
   it('pages through changes in version order with hasMore and cursors', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([1, 2, 3, 4, 5].map((id) => putNote(id, `k${id}`)));
     const first = await t.pull(0, 2);
     expect(first.changes.map((c) => [c.key, c.version])).toEqual([['k1', 1], ['k2', 2]]);
@@ -32,7 +32,7 @@ describe('pull', () => {
   });
 
   it('sends deletions as tombstones and only the latest version of a rewritten record', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([
       putNote(1, 'a'),
       putNote(2, 'b'),
@@ -49,7 +49,7 @@ describe('pull', () => {
   });
 
   it('reports lastMutationId only for mutations whose whole effect is at or below the cursor', async () => {
-    t = startServer({ collections: writableNotes, mutations: handlers });
+    t = await start({ collections: writableNotes, mutations: handlers });
     const pushed = await t.pushOk([putNote(1, 'a'), mutation(2, 'writeThree', null), putNote(3, 'b')]);
     expect(pushed.outcomes.map((o) => o.version)).toEqual([1, 4, 5]);
     const expectations: Array<[cursor: number, limit: number, lastMutationId: number]> = [
@@ -64,20 +64,20 @@ describe('pull', () => {
   });
 
   it('counts a rejected mutation as held once the cursor reaches its version', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a'), mutation(2, 'nope', null)]);
     expect((await t.pull(0, 10)).lastMutationId).toBe(2);
   });
 
   it('answers lastMutationId 0 for a client that never pushed', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a')]);
     const page = await t.pull(0, 10, { clientId: 'client-new-0000' });
     expect(page).toMatchObject({ lastMutationId: 0, cursor: 1 });
   });
 
   it('refuses a cursor ahead of the scope version with 400', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a')]);
     const response = await t.post('/v1/pull', { v: 1, clientId: 'client-aaaa-0001', cursor: 7, limit: 10 });
     expect(response.status).toBe(400);
@@ -85,7 +85,7 @@ describe('pull', () => {
   });
 
   it('caps the page at the configured maxPullLimit', async () => {
-    t = startServer({ collections: writableNotes, limits: { maxPullLimit: 2 } });
+    t = await start({ collections: writableNotes, limits: { maxPullLimit: 2 } });
     await t.pushOk([1, 2, 3].map((id) => putNote(id, `k${id}`)));
     const page = await t.pull(0, 100);
     expect(page.changes).toHaveLength(2);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { MutationRejection } from '../../src/server.js';
 import type { MutationHandler } from '../../src/server.js';
-import { CLIENT, mutation, pullAll, putNote, startServer, writableNotes } from './helpers.js';
+import { CLIENT, describeEachDialect, mutation, pullAll, putNote, writableNotes } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
 let t: TestServer;
@@ -20,9 +20,9 @@ const failingHandlers: Record<string, MutationHandler> = {
   echo: (ctx, args) => ({ got: args, mutationId: ctx.mutationId }),
 };
 
-describe('push', () => {
+describeEachDialect('push', (start) => {
   it('applies consecutive mutations and reports versions', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     const response = await t.pushOk([putNote(1, 'a'), putNote(2, 'b')]);
     expect(response.lastMutationId).toBe(2);
     expect(response.outcomes).toEqual([
@@ -32,7 +32,7 @@ describe('push', () => {
   });
 
   it('refuses a gap with 409 naming the expected id, and applies nothing', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a')]);
     const response = await t.push([putNote(3, 'c'), putNote(4, 'd')]);
     expect(response.status).toBe(409);
@@ -43,12 +43,12 @@ describe('push', () => {
   });
 
   it('refuses a first push that does not start at 1', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     expect((await t.push([putNote(2, 'a')])).status).toBe(409);
   });
 
   it('skips duplicates and reports the stored outcome with duplicate: true', async () => {
-    t = startServer({ collections: writableNotes, mutations: failingHandlers });
+    t = await start({ collections: writableNotes, mutations: failingHandlers });
     const first = await t.pushOk([putNote(1, 'a'), mutation(2, 'echo', { n: 5 })]);
     const again = await t.pushOk([putNote(1, 'a', { text: 'changed' }), mutation(2, 'echo', { n: 6 }), putNote(3, 'c')]);
     expect(again.outcomes[0]).toEqual({ ...first.outcomes[0], duplicate: true });
@@ -60,7 +60,7 @@ describe('push', () => {
   });
 
   it('a rejected mutation consumes its id, rolls back its writes and does not block later ones', async () => {
-    t = startServer({ collections: writableNotes, mutations: failingHandlers });
+    t = await start({ collections: writableNotes, mutations: failingHandlers });
     const response = await t.pushOk([putNote(1, 'a'), mutation(2, 'refuse', null), putNote(3, 'c')]);
     expect(response.outcomes[1]).toEqual({ id: 2, status: 'rejected', version: 1, code: 'no-way', message: 'refused on purpose' });
     expect(response.outcomes[2]).toMatchObject({ id: 3, status: 'applied', version: 2 });
@@ -71,7 +71,7 @@ describe('push', () => {
   });
 
   it('rejects unknown names, invalid args and non-writable collections, consuming their ids', async () => {
-    t = startServer({ collections: { notes: { writable: true }, locked: { writable: false } } });
+    t = await start({ collections: { notes: { writable: true }, locked: { writable: false } } });
     const response = await t.pushOk([
       mutation(1, 'no.such.thing', {}),
       mutation(2, 'put', { collection: 'notes', key: 'k' }),
@@ -90,7 +90,7 @@ describe('push', () => {
   });
 
   it('a handler crash answers 500 (retryable, no internals) and keeps the earlier outcomes', async () => {
-    t = startServer({ collections: writableNotes, mutations: failingHandlers });
+    t = await start({ collections: writableNotes, mutations: failingHandlers });
     const response = await t.push([putNote(1, 'a'), mutation(2, 'boom', null), putNote(3, 'c')]);
     expect(response.status).toBe(500);
     const text = await response.text();
@@ -103,7 +103,7 @@ describe('push', () => {
   });
 
   it('patch merges fields and delete leaves a tombstone', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([
       putNote(1, 'a', { text: 'x', n: 1 }),
       mutation(2, 'patch', { collection: 'notes', key: 'a', fields: { n: 2 }, expected: { n: 1 }, baseVersion: 1 }),
@@ -118,7 +118,7 @@ describe('push', () => {
   });
 
   it('refuses non-consecutive ids in one batch with 400', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     const response = await t.push([putNote(1, 'a'), putNote(3, 'b')]);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('mutations.1.id');
@@ -126,7 +126,7 @@ describe('push', () => {
   });
 
   it('answers 403 when a client id is reused in another scope', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a')]);
     const push = await t.push([putNote(2, 'b')], { token: 'token-b' });
     expect(push.status).toBe(403);
@@ -135,7 +135,7 @@ describe('push', () => {
   });
 
   it('keeps scopes apart', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     await t.pushOk([putNote(1, 'a')]);
     await t.pushOk([putNote(1, 'b')], { clientId: 'client-bbbb-0001', token: 'token-b' });
     const pageB = await t.pull(0, 100, { clientId: 'client-bbbb-0001', token: 'token-b' });
@@ -144,7 +144,7 @@ describe('push', () => {
   });
 
   it('applies each mutation once when the same batch arrives twice concurrently', async () => {
-    t = startServer({ collections: writableNotes, mutations: failingHandlers });
+    t = await start({ collections: writableNotes, mutations: failingHandlers });
     const batch = [putNote(1, 'a'), mutation(2, 'echo', 1), putNote(3, 'b')];
     const [first, second] = await Promise.all([t.pushOk(batch), t.pushOk(batch)]);
     const applied = [...(first?.outcomes ?? []), ...(second?.outcomes ?? [])].filter((o) => o.duplicate !== true);
@@ -154,10 +154,29 @@ describe('push', () => {
   });
 
   it('gives concurrent clients of one scope distinct, consecutive versions', async () => {
-    t = startServer({ collections: writableNotes });
+    t = await start({ collections: writableNotes });
     const clients = ['client-cccc-0001', 'client-cccc-0002', 'client-cccc-0003'];
     await Promise.all(clients.map((clientId) => t.pushOk([1, 2, 3].map((id) => putNote(id, `${clientId}-${id}`)), { clientId })));
     const page = await t.pull(0, 100);
     expect(page.changes.map((c) => c.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('emits onScopeChanged after each commit that moved the version, not for rejections or duplicates', async () => {
+    t = await start({ collections: writableNotes, mutations: failingHandlers });
+    const seen: Array<{ scope: string; version: number }> = [];
+    const unsubscribe = t.server.onScopeChanged((change) => seen.push(change));
+    await t.pushOk([putNote(1, 'a'), mutation(2, 'refuse', null), mutation(3, 'echo', 1), putNote(4, 'b')]);
+    await t.pushOk([putNote(1, 'a'), putNote(2, 'b')]);
+    expect(seen).toEqual([
+      { scope: 'scope-a', version: 1 },
+      { scope: 'scope-a', version: 2 },
+    ]);
+    // Emitted after the commit: a pull started from the listener sees the announced version.
+    const pulls: Array<Promise<number>> = [];
+    t.server.onScopeChanged(() => pulls.push(t.pull(0, 100).then((p) => p.cursor)));
+    unsubscribe();
+    await t.pushOk([putNote(5, 'c')]);
+    expect(await Promise.all(pulls)).toEqual([3]);
+    expect(seen).toHaveLength(2);
   });
 });

@@ -3,6 +3,7 @@
  * input on the client before it is queued and on the server before it is applied.
  */
 import { z } from 'zod';
+import type { CollectionPolicy } from '../../server/types.js';
 import { describeIssues, recordKey } from '../../protocol/wire.js';
 import { decimalPattern } from './decimal.js';
 
@@ -62,7 +63,10 @@ export const voidReceiptArgs = z.strictObject({
 });
 export type VoidReceiptArgs = z.infer<typeof voidReceiptArgs>;
 
-/** A catalogue product: writable with generic put/patch (conflict handling comes later). */
+/**
+ * A catalogue product: writable with generic put/patch. Tills edit products concurrently, so the
+ * collection merges field by field (`productsCollection`).
+ */
 export const product = z.strictObject({
   name: z.string().trim().min(1).max(200),
   price: money,
@@ -70,7 +74,14 @@ export const product = z.strictObject({
 });
 export type Product = z.infer<typeof product>;
 
-export const productsCollection = { [PRODUCTS_COLLECTION]: { writable: true } } as const;
+/**
+ * Server collection policy for products: concurrent edits merge per field — the later price wins
+ * (hybrid logical clock), stock changes add up as deltas (two tills selling never lose a sale), and a
+ * renamed product keeps the server's name (a catalogue decision, not a till's).
+ */
+export const productsCollection = {
+  [PRODUCTS_COLLECTION]: { writable: true, conflicts: { merge: { price: 'lww', stock: 'delta', name: 'server' } } },
+} as const satisfies Record<string, CollectionPolicy>;
 
 /** Validate `args`, or return a message naming each bad item and field. */
 export function safeParseArgs<T>(schema: z.ZodType<T>, args: unknown, mutationName: string): { ok: true; value: T } | { ok: false; message: string } {

@@ -1,0 +1,87 @@
+/**
+ * One generic write (put/patch/delete) inside its mutation transaction: read the record and its clock,
+ * detect a conflict, resolve it by the collection's strategy, write, advance the clock, audit.
+ */
+import type { Kysely } from 'kysely';
+import type { JsonObject, JsonValue } from '../../protocol/json.js';
+import type { ConflictRecord } from '../../protocol/wire.js';
+import { readRecord, readScopeVersion } from '../storage.js';
+import { toInt, type ServerDatabase } from '../schema.js';
+import type { MutationContext } from '../types.js';
+import { appendConflict } from './audit-storage.js';
+import { advanceClock, readRecordClock, writeRecordClock } from './clock-storage.js';
+import { detectConflict, type GenericWrite, type RecordState } from './detect.js';
+import { ConflictRejection, toReport } from './rejection.js';
+import { clientEffect, resolveConflict, type Resolution } from './resolve.js';
+import { strategyName, type ConflictStrategy } from './strategy.js';
+
+export interface WriteEnv {
+  trx: Kysely<ServerDatabase>;
+  ctx: MutationContext;
+  strategy: ConflictStrategy;
+  /** Server wall clock (audit times). */
+  now(): number;
+}
+
+/** Returns the handler result: `{ conflict }` when a conflict was resolved, else nothing. */
+export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promise<JsonValue | undefined> {
+  const state = await readState(env, write);
+  const detection = detectConflict(write, state, env.ctx.clientId);
+  if (!detection.conflict) {
+    await apply(env, write, state, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' });
+    return undefined;
+  }
+  const resolution = await resolveConflict(env.strategy, write, state, detection.fields, env.ctx.clientId);
+  const entry = auditEntry(env, write, state, detection.fields);
+  if (resolution.kind === 'reject') throw new ConflictRejection({ ...entry, resolution: 'server', value: entry.serverValue, ...stampOf(state) });
+  const after = await apply(env, write, state, resolution);
+  const final = { ...entry, resolution: resolution.resolution, value: after.value ?? null, ...(after.hlc === undefined ? {} : { hlc: after.hlc }) };
+  const seq = await appendConflict(env.trx, env.ctx.scope, final);
+  // The report is plain JSON (zod output type keeps optional keys as `| undefined`).
+  return { conflict: toReport(seq, final) as unknown as JsonValue };
+}
+
+async function readState(env: WriteEnv, write: GenericWrite): Promise<RecordState> {
+  const row = await readRecord(env.trx, env.ctx.scope, write.collection, write.key);
+  const version = toInt(row?.version);
+  const value = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
+  const clock = await readRecordClock(env.trx, env.ctx.scope, write.collection, write.key, version);
+  return { value, version, clock };
+}
+
+/** Write the resolved value (if any) through the context, so versions and digests stay right. */
+async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
+  if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
+  const { ctx } = env;
+  if (resolution.value === undefined) await ctx.delete(write.collection, write.key);
+  else await ctx.put(write.collection, write.key, resolution.value);
+  const version = await readScopeVersion(env.trx, ctx.scope);
+  if (version === state.version) return { value: state.value, hlc: state.clock.hlc }; // a delete of nothing wrote nothing
+  const clock = advanceClock(state.clock, write.hlc, resolution.stamped);
+  await writeRecordClock(env.trx, { scope: ctx.scope, collection: write.collection, key: write.key, version, writer: ctx.clientId, ...clock });
+  return { value: resolution.value, hlc: clock.hlc };
+}
+
+function auditEntry(env: WriteEnv, write: GenericWrite, state: RecordState, fields: string[] | undefined): Omit<ConflictRecord, 'seq' | 'resolution' | 'value' | 'hlc'> {
+  return {
+    strategy: strategyName(env.strategy),
+    ...(fields === undefined ? {} : { fields }),
+    serverVersion: state.version,
+    serverValue: state.value ?? null,
+    clientId: env.ctx.clientId,
+    mutationId: env.ctx.mutationId,
+    collection: write.collection,
+    key: write.key,
+    op: write.op,
+    baseVersion: write.baseVersion,
+    ...(write.op === 'patch' ? { expected: write.expected } : {}),
+    clientValue: write.op === 'put' ? write.value : write.op === 'patch' ? write.fields : null,
+    clientHlc: write.hlc,
+    clientCreatedAt: env.ctx.createdAt,
+    resolvedAt: env.now(),
+  };
+}
+
+function stampOf(state: RecordState): { hlc?: string } {
+  return state.clock.hlc === undefined ? {} : { hlc: state.clock.hlc };
+}
