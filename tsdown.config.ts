@@ -7,10 +7,11 @@ export default defineConfig({
     server: 'src/server.ts',
     testing: 'src/testing.ts',
     receipts: 'src/receipts.ts',
+    indexeddb: 'src/indexeddb.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],
   dts: true,
   platform: 'neutral',
-  external: [/^node:/, 'better-sqlite3', 'kysely', 'hono', /^@hono\//, 'zod'],
+  external: [/^node:/, 'better-sqlite3', 'kysely', 'hono', /^@hono\//, 'zod', 'pg', 'idb', 'fflate', 'vitest'],
 });

@@ -28,6 +28,11 @@ describe('platform-neutral client core', () => {
     expect(bytes).toBeGreaterThan(1000);
   });
 
+  it('syncline/indexeddb (the browser store) bundles for the browser', async () => {
+    const { imports } = await bundle('src/indexeddb.ts');
+    expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
+  });
+
   it('syncline/receipts (shared domain code) bundles for the browser too', async () => {
     const { imports } = await bundle('src/receipts.ts');
     expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);

@@ -1,0 +1,182 @@
+/**
+ * A `Store` on IndexedDB for browsers (and service workers): one object store `kv` keyed by
+ * [table, key]. IndexedDB gives the contract almost for free — readwrite transactions on one object
+ * store are serialised across every tab and worker of the origin, readonly ones see a consistent
+ * state, and `durability: 'strict'` commits are flushed before `write` resolves.
+ *
+ * The one sharp edge is IndexedDB's auto-commit: a transaction commits as soon as no request is
+ * pending when control returns to the event loop. Transaction bodies therefore must await only this
+ * store's operations (the Store contract, clause 6); awaiting anything else ends the transaction and
+ * the next operation fails with a clear error.
+ */
+import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { InvalidArgumentError, StoredDataError, SynclineError } from '../core/errors.js';
+import type { JsonValue } from '../protocol/json.js';
+import { assertTableAndKey, keyRange, scanLimit } from './key-range.js';
+import { copyJsonIn } from './json-copy.js';
+import { CloseGate, TxScope } from './store-lifecycle.js';
+import type { ScanOptions, Store, StoreReader, StoreWriter, TableName } from './store.js';
+
+/** Schema version of the IndexedDB database (history: 1 — one `kv` object store). */
+const DB_VERSION = 1;
+const KV = 'kv';
+
+export interface IndexedDbStoreOptions {
+  /** The IndexedDB factory; default `globalThis.indexedDB` (tests pass fake-indexeddb's). */
+  indexedDB?: IDBFactory;
+  /** 'strict' (default) flushes each commit to disk before `write` resolves; 'relaxed' is faster. */
+  durability?: 'strict' | 'relaxed';
+}
+
+export async function openIndexedDbStore(name: string, options: IndexedDbStoreOptions = {}): Promise<Store> {
+  if (name.length === 0) throw new InvalidArgumentError('An IndexedDB store needs a database name.');
+  const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (factory === undefined) throw new InvalidArgumentError('This runtime has no IndexedDB; pass options.indexedDB or use another store.');
+  let db: IDBPDatabase;
+  try {
+    // Open through the given factory (not idb's openDB, which always uses the global one).
+    const request = factory.open(name, DB_VERSION);
+    request.onupgradeneeded = (event) => {
+      if (event.oldVersion < 1) request.result.createObjectStore(KV);
+    };
+    db = (await wrap(request)) as IDBPDatabase;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'VersionError') {
+      throw new StoredDataError(`The IndexedDB database "${name}" was written by a newer syncline (schema above ${DB_VERSION}); upgrade syncline to open it.`, { cause: error });
+    }
+    throw new SynclineError('unavailable', `Could not open the IndexedDB database "${name}": ${(error as Error).message}`, { cause: error, retryable: true });
+  }
+  if (!db.objectStoreNames.contains(KV)) {
+    db.close();
+    throw new StoredDataError(`The IndexedDB database "${name}" is not a syncline store (no "${KV}" object store).`);
+  }
+  return new IndexedDbStore(name, db, options.durability ?? 'strict');
+}
+
+type Tx = IDBPTransaction<unknown, [typeof KV], IDBTransactionMode>;
+
+class IndexedDbStore implements Store {
+  readonly name: string;
+  readonly #db: IDBPDatabase;
+  readonly #durability: 'strict' | 'relaxed';
+  readonly #gate = new CloseGate();
+
+  constructor(name: string, db: IDBPDatabase, durability: 'strict' | 'relaxed') {
+    this.name = `indexeddb:${name}`;
+    this.#db = db;
+    this.#durability = durability;
+  }
+
+  read<T>(fn: (tx: StoreReader) => Promise<T>): Promise<T> {
+    return this.#gate.run(async () => {
+      const tx = this.#db.transaction(KV, 'readonly') as Tx;
+      const scope = new TxScope();
+      try {
+        const result = await fn(new IdbReader(tx, scope, this.name));
+        await tx.done;
+        return result;
+      } finally {
+        scope.end();
+      }
+    });
+  }
+
+  write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    return this.#gate.run(async () => {
+      const tx = this.#db.transaction(KV, 'readwrite', { durability: this.#durability }) as Tx;
+      const scope = new TxScope();
+      try {
+        const result = await fn(new IdbWriter(tx, scope, this.name));
+        scope.end();
+        await tx.done;
+        return result;
+      } catch (error) {
+        scope.end();
+        try {
+          tx.abort();
+        } catch {
+          // Already finished (e.g. auto-committed or aborted by the failing request): nothing to undo here.
+        }
+        await tx.done.catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#gate.close(() => this.#db.close());
+  }
+}
+
+class IdbReader implements StoreReader {
+  constructor(
+    protected readonly tx: Tx,
+    protected readonly scope: TxScope,
+    protected readonly storeName: string,
+  ) {}
+
+  async get(table: TableName, key: string): Promise<JsonValue | undefined> {
+    assertTableAndKey(table, key);
+    return this.guard(() => this.tx.objectStore(KV).get([table, key]) as Promise<JsonValue | undefined>);
+  }
+
+  async scan(table: TableName, options: ScanOptions = {}): Promise<Array<[string, JsonValue]>> {
+    const range = tableRange(table, options);
+    const limit = scanLimit(options);
+    if (range === undefined || limit === 0) return [];
+    return this.guard(async () => {
+      const out: Array<[string, JsonValue]> = [];
+      let cursor = await this.tx.objectStore(KV).openCursor(range, options.reverse === true ? 'prev' : 'next');
+      while (cursor !== null && out.length < limit) {
+        out.push([(cursor.key as [string, string])[1], cursor.value as JsonValue]);
+        cursor = await cursor.continue();
+      }
+      return out;
+    });
+  }
+
+  async count(table: TableName, options: Pick<ScanOptions, 'prefix'> = {}): Promise<number> {
+    const range = tableRange(table, options);
+    if (range === undefined) return 0;
+    return this.guard(() => this.tx.objectStore(KV).count(range));
+  }
+
+  /** Turns IndexedDB's "transaction not active" into an error that says what went wrong. */
+  protected async guard<T>(op: () => Promise<T>): Promise<T> {
+    this.scope.assertOpen();
+    try {
+      return await op();
+    } catch (error) {
+      // Browsers say TransactionInactiveError (or InvalidStateError once the transaction finished).
+      const name = (error as { name?: string }).name;
+      if (name === 'TransactionInactiveError' || name === 'InvalidStateError') {
+        throw new InvalidArgumentError(
+          `The IndexedDB transaction on ${this.storeName} had already committed: its body awaited something other than this store's operations. Do other async work before or after the transaction.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+class IdbWriter extends IdbReader implements StoreWriter {
+  async put(table: TableName, key: string, value: JsonValue): Promise<void> {
+    assertTableAndKey(table, key);
+    const copy = copyJsonIn(value, `${table}/${key}`);
+    await this.guard(() => this.tx.objectStore(KV).put!(copy, [table, key]));
+  }
+
+  async delete(table: TableName, key: string): Promise<void> {
+    assertTableAndKey(table, key);
+    await this.guard(() => this.tx.objectStore(KV).delete!([table, key]));
+  }
+}
+
+/** [table, lower] up to [table, upper) — or to the end of the table, which sorts before [table, []]. */
+function tableRange(table: TableName, options: ScanOptions): IDBKeyRange | undefined {
+  if (typeof table !== 'string') assertTableAndKey(table, '');
+  const range = keyRange(options);
+  if (range === undefined) return undefined;
+  return IDBKeyRange.bound([table, range.lower], range.upper === undefined ? [table, []] : [table, range.upper], false, true);
+}
