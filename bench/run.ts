@@ -13,6 +13,10 @@ import { parseArgs } from 'node:util';
 import { killAllChildren } from './children.js';
 import { datasetTable, drainTable, machineInfo } from './report.js';
 import { runBaselines, runDataset, runDrain, type DatasetResult, type DrainResult } from './scenarios.js';
+import { runShapedLink, shapedLinkTable } from './shaped-link.js';
+import { backendTable, runBackendComparison } from './postgres.js';
+import { runResumeBench } from './resume.js';
+import { digestTable, resumeTable } from './resume-report.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const quick = values.quick === true;
@@ -55,6 +59,11 @@ async function main(): Promise<void> {
   }
   const drains: DrainResult[] = [];
   for (const batch of config.drainBatchSizes) drains.push(await runDrain(dir, config.drainMutations, batch, log));
+  const shapedReceipts = quick ? 1_000 : 10_000;
+  const shaped = await runShapedLink(dir, shapedReceipts, log);
+  const backends = await runBackendComparison(dir, quick, log);
+  const resumeRecords = quick ? 10_000 : 100_000;
+  const resume = await runResumeBench(dir, resumeRecords, [1, 3, 5], log);
   const totalMs = performance.now() - started;
 
   const machine = machineInfo();
@@ -63,12 +72,18 @@ async function main(): Promise<void> {
   process.stdout.write(`Peak RSS of idle processes (node + tsx + imports, no data): client ${mib(baselines.idleClientMaxRssBytes)}, server ${mib(baselines.idleServerMaxRssBytes)}\n\n`);
   process.stdout.write(`Initial and delta pull\n${datasetTable(datasets)}\n\n`);
   process.stdout.write(`Outbox drain (${config.drainMutations.toLocaleString('en-US')} receipts.create queued offline, then one sync)\n${drainTable(drains)}\n\n`);
+  process.stdout.write(`Server backends: SQLite vs PostgreSQL (${backends.postgresSettings}; one-mutation push requests)\n${backendTable(backends)}\n`);
+  if (backends.skipped !== undefined) process.stdout.write(`PostgreSQL skipped: ${backends.skipped}\n`);
+  process.stdout.write('\n');
+  process.stdout.write(`Shaped link: 1 Mbit/s each way, 100 ms RTT (TCP proxy on loopback), ${shapedReceipts.toLocaleString('en-US')} receipts; lower bound = round trips × RTT + wire bytes ÷ rate\n${shapedLinkTable(shaped)}\n\n`);
+  process.stdout.write(`Resume overhead: initial pull of ${resumeRecords.toLocaleString('en-US')} receipts (bulk-seeded), pages of ${resume.pageSize}, SIGKILLed ${resume.killDelayMs} ms after a committed page, evenly spread, restarted on the same file; bytes are pull bodies as the server sent them (gzip)\n${resumeTable(resume)}\n\n`);
+  process.stdout.write(`Digest cost (SQLite; push throughput with and without digest upkeep is not separable, so its pieces are timed)\n${digestTable(resume)}\n\n`);
   process.stdout.write(`Total bench time ${(totalMs / 1000).toFixed(1)} s\n`);
 
   const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, 'latest.json');
-  writeFileSync(file, `${JSON.stringify({ machine, config, totalMs, baselines, datasets, drains }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, config, totalMs, baselines, datasets, drains, backends, shaped, resume }, null, 2)}\n`);
   process.stdout.write(`Results written to ${file}\n`);
 }
 
