@@ -45,7 +45,9 @@ export async function serveFixtures(sync: SyncServer): Promise<{ url: string; lo
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
     const response = await sync.fetch(new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) }));
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    const out: Record<string, string> = {};
+    response.headers.forEach((value, key) => (out[key] = value));
+    res.writeHead(response.status, out);
     res.end(Buffer.from(await response.arrayBuffer()));
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
