@@ -56,11 +56,13 @@ function formatReport(r: DemoReport): string {
     ['unexpected rejections', String(r.unexpectedRejections)],
     ['document numbers gap-free', r.documentNumbersGapFree ? 'yes' : 'NO'],
     ['replicas converged', r.replicasConverged ? 'yes' : 'NO'],
+    ['product edits in conflict, resolved', `${r.conflicts.total} (${Object.entries(r.conflicts.byResolution).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
+    ['stock on server = start − all sales', r.stock.consistent ? `yes (${r.stock.onServer})` : `NO (${r.stock.onServer}, expected ${r.stock.expected})`],
     ['client restarts', String(r.restarts)],
     ['faults: dropped / 5xx / lost responses / duplicated', `${r.faults.dropped} / ${r.faults.serverErrors} / ${r.faults.lostResponses} / ${r.faults.duplicates}`],
     ['duration', `${(r.durationMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
-  return [...lines, '', r.ok ? 'OK: every document reached the server exactly once, in order.' : 'FAILED: see the rows above.'].join('\n');
+  return [...lines, '', r.ok ? 'OK: every document reached the server exactly once, in order; stock merged without a lost update.' : 'FAILED: see the rows above.'].join('\n');
 }

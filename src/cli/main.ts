@@ -13,7 +13,7 @@ Commands:
   status  Show a client database: clientId, cursor, outbox, quarantined entries, last sync runs.
           --db FILE  --runs N (10)  --json
   serve   Run the reference sync server.
-          --port P (8787)  --host H (127.0.0.1)  --db FILE (./data/syncline.db)  --token TOKEN=SCOPE
+          --port P (8787)  --host H (127.0.0.1)  --db FILE|postgres://URL (./data/syncline.db)  --token TOKEN=SCOPE
 `;
 
 async function main(argv: string[]): Promise<number> {
