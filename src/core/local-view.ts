@@ -3,6 +3,7 @@
  * that rebuilds the overlay of a record from its confirmed value and the pending mutations touching it.
  */
 import type { JsonObject } from '../protocol/json.js';
+import type { Change } from '../protocol/wire.js';
 import { applyRecordOp } from '../protocol/record-ops.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
@@ -81,6 +82,18 @@ export async function rebaseRecord(tx: StoreWriter, collection: string, key: str
   }
   if (touched) await tx.put(T.overlay, rk, { v: 1, value: value ?? null });
   else await tx.delete(T.overlay, rk);
+}
+
+/** Store one server change as confirmed state (a tombstone deletes the record). */
+export async function writeConfirmed(tx: StoreWriter, change: Change): Promise<void> {
+  const rk = recordKey(change.collection, change.key);
+  if ('deleted' in change) await tx.delete(T.records, rk);
+  else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
+}
+
+/** Rebase only a record with an overlay row: any other record shows its confirmed value already. */
+export async function rebaseIfOverlaid(tx: StoreWriter, collection: string, key: string): Promise<void> {
+  if ((await tx.get(T.overlay, recordKey(collection, key))) !== undefined) await rebaseRecord(tx, collection, key);
 }
 
 export async function indexEntry(tx: StoreWriter, entry: OutboxEntry): Promise<void> {

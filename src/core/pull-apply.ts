@@ -6,9 +6,9 @@ import type { JsonValue } from '../protocol/json.js';
 import type { PullResponse } from '../protocol/wire.js';
 import type { StoreWriter } from '../stores/store.js';
 import { encodeSeq } from '../stores/store.js';
-import { T, META, readNumber, recordKey } from './local-schema.js';
+import { T, META, readNumber } from './local-schema.js';
 import { entriesUpTo, removeEntry } from './outbox.js';
-import { TouchedRecords, rebaseRecord } from './local-view.js';
+import { TouchedRecords, rebaseIfOverlaid, writeConfirmed } from './local-view.js';
 import type { OutboxEntry } from './local-schema.js';
 
 export interface AppliedPage {
@@ -27,9 +27,7 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
   }
   const touched = new TouchedRecords();
   for (const change of page.changes) {
-    const rk = recordKey(change.collection, change.key);
-    if ('deleted' in change) await tx.delete(T.records, rk);
-    else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
+    await writeConfirmed(tx, change);
     touched.add(change.collection, change.key);
   }
   await tx.put(T.meta, META.cursor, page.cursor);
@@ -50,11 +48,8 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
   return { touched, completed };
 }
 
-/** Rebase only records that have an overlay row: others show their confirmed value already. */
 async function rebaseTouched(tx: StoreWriter, touched: TouchedRecords): Promise<void> {
   for (const { collection, keys } of touched.entries()) {
-    for (const key of keys) {
-      if ((await tx.get(T.overlay, recordKey(collection, key))) !== undefined) await rebaseRecord(tx, collection, key);
-    }
+    for (const key of keys) await rebaseIfOverlaid(tx, collection, key);
   }
 }

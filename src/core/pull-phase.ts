@@ -5,7 +5,7 @@
  */
 import type { SyncCycleResult } from './events.js';
 import { META, T, parseStoredRecord, readNumber, recordKey } from './local-schema.js';
-import { TouchedRecords, rebaseRecord } from './local-view.js';
+import { TouchedRecords, rebaseIfOverlaid, writeConfirmed } from './local-view.js';
 import type { StoreWriter } from '../stores/store.js';
 import { applyPullPage } from './pull-apply.js';
 import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
@@ -37,6 +37,38 @@ export async function pullAll(
 }
 
 /**
+ * Pages of one collection's changes after `from`, in order; `apply` commits each page (returning the
+ * records it touched) before the next is asked for. Shared by the collection refresh and the repair.
+ */
+export async function pullCollectionPages(
+  ctx: CycleContext,
+  result: SyncCycleResult,
+  collection: string,
+  from: number,
+  step: 'pull' | 'repair',
+  signal: AbortSignal,
+  apply: (tx: StoreWriter, page: PullResponse) => Promise<TouchedRecords>,
+): Promise<PullResponse> {
+  let cursor = from;
+  for (;;) {
+    checkAborted(signal);
+    result.pulled.requests += 1;
+    const page = await ctx.transport.pull(
+      { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, collection },
+      { signal, timeoutMs: ctx.requestTimeoutMs },
+    );
+    await ctx.plugins.run('afterPull', page);
+    const touched = await ctx.store.write((tx) => apply(tx, page));
+    result.pulled.pages += 1;
+    result.pulled.changes += page.changes.length;
+    if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
+    ctx.progress(step, result.pulled.changes, undefined);
+    cursor = page.cursor;
+    if (!page.hasMore) return page;
+  }
+}
+
+/**
  * A refresh of some collections only: their changes after the stored cursor, applied to confirmed
  * state without moving the cursor or settling mutations (a page of one collection says nothing about
  * the others). The next full pull re-delivers these changes; applying them again is harmless.
@@ -44,37 +76,21 @@ export async function pullAll(
 export async function pullCollections(ctx: CycleContext, result: SyncCycleResult, collections: readonly string[], signal: AbortSignal): Promise<void> {
   const base = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
   for (const collection of collections) {
-    let cursor = base;
-    for (;;) {
-      checkAborted(signal);
-      result.pulled.requests += 1;
-      const page = await ctx.transport.pull(
-        { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, collection },
-        { signal, timeoutMs: ctx.requestTimeoutMs },
-      );
-      await ctx.plugins.run('afterPull', page);
-      const touched = await ctx.store.write((tx) => applyCollectionPage(tx, collection, page));
-      result.pulled.pages += 1;
-      result.pulled.changes += page.changes.length;
-      if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
-      ctx.progress('pull', result.pulled.changes, undefined);
-      cursor = page.cursor;
-      if (!page.hasMore) break;
-    }
+    await pullCollectionPages(ctx, result, collection, base, 'pull', signal, (tx, page) => applyNewer(tx, collection, page));
   }
 }
 
-async function applyCollectionPage(tx: StoreWriter, collection: string, page: PullResponse): Promise<TouchedRecords> {
+/** Apply a filtered page's changes that are newer than what the client holds. */
+async function applyNewer(tx: StoreWriter, collection: string, page: PullResponse): Promise<TouchedRecords> {
   const touched = new TouchedRecords();
   for (const change of page.changes) {
     if (change.collection !== collection) continue;
     const rk = recordKey(collection, change.key);
     const current = parseStoredRecord(await tx.get(T.records, rk), `records/${rk}`);
     if (current !== undefined && current.version >= change.version) continue;
-    if ('deleted' in change) await tx.delete(T.records, rk);
-    else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
+    await writeConfirmed(tx, change);
     touched.add(collection, change.key);
-    if ((await tx.get(T.overlay, rk)) !== undefined) await rebaseRecord(tx, collection, change.key);
+    await rebaseIfOverlaid(tx, collection, change.key);
   }
   return touched;
 }

@@ -5,10 +5,11 @@
  * cursor 0 (pending mutations are kept and rebased), then checked again.
  */
 import type { SyncCycleResult } from './events.js';
-import { META, T, collectionPrefix, parseStoredRecord, readNumber, recordKey, splitRecordKey } from './local-schema.js';
-import { TouchedRecords, rebaseRecord } from './local-view.js';
+import { META, T, collectionPrefix, parseStoredRecord, readNumber, splitRecordKey } from './local-schema.js';
+import { TouchedRecords, rebaseIfOverlaid, writeConfirmed } from './local-view.js';
+import { pullCollectionPages } from './pull-phase.js';
 import { emptyLanes, sameDigest, toDigest, updateLanes, type CollectionDigest, type DigestLanes } from '../protocol/digest.js';
-import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
+import type { PullResponse } from '../protocol/wire.js';
 import type { StoreReader } from '../stores/store.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
 
@@ -74,46 +75,28 @@ async function repairCollection(
   signal: AbortSignal,
 ): Promise<{ records: number; verified: boolean }> {
   const seen = new Set<string>();
-  let cursor = 0;
   let records = 0;
-  for (;;) {
-    checkAborted(signal);
-    result.pulled.requests += 1;
-    const page = await ctx.transport.pull(
-      { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, collection },
-      { signal, timeoutMs: ctx.requestTimeoutMs },
-    );
+  const last = await pullCollectionPages(ctx, result, collection, 0, 'repair', signal, async (tx, page) => {
     const touched = new TouchedRecords();
-    await ctx.store.write(async (tx) => {
-      for (const change of page.changes) {
-        if (change.collection !== collection) continue;
-        seen.add(change.key);
-        const rk = recordKey(collection, change.key);
-        if ('deleted' in change) await tx.delete(T.records, rk);
-        else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
-        touched.add(collection, change.key);
-      }
-      if (!page.hasMore) {
-        for (const [k] of await tx.scan(T.records, { prefix: collectionPrefix(collection) })) {
-          const { key } = splitRecordKey(k);
-          if (seen.has(key)) continue;
-          await tx.delete(T.records, k);
-          touched.add(collection, key);
-        }
-      }
-      for (const { keys } of touched.entries()) {
-        for (const key of keys) {
-          if ((await tx.get(T.overlay, recordKey(collection, key))) !== undefined) await rebaseRecord(tx, collection, key);
-        }
-      }
-    });
-    records += page.changes.length;
-    cursor = page.cursor;
-    if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
-    ctx.progress('repair', records, undefined);
-    if (!page.hasMore) {
-      const after = await ctx.store.read((tx) => localDigests(tx, collection));
-      return { records, verified: sameDigest(after[collection], page.digests?.[collection]) };
+    for (const change of page.changes) {
+      if (change.collection !== collection) continue;
+      seen.add(change.key);
+      await writeConfirmed(tx, change);
+      touched.add(collection, change.key);
     }
-  }
+    if (!page.hasMore) {
+      // Whatever the server did not send (not even as a tombstone) it does not have.
+      for (const [k] of await tx.scan(T.records, { prefix: collectionPrefix(collection) })) {
+        const { key } = splitRecordKey(k);
+        if (seen.has(key)) continue;
+        await tx.delete(T.records, k);
+        touched.add(collection, key);
+      }
+    }
+    for (const { keys } of touched.entries()) for (const key of keys) await rebaseIfOverlaid(tx, collection, key);
+    records += page.changes.length;
+    return touched;
+  });
+  const after = await ctx.store.read((tx) => localDigests(tx, collection));
+  return { records, verified: sameDigest(after[collection], last.digests?.[collection]) };
 }
