@@ -19,7 +19,7 @@ import type { SyncCycleResult, SyncEvent, SyncPhaseName, SyncTrigger } from './e
 import { pushAll } from './push-phase.js';
 import { pullAll, pullCollections } from './pull-phase.js';
 import { recordRun } from './run-history.js';
-import { quarantineMalformed } from './validate-phase.js';
+import { assertCredentials, quarantineMalformed } from './validate-phase.js';
 import { verifyAndRepair } from './verify-phase.js';
 import { checkAborted, type CycleContext, type SyncDirection } from './cycle-context.js';
 import type { PullResponse } from '../protocol/wire.js';
@@ -88,6 +88,7 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
       ctx.emit({ type: 'sync.phase', syncId: result.syncId, phase: name, state: 'completed', durationMs: took });
     };
     await phase('validate', async () => {
+      await assertCredentials(ctx);
       result.quarantined = await quarantineMalformed(ctx);
     });
     await phase('prepare', async () => {

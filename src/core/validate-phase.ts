@@ -10,8 +10,15 @@ import type { StoreWriter } from '../stores/store.js';
 import { decodeSeq } from '../stores/store.js';
 import { T, outboxEntrySchema, type OutboxEntry } from './local-schema.js';
 import type { CycleContext } from './cycle-context.js';
+import { ServerError } from './errors.js';
 
 export const SKIP_MUTATION = 'syncline.skip';
+
+/** Refuses to start a cycle that could only be refused: the transport says it has no credentials. */
+export async function assertCredentials(ctx: CycleContext): Promise<void> {
+  if (ctx.transport.hasCredentials === undefined || (await ctx.transport.hasCredentials())) return;
+  throw new ServerError(401, 'unauthenticated', 'No usable credentials: the token is missing or was refused after a refresh. Supply a new token, then call requestSync().', { retryable: false });
+}
 
 export async function quarantineMalformed(ctx: CycleContext): Promise<number> {
   const quarantined = await ctx.store.write(async (tx) => {

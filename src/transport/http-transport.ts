@@ -96,6 +96,18 @@ class HttpTransport implements Transport {
     return { ...this.#stats };
   }
 
+  /**
+   * False when the app configured an empty token, or the token the server refused right after a
+   * refresh is still the current one: sending would only be refused again.
+   */
+  async hasCredentials(): Promise<boolean> {
+    const token = this.#options.token;
+    if (token === undefined) return true; // no bearer auth configured: the server decides (cookies, mTLS, open)
+    if (typeof token === 'string') return token.length > 0;
+    const current = await this.#token('initial').catch(() => undefined);
+    return current !== undefined && current.length > 0 && current !== this.#refused;
+  }
+
   /** Cancels requests in flight (they reject with AbortedError) and refuses new ones. */
   async close(): Promise<void> {
     this.#lifetime.abort(new Error('transport closed'));

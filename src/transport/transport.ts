@@ -32,6 +32,11 @@ export interface Transport {
   pull(request: PullRequest, options?: RequestOptions): Promise<PullResponse>;
   health(options?: RequestOptions): Promise<HealthResponse>;
   stats(): TransportStats;
+  /**
+   * Whether the transport has credentials worth sending. Optional: a transport that cannot tell
+   * omits it. The validate phase of a sync cycle stops (with `auth.failed`) when this says false.
+   */
+  hasCredentials?(): boolean | Promise<boolean>;
   /** Release sockets/timers. Idempotent. */
   close?(): Promise<void>;
 }

@@ -122,3 +122,30 @@ describe('plugins', () => {
     expect(await a.pendingCount()).toBe(0);
   });
 });
+
+describe('validate: credentials', () => {
+  it('does not send anything without usable credentials, and says so with auth.failed', async () => {
+    const { createHttpTransport } = await import('../../src/transport/http-transport.js');
+    let requests = 0;
+    let token = '';
+    const transport = createHttpTransport({
+      url: 'http://syncline.test',
+      token: () => token,
+      fetch: (request) => {
+        requests += 1;
+        return server.server.fetch(request);
+      },
+    });
+    const a = await createClient({ store: createMemoryStore(), transport, autoSync: false });
+    open.push(a);
+    const events: string[] = [];
+    a.subscribe((e) => events.push(e.type));
+    await a.collection('products').put('p', { n: 1 });
+    await expect(a.sync()).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(requests).toBe(0);
+    expect(events).toContain('auth.failed');
+    expect((await a.history(1))[0]).toMatchObject({ outcome: 'failed', phases: {} });
+    token = 't1';
+    expect((await a.sync()).pushed.applied).toBe(1);
+  });
+});
