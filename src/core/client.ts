@@ -5,88 +5,31 @@
  */
 import { Collection, type CollectionHost, type QueuedMutation } from './collection.js';
 import { ClosedError, InvalidArgumentError, toSynclineError, type SynclineError } from './errors.js';
+
+export type { ClientOptions, ClientStatus, SyncRequest } from './client-options.js';
 import { Emitter } from './subscribable.js';
 import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
 import { loadOrCreateIdentity, randomId } from './identity.js';
 import { acquireLease, releaseLease } from './lease.js';
 import { T, META, readNumber } from './local-schema.js';
 import { listView, readConfirmed, readView } from './local-view.js';
-import type { LocalMutator } from './mutators.js';
 import { Mutex } from './mutex.js';
 import { appendMutation } from './outbox.js';
 import { stampWrite } from './conflict-clock.js';
 import { readConflictLog, type ConflictLogEntry } from './conflict-log.js';
-import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { defaultRetryPolicy } from './retry-policy.js';
 import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
 import { newCycleResult, runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
-import { SyncQueue, type SyncHandle, type SyncPriority } from './sync-queue.js';
+import { SyncQueue, type SyncHandle } from './sync-queue.js';
 import { readRuns } from './run-history.js';
-import { defaultPlan, type SyncPlan, type SyncPlanner } from './planner.js';
-import { PluginHost, type SyncPlugin } from './plugins.js';
+import { defaultPlan, type SyncPlan } from './planner.js';
+import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
+import { anySignal, positive, type ClientOptions, type ClientStatus, type SyncRequest } from './client-options.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
 import type { Transport } from '../transport/transport.js';
-
-export interface ClientOptions {
-  /** Durable local store (e.g. `openSqliteStore` from `syncline/sqlite`, or `createMemoryStore`). */
-  store: Store;
-  /** How to reach the server (e.g. `createHttpTransport({ url, token })`). */
-  transport: Transport;
-  /** Hooks around the sync cycle, run in order; see `SyncPlugin`. */
-  plugins?: readonly SyncPlugin[];
-  /** Optimistic local effects of named mutations, by name. */
-  mutators?: Record<string, LocalMutator>;
-  /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */
-  autoSync?: boolean;
-  /** Mutations per push request. Default: the planner's, else 100. */
-  pushBatchSize?: number;
-  /** Changes per pull page. Default: the planner's, else 1000. */
-  pullPageSize?: number;
-  /** Chooses batch sizes and timeouts per cycle (e.g. from measured link quality). */
-  planner?: SyncPlanner;
-  /** Background pull interval in ms; 0 disables. Default 30 000. */
-  pullIntervalMs?: number;
-  /** Per-request deadline in ms. Default: the planner's, else 30 000. */
-  requestTimeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
-  leaseMs?: number;
-  /** Queue shared with other clients to bound how many cycles run at once. Default: a private queue. */
-  queue?: SyncQueue;
-  /** Check local confirmed state against the server's digests after every pull, repairing on mismatch. Default true. */
-  verify?: boolean;
-  /** Sync cycles kept in the local run history. Default 50. */
-  historyLimit?: number;
-  /** close() also closes the store. Default true. */
-  closeStore?: boolean;
-  timers?: Timers;
-  network?: NetworkStatus;
-  logger?: Logger;
-  /** Random numbers in [0,1) for backoff jitter. Default Math.random. */
-  random?: () => number;
-}
-
-export interface SyncRequest {
-  /** Queue order: high before normal before low. Default normal. */
-  priority?: SyncPriority;
-  /** Push only, pull only, or both (default). */
-  direction?: SyncDirection;
-  /** Pull only these collections (does not advance the cursor; the next full pull completes it). */
-  collections?: readonly string[];
-  /** Cancels like `handle.cancel()`. */
-  signal?: AbortSignal;
-}
-
-export interface ClientStatus {
-  online: boolean;
-  syncing: boolean;
-  lastError: SynclineError | undefined;
-  lastSyncAt: number | undefined;
-  /** Id of the most recent cycle that ran (not skipped). */
-  lastSyncId?: string;
-}
 
 export async function createClient(options: ClientOptions): Promise<SynclineClient> {
   const clientId = await loadOrCreateIdentity(options.store);
@@ -369,26 +312,4 @@ export class SynclineClient {
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError('client');
   }
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}.`);
-  return value;
-}
-
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  // AbortSignal.any (Node 20.3+, current browsers) drops its listeners with the signal; the fallback
-  // is for older React Native runtimes.
-  const native = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
-  if (native !== undefined) return native(signals);
-  const controller = new AbortController();
-  for (const s of signals) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      break;
-    }
-    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
-  }
-  return controller.signal;
 }

@@ -1,0 +1,93 @@
+/** The client's options, request and status shapes, and the small helpers that check them. */
+import { InvalidArgumentError, type SynclineError } from './errors.js';
+import type { SyncDirection } from './cycle-context.js';
+import type { LocalMutator } from './mutators.js';
+import type { SyncPlanner } from './planner.js';
+import type { SyncPlugin } from './plugins.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { Logger, NetworkStatus, Timers } from './seams.js';
+import type { SyncPriority, SyncQueue } from './sync-queue.js';
+import type { Store } from '../stores/store.js';
+import type { Transport } from '../transport/transport.js';
+
+export interface ClientOptions {
+  /** Durable local store (e.g. `openSqliteStore` from `syncline/sqlite`, or `createMemoryStore`). */
+  store: Store;
+  /** How to reach the server (e.g. `createHttpTransport({ url, token })`). */
+  transport: Transport;
+  /** Hooks around the sync cycle, run in order; see `SyncPlugin`. */
+  plugins?: readonly SyncPlugin[];
+  /** Optimistic local effects of named mutations, by name. */
+  mutators?: Record<string, LocalMutator>;
+  /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */
+  autoSync?: boolean;
+  /** Mutations per push request. Default: the planner's, else 100. */
+  pushBatchSize?: number;
+  /** Changes per pull page. Default: the planner's, else 1000. */
+  pullPageSize?: number;
+  /** Chooses batch sizes and timeouts per cycle (e.g. from measured link quality). */
+  planner?: SyncPlanner;
+  /** Background pull interval in ms; 0 disables. Default 30 000. */
+  pullIntervalMs?: number;
+  /** Per-request deadline in ms. Default: the planner's, else 30 000. */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
+  leaseMs?: number;
+  /** Queue shared with other clients to bound how many cycles run at once. Default: a private queue. */
+  queue?: SyncQueue;
+  /** Check local confirmed state against the server's digests after every pull, repairing on mismatch. Default true. */
+  verify?: boolean;
+  /** Sync cycles kept in the local run history. Default 50. */
+  historyLimit?: number;
+  /** close() also closes the store. Default true. */
+  closeStore?: boolean;
+  timers?: Timers;
+  network?: NetworkStatus;
+  logger?: Logger;
+  /** Random numbers in [0,1) for backoff jitter. Default Math.random. */
+  random?: () => number;
+}
+
+export interface SyncRequest {
+  /** Queue order: high before normal before low. Default normal. */
+  priority?: SyncPriority;
+  /** Push only, pull only, or both (default). */
+  direction?: SyncDirection;
+  /** Pull only these collections (does not advance the cursor; the next full pull completes it). */
+  collections?: readonly string[];
+  /** Cancels like `handle.cancel()`. */
+  signal?: AbortSignal;
+}
+
+export interface ClientStatus {
+  online: boolean;
+  syncing: boolean;
+  lastError: SynclineError | undefined;
+  lastSyncAt: number | undefined;
+  /** Id of the most recent cycle that ran (not skipped). */
+  lastSyncId?: string;
+}
+
+export function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}.`);
+  return value;
+}
+
+/** One signal that aborts when any of `signals` does. */
+export function anySignal(signals: AbortSignal[]): AbortSignal {
+  // AbortSignal.any (Node 20.3+, current browsers) drops its listeners with the signal; the fallback
+  // is for older React Native runtimes.
+  const native = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
+  if (native !== undefined) return native(signals);
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}
