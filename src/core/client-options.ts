@@ -36,8 +36,13 @@ export interface ClientOptions {
   leaseMs?: number;
   /** Queue shared with other clients to bound how many cycles run at once. Default: a private queue. */
   queue?: SyncQueue;
-  /** Check local confirmed state against the server's digests after every pull, repairing on mismatch. Default true. */
-  verify?: boolean;
+  /**
+   * Check local confirmed state against the server's digests after pulling, repairing a collection
+   * that differs. The check scans the confirmed records (~4 µs each), so background cycles run it at
+   * most every `intervalMs` (default 30 000); cycles the app requests with `sync()` always run it.
+   * `false` turns it off. Default `{ intervalMs: 30_000 }`.
+   */
+  verify?: boolean | { intervalMs: number };
   /** Sync cycles kept in the local run history. Default 50. */
   historyLimit?: number;
   /** close() also closes the store. Default true. */

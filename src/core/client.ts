@@ -53,6 +53,7 @@ export class SynclineClient {
   /** Knobs the app set explicitly; they override the planner. */
   readonly #pinned: Partial<SyncPlan>;
   #closed = false;
+  #lastVerifyAt: number | undefined;
   #syncSeq = 0;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
@@ -279,6 +280,7 @@ export class SynclineClient {
     this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
     this.#emit({ type: 'sync.started', syncId, trigger });
     const plan = { ...(this.#o.planner?.plan() ?? defaultPlan), ...this.#pinned };
+    const verify = this.#verifyDue(trigger);
     const start = this.#o.transport.stats();
     const progress: CycleContext['progress'] = (phase, done, total) => {
       const now = this.#o.transport.stats();
@@ -287,7 +289,8 @@ export class SynclineClient {
       this.#emit({ type: 'sync.progress', syncId, ...report });
     };
     try {
-      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress }, result, signal);
+      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify }, result, signal);
+      if (result.verify.status !== 'skipped') this.#lastVerifyAt = this.#timers.now();
       this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
       this.#emit({ type: 'sync.completed', syncId, result });
       return result;
@@ -295,6 +298,14 @@ export class SynclineClient {
       this.#status = { ...this.#status, syncing: false };
       throw raw;
     }
+  }
+
+  /** App-requested cycles always verify; background ones at most every verify interval. */
+  #verifyDue(trigger: SyncTrigger): boolean {
+    const option = this.#o.verify ?? true;
+    if (option === false) return false;
+    const interval = option === true ? 30_000 : option.intervalMs;
+    return trigger === 'manual' || this.#lastVerifyAt === undefined || this.#timers.now() - this.#lastVerifyAt >= interval;
   }
 
   #reportFailure(error: SynclineError, retryInMs: number | undefined): void {

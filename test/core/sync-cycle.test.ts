@@ -149,3 +149,24 @@ describe('validate: credentials', () => {
     expect((await a.sync()).pushed.applied).toBe(1);
   });
 });
+
+describe('verify scheduling', () => {
+  it('background cycles verify at most every interval; app-requested ones always do', async () => {
+    const a = await createClient({ store: createMemoryStore(), transport: server.transport(), verify: { intervalMs: 60_000 }, pullIntervalMs: 0 });
+    open.push(a);
+    const statuses: string[] = [];
+    a.on('sync.completed', (e) => statuses.push(`${e.result.trigger}:${e.result.verify.status}`));
+    await new Promise<void>((resolve) => {
+      const off = a.on('sync.completed', () => (off(), resolve()));
+    });
+    for (let i = 0; i < 3; i++) {
+      await a.collection('products').put(`p${i}`, { i });
+      await new Promise<void>((resolve) => {
+        const off = a.on('sync.completed', () => (off(), resolve()));
+      });
+    }
+    expect(statuses[0]).toBe('start:verified');
+    expect(statuses.slice(1).every((s) => s.endsWith(':skipped'))).toBe(true);
+    expect((await a.sync()).verify.status).toBe('verified');
+  });
+});
