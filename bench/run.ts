@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
   const machine = machineInfo();
   process.stdout.write(`\nsyncline bench${quick ? ' (--quick)' : ''}: ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.date}\n`);
-  process.stdout.write('Loopback HTTP, SQLite files (client durability: default "full"); bytes are JSON bodies without HTTP headers.\n\n');
+  process.stdout.write('Loopback HTTP, SQLite files (client durability: default "full"); bytes are response/request bodies as they crossed the wire (gzip on by default; these synthetic receipts compress far better than real ones), without HTTP headers.\n\n');
   process.stdout.write(`Peak RSS of idle processes (node + tsx + imports, no data): client ${mib(baselines.idleClientMaxRssBytes)}, server ${mib(baselines.idleServerMaxRssBytes)}\n\n`);
   process.stdout.write(`Initial and delta pull\n${datasetTable(datasets)}\n\n`);
   process.stdout.write(`Outbox drain (${config.drainMutations.toLocaleString('en-US')} receipts.create queued offline, then one sync)\n${drainTable(drains)}\n\n`);
