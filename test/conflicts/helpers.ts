@@ -14,8 +14,13 @@ export interface ConflictServer {
   close(): Promise<void>;
 }
 
-export function startConflictServer(sqlitePath: string, collections: Record<string, CollectionPolicy>, tokens: Record<string, string> = { t1: 'scope-1' }): ConflictServer {
-  const server = createSyncServer({ database: { sqlite: sqlitePath }, auth: tokenAuth(tokens), collections });
+/** `database`: a SQLite file path, or `{ postgres: url }`. */
+export function startConflictServer(
+  database: string | { postgres: string },
+  collections: Record<string, CollectionPolicy>,
+  tokens: Record<string, string> = { t1: 'scope-1' },
+): ConflictServer {
+  const server = createSyncServer({ database: typeof database === 'string' ? { sqlite: database } : database, auth: tokenAuth(tokens), collections });
   const transport = (token = 't1') => createHttpTransport({ url: 'http://syncline.test', token, fetch: (request) => server.fetch(request) });
   return {
     server,
