@@ -76,7 +76,7 @@ function abortion(signal: AbortSignal): Promise<void> {
 }
 
 /** Info and above as one JSON line each; debug (every request) stays quiet. */
-function lineLogger(out: { log(line: string): void }): Logger {
+export function lineLogger(out: { log(line: string): void }): Logger {
   const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     // The Logger contract says never throw: fall back to the bare message if fields do not serialise.
     let line: string;

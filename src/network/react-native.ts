@@ -31,7 +31,13 @@ export function reactNativeNetworkStatus(netInfo: NetInfoLike): NetworkStatus {
     const next = state.isConnected !== false && state.isInternetReachable !== false;
     if (next === online) return;
     online = next;
-    for (const listener of [...listeners]) listener(online);
+    for (const listener of [...listeners]) {
+      try {
+        listener(online);
+      } catch {
+        // One broken listener must not keep the change from the others, nor break NetInfo's own loop.
+      }
+    }
   };
   // The initial state arrives asynchronously; until then we assume online and let requests tell.
   void netInfo.fetch?.().then(apply, () => undefined);
