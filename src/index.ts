@@ -79,3 +79,5 @@ export { DEFAULT_CONFLICT_LOG_LIMIT } from './core/conflict-log.js';
 export { HybridLogicalClock, compareHlc, formatHlc, parseHlc } from './protocol/hlc.js';
 export type { HlcTimestamp } from './protocol/hlc.js';
 export type { ConflictReport, ConflictRecord, ConflictsResponse } from './protocol/wire.js';
+export { broadcastTabChannel } from './core/tab-channel.js';
+export type { TabChannel, TabMessage } from './core/tab-channel.js';

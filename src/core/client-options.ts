@@ -8,6 +8,7 @@ import type { RetryPolicy } from './retry-policy.js';
 import type { Logger, NetworkStatus, Timers } from './seams.js';
 import type { SyncPriority, SyncQueue } from './sync-queue.js';
 import type { Store } from '../stores/store.js';
+import type { TabChannel } from './tab-channel.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface ClientOptions {
@@ -45,6 +46,11 @@ export interface ClientOptions {
   verify?: boolean | { intervalMs: number };
   /** Sync cycles kept in the local run history. Default 50. */
   historyLimit?: number;
+  /**
+   * Tells other tabs/workers on the same local database what changed and asks the leader to sync
+   * (e.g. `broadcastTabChannel('pos')`). The app owns it: close() unsubscribes but does not close it.
+   */
+  tabs?: TabChannel;
   /** close() also closes the store. Default true. */
   closeStore?: boolean;
   timers?: Timers;

@@ -53,6 +53,7 @@ export class SynclineClient {
   /** Knobs the app set explicitly; they override the planner. */
   readonly #pinned: Partial<SyncPlan>;
   #closed = false;
+  #stopTabs: (() => void) | undefined;
   #lastVerifyAt: number | undefined;
   #syncSeq = 0;
 
@@ -83,6 +84,7 @@ export class SynclineClient {
       progress: () => undefined,
     };
     this.#queue = options.queue ?? new SyncQueue();
+    this.#stopTabs = this.#listenToTabs();
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -216,6 +218,7 @@ export class SynclineClient {
     await this.#loop?.close();
     await this.#cycles.drain();
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);
+    this.#stopTabs?.();
     this.#events.clear();
     if (this.#o.closeStore !== false) await this.#o.store.close();
   }
@@ -251,6 +254,8 @@ export class SynclineClient {
       this.#emit({ type: 'records.changed', source: 'local', changes: list });
     }
     this.#loop?.kick('local-write');
+    // The leader may be another tab: ask it to sync (it ignores the request while it backs off).
+    this.#o.tabs?.post({ v: 1, type: 'sync.requested' });
   }
 
   #request(trigger: SyncTrigger, request: SyncRequest, extra: AbortSignal | undefined): SyncHandle {
@@ -316,8 +321,18 @@ export class SynclineClient {
     if (error.code === 'unauthenticated') this.#emit({ type: 'auth.failed', error });
   }
 
-  #emit(event: SyncEvent): void {
+  #emit(event: SyncEvent, fromOtherTab = false): void {
     this.#events.emit(event, (error) => this.#logger.error('an event listener threw', { type: event.type, error: String(error) }));
+    if (event.type === 'records.changed' && !fromOtherTab) this.#o.tabs?.post({ v: 1, type: 'records.changed', source: event.source, changes: event.changes });
+  }
+
+  /** Other tabs on this database: show what they changed, and sync for them when this tab leads. */
+  #listenToTabs(): (() => void) | undefined {
+    return this.#o.tabs?.subscribe((message) => {
+      if (this.#closed) return;
+      if (message.type === 'records.changed') this.#emit({ type: 'records.changed', source: message.source, changes: message.changes }, true);
+      else this.#loop?.kick('local-write');
+    });
   }
 
   #assertOpen(): void {
