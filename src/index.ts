@@ -81,3 +81,5 @@ export type { HlcTimestamp } from './protocol/hlc.js';
 export type { ConflictReport, ConflictRecord, ConflictsResponse } from './protocol/wire.js';
 export { broadcastTabChannel } from './core/tab-channel.js';
 export type { TabChannel, TabMessage } from './core/tab-channel.js';
+export { createSsePokes } from './transport/realtime.js';
+export type { RealtimeChannel, Poke, SsePokesOptions } from './transport/realtime.js';

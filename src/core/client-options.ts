@@ -9,6 +9,7 @@ import type { Logger, NetworkStatus, Timers } from './seams.js';
 import type { SyncPriority, SyncQueue } from './sync-queue.js';
 import type { Store } from '../stores/store.js';
 import type { TabChannel } from './tab-channel.js';
+import type { RealtimeChannel } from '../transport/realtime.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface ClientOptions {
@@ -51,6 +52,11 @@ export interface ClientOptions {
    * (e.g. `broadcastTabChannel('pos')`). The app owns it: close() unsubscribes but does not close it.
    */
   tabs?: TabChannel;
+  /**
+   * Server pokes (e.g. `createSsePokes({ url, token })`): a poke newer than this client's cursor
+   * starts a pull at once. The app owns it: close() unsubscribes but does not close it.
+   */
+  realtime?: RealtimeChannel;
   /** close() also closes the store. Default true. */
   closeStore?: boolean;
   timers?: Timers;

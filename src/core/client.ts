@@ -54,6 +54,9 @@ export class SynclineClient {
   readonly #pinned: Partial<SyncPlan>;
   #closed = false;
   #stopTabs: (() => void) | undefined;
+  #stopPokes: (() => void) | undefined;
+  /** The cursor after the last cycle (a hint for pokes; the store holds the truth). */
+  #knownCursor = 0;
   #lastVerifyAt: number | undefined;
   #syncSeq = 0;
 
@@ -85,6 +88,10 @@ export class SynclineClient {
     };
     this.#queue = options.queue ?? new SyncQueue();
     this.#stopTabs = this.#listenToTabs();
+    this.#stopPokes = this.#o.realtime?.subscribe((poke) => {
+      // Pokes at or below what this client already pulled (its own writes echoed back) need no cycle.
+      if (!this.#closed && poke.version > this.#knownCursor) this.#loop?.kick('poke');
+    });
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -219,6 +226,7 @@ export class SynclineClient {
     await this.#cycles.drain();
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);
     this.#stopTabs?.();
+    this.#stopPokes?.();
     this.#events.clear();
     if (this.#o.closeStore !== false) await this.#o.store.close();
   }
@@ -296,6 +304,7 @@ export class SynclineClient {
     try {
       await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify }, result, signal);
       if (result.verify.status !== 'skipped') this.#lastVerifyAt = this.#timers.now();
+      if (result.direction !== 'push') this.#knownCursor = Math.max(this.#knownCursor, result.cursor);
       this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
       this.#emit({ type: 'sync.completed', syncId, result });
       return result;

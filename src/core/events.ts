@@ -4,7 +4,7 @@ import type { JsonValue } from '../protocol/json.js';
 import type { ConflictLogEntry } from './conflict-log.js';
 import type { CollectionDigest } from '../protocol/digest.js';
 
-export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start';
+export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke';
 
 export type SyncPhaseName = 'validate' | 'prepare' | 'execute' | 'verify' | 'cleanup';
 

@@ -27,6 +27,8 @@ export function invalidGzip(cause: unknown): HttpError {
 /** The response gzip-compressed when the request accepts gzip and the body is worth it. */
 export async function negotiateResponseEncoding(request: Request, response: Response): Promise<Response> {
   if (!acceptsGzip(request.headers.get('accept-encoding')) || response.body === null || response.headers.has('content-encoding')) return response;
+  // An event stream never ends: buffering it to compress would hold every event back forever.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream') === true) return response;
   const plain = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.append('vary', 'accept-encoding');

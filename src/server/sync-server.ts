@@ -24,6 +24,8 @@ import { MutationRejection } from './mutation-rejection.js';
 import type { ServerDatabase } from './schema.js';
 import { openPostgresDatabase } from './postgres-dialect.js';
 import { openSqliteDatabase } from './sqlite-dialect.js';
+import { createPokeStreams, type PokeStreams } from './poke-streams.js';
+import { readScopeVersion } from './storage.js';
 import type { AuthResult, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -66,8 +68,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (db === undefined) throw new Error('database not opened');
     return db;
   };
+  const pokes = createPokeStreams((listener) => scopeChanges.subscribe(listener), {
+    logger,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
   const dispatcher: Dispatcher = {
-    routes: buildRoutes(options, logger, database, onCommitted, onConflict),
+    routes: buildRoutes(options, logger, database, onCommitted, onConflict, pokes),
     basePath: (options.basePath ?? '').replace(/\/+$/, ''),
     auth: options.auth,
     ready,
@@ -90,6 +96,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     async close() {
       if (closed) return;
       closed = true;
+      pokes.closeAll();
       await Promise.allSettled([...inflight]);
       if (readyPromise !== undefined) await readyPromise.catch(() => {});
       await fanout?.close();
@@ -116,6 +123,7 @@ function buildRoutes(
   database: () => Kysely<ServerDatabase>,
   onCommitted: (change: ScopeChange) => void,
   onConflict: (event: ServerConflictEvent) => void,
+  pokes: PokeStreams,
 ): Map<string, Route> {
   const handlers = new Map<string, MutationHandler>(Object.entries({
     ...createRecordHandlers(options.collections ?? {}),
@@ -139,6 +147,11 @@ function buildRoutes(
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
         return jsonResponse(response);
       },
+    }],
+    ['/v1/events', {
+      method: 'GET',
+      auth: true,
+      run: async (_request, auth) => pokes.open(scopeOf(auth), await readScopeVersion(database(), scopeOf(auth))),
     }],
     ['/v1/conflicts', {
       method: 'GET',

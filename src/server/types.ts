@@ -35,6 +35,8 @@ export interface SyncServerOptions {
    * @example { postgres: 'postgres://syncline@db.internal:5432/syncline', maxConnections: 20 }
    */
   database: Kysely<ServerDatabase> | { sqlite: string } | { postgres: string; maxConnections?: number };
+  /** Heartbeat period of `GET /v1/events` streams, ms. Default 15 000. */
+  heartbeatMs?: number;
   /**
    * Carries scope changes between server instances sharing one database. Default: PostgreSQL
    * LISTEN/NOTIFY when `database` is `{ postgres }`, in-process only otherwise; pass

@@ -1,0 +1,68 @@
+/**
+ * GET /v1/events: a Server-Sent Events stream of "pokes" — "your scope has changed up to version V" —
+ * so connected clients pull at once instead of waiting for their interval. The first event carries
+ * the scope's current version; later ones come from the scope-changed events (in process, or from
+ * other instances through the fan-out). A comment line every `heartbeatMs` keeps proxies from closing
+ * an idle stream. Pokes only say "look again": a missed one is harmless, the client's pull is the truth.
+ */
+import type { Logger } from '../core/seams.js';
+import type { ScopeChange } from './fanout.js';
+
+export interface PokeStreams {
+  /** A streaming response for one client of `scope`, starting with `version`. */
+  open(scope: string, version: number): Response;
+  /** End every open stream (server shutdown). */
+  closeAll(): void;
+  readonly size: number;
+}
+
+export function createPokeStreams(
+  subscribe: (listener: (change: ScopeChange) => void) => () => void,
+  options: { heartbeatMs?: number; logger: Logger },
+): PokeStreams {
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const open = new Set<() => void>();
+  const encoder = new TextEncoder();
+  const poke = (version: number): Uint8Array => encoder.encode(`event: poke\ndata: ${JSON.stringify({ v: 1, version })}\n\n`);
+
+  return {
+    open(scope, version) {
+      let end = (): void => {};
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(poke(version));
+          const unsubscribe = subscribe((change) => {
+            if (change.scope === scope) controller.enqueue(poke(change.version));
+          });
+          const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), heartbeatMs);
+          end = () => {
+            if (!open.delete(end)) return;
+            unsubscribe();
+            clearInterval(heartbeat);
+            try {
+              controller.close();
+            } catch {
+              // Already closed or errored by the consumer going away.
+            }
+          };
+          open.add(end);
+        },
+        cancel() {
+          // The client went away.
+          end();
+        },
+      });
+      options.logger.debug('server: event stream opened', { scope, streams: open.size });
+      return new Response(body, {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+      });
+    },
+    closeAll() {
+      for (const end of [...open]) end();
+    },
+    get size() {
+      return open.size;
+    },
+  };
+}
