@@ -36,3 +36,4 @@ export type {
 } from './server/conflicts/strategy.js';
 export { DEFAULT_CONFLICT_STRATEGY } from './server/conflicts/strategy.js';
 export type { ServerConflictEvent } from './server/conflicts/server-events.js';
+export type { PurgeResult } from './server/tombstones.js';

@@ -19,7 +19,8 @@ export interface SyncCycleResult {
   outcome: 'completed' | 'failed' | 'cancelled';
   error?: { code: string; message: string };
   pushed: { sent: number; applied: number; rejected: number; requests: number };
-  pulled: { changes: number; pages: number; requests: number };
+  /** `resets`: the server had purged tombstones this client needed, so it re-pulled from cursor 0. */
+  pulled: { changes: number; pages: number; requests: number; resets: number };
   /** Malformed outbox entries moved aside by the validate phase. */
   quarantined: number;
   /** The convergence check: verified, repaired (a collection differed and was re-pulled), or not done. */

@@ -10,21 +10,37 @@ import type { StoreWriter } from '../stores/store.js';
 import { applyPullPage } from './pull-apply.js';
 import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
+import { isSynclineError } from './errors.js';
 
-/** Returns the digests carried by the last page, with the cursor they describe. */
+/**
+ * Returns the digests carried by the last page, with the cursor they describe. A server that purged
+ * the tombstones this client would need answers `reset-required`: the client then pulls the whole
+ * scope again from cursor 0, keeping its pending mutations; records deleted meanwhile are not in that
+ * pull, so the verify phase (forced after a reset) finds and removes them.
+ */
 export async function pullAll(
   ctx: CycleContext,
   result: SyncCycleResult,
   signal: AbortSignal,
-): Promise<{ cursor: number; digests: PullResponse['digests'] }> {
+): Promise<{ cursor: number; digests: PullResponse['digests']; reset: boolean }> {
+  let reset = false;
   for (;;) {
     checkAborted(signal);
     const cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
     result.pulled.requests += 1;
-    const page = await ctx.transport.pull(
-      { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
-      { signal, timeoutMs: ctx.requestTimeoutMs },
-    );
+    let page: PullResponse;
+    try {
+      page = await ctx.transport.pull({ v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize }, { signal, timeoutMs: ctx.requestTimeoutMs });
+    } catch (error) {
+      if (reset || !isSynclineError(error) || error.code !== 'server-reset') throw error;
+      reset = true;
+      result.pulled.resets += 1;
+      await ctx.store.write(async (tx) => {
+        // Only if no other tab moved it meanwhile; either way the next request starts from the stored cursor.
+        if (readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor') === cursor) await tx.put(T.meta, META.cursor, 0);
+      });
+      continue;
+    }
     await ctx.plugins.run('afterPull', page);
     const applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
     result.pulled.pages += 1;
@@ -32,7 +48,7 @@ export async function pullAll(
     result.cursor = page.cursor;
     if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
     ctx.progress('pull', result.pulled.changes, undefined);
-    if (!page.hasMore) return { cursor: page.cursor, digests: page.digests };
+    if (!page.hasMore) return { cursor: page.cursor, digests: page.digests, reset };
   }
 }
 

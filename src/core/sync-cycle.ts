@@ -34,7 +34,7 @@ export function newCycleResult(syncId: string, trigger: SyncTrigger, direction: 
     skipped: false,
     outcome: 'completed',
     pushed: { sent: 0, applied: 0, rejected: 0, requests: 0 },
-    pulled: { changes: 0, pages: 0, requests: 0 },
+    pulled: { changes: 0, pages: 0, requests: 0, resets: 0 },
     quarantined: 0,
     verify: { status: 'skipped', mismatches: [], repaired: [] },
     plan: { pushBatchSize: 0, pullPageSize: 0, requestTimeoutMs: 0 },
@@ -77,7 +77,7 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
   return result;
 
   async function runPhases(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
-    let server: { cursor: number; digests: PullResponse['digests'] } | undefined;
+    let server: { cursor: number; digests: PullResponse['digests']; reset: boolean } | undefined;
     const phase = async (name: SyncPhaseName, body: () => Promise<void>): Promise<void> => {
       checkAborted(signal);
       const started = ctx.now();
@@ -102,7 +102,10 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
     });
     await phase('verify', async () => {
       const digests = server?.digests;
-      if (ctx.verify && server !== undefined && digests !== undefined) await verifyAndRepair(ctx, result, { cursor: server.cursor, digests }, signal);
+      // After a reset the verify is what removes records deleted while tombstones were purged.
+      if ((ctx.verify || server?.reset === true) && server !== undefined && digests !== undefined) {
+        await verifyAndRepair(ctx, result, { cursor: server.cursor, digests }, signal);
+      }
     });
     // Acknowledged entries already left the outbox when their pull page committed; what is left to
     // clean up is the run itself: close its accounts and keep it in the bounded history.

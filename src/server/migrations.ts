@@ -70,6 +70,12 @@ migrations['0002_digests'] = {
 // Record clocks (last writer, HLC stamps) and the conflict audit trail.
 migrations['0003_conflicts'] = conflictsMigration;
 
+migrations['0004_tombstone_purge'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('scopes').addColumn('purged_through', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Bring the schema up to date; safe to call on every start and from several processes. */

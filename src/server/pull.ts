@@ -11,6 +11,7 @@ import { toInt } from './schema.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeVersion } from './storage.js';
 import { readDigests } from './digest-storage.js';
+import { assertCursorAnswerable } from './tombstones.js';
 
 export async function handlePull(db: Kysely<ServerDatabase>, scope: string, request: PullRequest, maxLimit: number): Promise<PullResponse> {
   const limit = Math.min(request.limit, maxLimit);
@@ -26,6 +27,7 @@ export async function handlePull(db: Kysely<ServerDatabase>, scope: string, requ
         details: { scopeVersion },
       });
     }
+    await assertCursorAnswerable(trx, scope, request.cursor);
     const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
     const page = rows.slice(0, limit);
     const hasMore = rows.length > limit;

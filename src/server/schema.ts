@@ -3,13 +3,15 @@
  * integers that fit a bigint (PostgreSQL drivers may hand them back as strings — read them through
  * `toInt`), JSON is stored as text.
  */
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
 
 export interface ScopesTable {
   scope: string;
   /** Last version handed out in this scope; every record write takes the next one. */
   version: number;
+  /** Tombstones at or below this version were purged: a pull from an older cursor must reset. */
+  purged_through: Generated<number>;
 }
 
 export interface RecordsTable {

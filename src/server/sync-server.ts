@@ -25,6 +25,7 @@ import type { ServerDatabase } from './schema.js';
 import { openPostgresDatabase } from './postgres-dialect.js';
 import { openSqliteDatabase } from './sqlite-dialect.js';
 import { createPokeStreams, type PokeStreams } from './poke-streams.js';
+import { purgeTombstones } from './tombstones.js';
 import { readScopeVersion } from './storage.js';
 import type { AuthResult, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
@@ -92,6 +93,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return response;
     },
     onScopeChanged: (listener) => scopeChanges.subscribe(listener),
+    async purgeTombstones(options) {
+      await ready();
+      return purgeTombstones(database(), options);
+    },
     onConflict: (listener) => conflicts.subscribe(listener),
     async close() {
       if (closed) return;

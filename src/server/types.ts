@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../core/seams.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import type { ScopeChange, ScopeFanout } from './fanout.js';
+import type { PurgeResult } from './tombstones.js';
 import type { ServerDatabase } from './schema.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
@@ -72,6 +73,11 @@ export interface SyncServer {
    * Returns the unsubscribe function.
    */
   onScopeChanged(listener: (change: ScopeChange) => void): () => void;
+  /**
+   * Delete tombstones older than the newest `keepVersions` versions of each scope (or one scope).
+   * Clients whose cursor is older then get 409 `reset-required` and re-sync from cursor 0.
+   */
+  purgeTombstones(options: { keepVersions: number; scope?: string }): Promise<PurgeResult[]>;
   /**
    * Listen for conflicts this instance resolved (`conflict.detected`, then `conflict.resolved`),
    * after their push committed. The durable record is the audit trail (GET /v1/conflicts).

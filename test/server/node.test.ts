@@ -105,7 +105,7 @@ describe('migrations', () => {
     try {
       expect(await migrateToLatest(db)).toEqual([]);
       const rows = await db.selectFrom('scopes').selectAll().execute();
-      expect(rows).toEqual([{ scope: 'scope-a', version: 2 }]);
+      expect(rows).toEqual([{ scope: 'scope-a', version: 2, purged_through: 0 }]);
     } finally {
       await db.destroy();
     }
