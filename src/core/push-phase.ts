@@ -2,6 +2,7 @@
 import { ServerError } from './errors.js';
 import type { SyncCycleResult } from './events.js';
 import { T } from './local-schema.js';
+import { decodeSeq, type StoreReader } from '../stores/store.js';
 import { toWire, unsettledEntries } from './outbox.js';
 import { settlePushResponse } from './conflict-settle.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
@@ -11,12 +12,18 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
   const total = await ctx.store.read((tx) => tx.count(T.unsettled));
   for (;;) {
     checkAborted(signal);
-    const batch = await ctx.store.read((tx) => unsettledEntries(tx, ctx.pushBatchSize));
+    const { batch, settledThrough } = await ctx.store.read(async (tx) => ({
+      batch: await unsettledEntries(tx, ctx.pushBatchSize),
+      settledThrough: await settledThroughId(tx),
+    }));
     if (batch.length === 0) return;
     const mutations = batch.map(toWire);
     await ctx.plugins.run('beforePush', mutations);
     result.pushed.requests += 1;
-    const response = await ctx.transport.push({ v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations }, { signal, timeoutMs: ctx.requestTimeoutMs });
+    const response = await ctx.transport.push(
+      { v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations, settledThrough },
+      { signal, timeoutMs: ctx.requestTimeoutMs },
+    );
     // Settles, corrects the optimistic view, logs conflicts and lets plugins re-apply (conflict-settle.ts).
     const { settled, touched } = await settlePushResponse(ctx, response);
     if (settled.length === 0) {
@@ -36,4 +43,10 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
     if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
     ctx.progress('push', result.pushed.sent, Math.max(total, result.pushed.sent));
   }
+}
+
+/** Every id below the oldest outbox entry is settled and gone: it will never be sent again. */
+async function settledThroughId(tx: StoreReader): Promise<number> {
+  const [oldest] = await tx.scan(T.outbox, { limit: 1 });
+  return oldest === undefined ? 0 : decodeSeq(oldest[0]) - 1;
 }

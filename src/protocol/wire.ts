@@ -5,7 +5,8 @@
  *
  * Version history:
  *  - 1: first version. Later additions within v1 are optional fields that older peers may omit:
- *    pull `collection` (repair one collection) and pull `digests` (on the last page).
+ *    pull `collection` (repair one collection), pull `digests` (on the last page) and push
+ *    `settledThrough` (lets the server forget stored outcomes).
  *    Generic write args `hlc`; `conflict` on rejected outcomes (and `result.conflict` on applied
  *    generic writes); GET /v1/conflicts.
  */
@@ -59,6 +60,11 @@ export const pushRequest = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   clientId,
   mutations: z.array(mutation).min(1).max(LIMITS.maxMutationsPerPush),
+  /**
+   * Every mutation of this client with an id at or below this is settled and gone from its outbox:
+   * it will never be resent, so the server may forget their stored outcomes.
+   */
+  settledThrough: z.number().int().min(0).optional(),
 });
 export type PushRequest = z.infer<typeof pushRequest>;
 

@@ -13,7 +13,7 @@ import { recordRejectedConflict } from './conflicts/rejection.js';
 import { createMutationContext } from './mutation-context.js';
 import { MutationRejection, isMutationRejection } from './mutation-rejection.js';
 import type { ServerDatabase } from './schema.js';
-import { lockScope, readClient, readOutcome, readScopeVersion, saveClient, saveOutcome } from './storage.js';
+import { forgetOutcomes, lockScope, readClient, readOutcome, readScopeVersion, saveClient, saveOutcome } from './storage.js';
 import type { MutationHandler } from './types.js';
 
 export interface PushDeps {
@@ -44,6 +44,10 @@ export async function handlePush(deps: PushDeps, scope: string, request: PushReq
     }
   }
   const lastMutationId = Math.max(last, outcomes.at(-1)?.id ?? 0);
+  if (request.settledThrough !== undefined) {
+    // Outcomes are kept only for resends; the client says it will never resend these.
+    await forgetOutcomes(deps.db, request.clientId, Math.min(request.settledThrough, lastMutationId));
+  }
   return { v: PROTOCOL_VERSION, lastMutationId, outcomes };
 }
 
@@ -93,7 +97,16 @@ async function applyInTransaction(deps: PushDeps, scope: string, clientId: strin
 async function storedOutcome(db: Kysely<ServerDatabase>, clientId: string, mutationId: number): Promise<MutationOutcome> {
   const stored = await readOutcome(db, clientId, mutationId);
   if (typeof stored !== 'object' || stored === null) {
-    throw new Error(`No stored outcome for mutation ${mutationId} of client ${clientId}, though it was applied.`);
+    // Only a client restored from an old backup resends what it declared settled. Its effect (if any)
+    // is in the server state, which the client's next pull brings; the outcome itself is gone.
+    return {
+      id: mutationId,
+      status: 'rejected',
+      version: 0,
+      code: 'outcome-forgotten',
+      message: `Mutation ${mutationId} was processed long ago and its outcome was forgotten after the client declared it settled; its effect, if any, is in the server state.`,
+      duplicate: true,
+    };
   }
   return { ...(stored as MutationOutcome), duplicate: true };
 }

@@ -123,6 +123,12 @@ export async function saveOutcome(db: Db, clientId: string, mutationId: number, 
     .execute();
 }
 
+/** Delete the stored outcomes of one client's mutations up to `throughId` (they will not be resent). */
+export async function forgetOutcomes(db: Db, clientId: string, throughId: number): Promise<void> {
+  if (throughId < 1) return;
+  await db.deleteFrom('mutation_outcomes').where('client_id', '=', clientId).where('mutation_id', '<=', throughId).execute();
+}
+
 /** The stored wire outcome (parsed JSON, unvalidated) of one mutation, if any. */
 export async function readOutcome(db: Db, clientId: string, mutationId: number): Promise<unknown> {
   const row = await db
