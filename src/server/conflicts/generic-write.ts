@@ -53,12 +53,11 @@ async function readState(env: WriteEnv, write: GenericWrite): Promise<RecordStat
 async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
   if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
   const { ctx } = env;
-  const before = await readScopeVersion(env.trx, ctx.scope);
+  // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.
+  if (resolution.value === undefined && state.value === undefined) return { value: undefined, hlc: state.clock.hlc };
   if (resolution.value === undefined) await ctx.delete(write.collection, write.key);
   else await ctx.put(write.collection, write.key, resolution.value);
   const version = await readScopeVersion(env.trx, ctx.scope);
-  // The scope version moves with every record write; a delete of nothing wrote nothing.
-  if (version === before) return { value: state.value, hlc: state.clock.hlc };
   const clock = advanceClock(state.clock, write.hlc, resolution.stamped);
   await writeRecordClock(env.trx, { scope: ctx.scope, collection: write.collection, key: write.key, version, writer: ctx.clientId, ...clock });
   return { value: resolution.value, hlc: clock.hlc };
