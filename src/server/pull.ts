@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { HttpError } from './http-errors.js';
 import { toInt } from './schema.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
-import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeVersion } from './storage.js';
+import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeState } from './storage.js';
 import { readDigests } from './digest-storage.js';
 import { assertCursorAnswerable } from './tombstones.js';
 
@@ -21,13 +21,13 @@ export async function handlePull(db: Kysely<ServerDatabase>, scope: string, requ
     if (client !== undefined && client.scope !== scope) {
       throw new HttpError(403, 'forbidden', `Client ${request.clientId} belongs to another scope; use a new client id for this scope.`);
     }
-    const scopeVersion = await readScopeVersion(trx, scope);
+    const { version: scopeVersion, purgedThrough } = await readScopeState(trx, scope);
     if (request.cursor > scopeVersion) {
       throw new HttpError(400, 'invalid-cursor', `cursor: ${request.cursor} is ahead of this scope's latest version ${scopeVersion}; the client's state belongs to another server or database. Re-sync from cursor 0.`, {
         details: { scopeVersion },
       });
     }
-    await assertCursorAnswerable(trx, scope, request.cursor);
+    assertCursorAnswerable(request.cursor, purgedThrough);
     const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
     const page = rows.slice(0, limit);
     const hasMore = rows.length > limit;

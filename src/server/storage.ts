@@ -49,6 +49,12 @@ export async function readScopeVersion(db: Db, scope: string): Promise<number> {
   return toInt(row?.version);
 }
 
+/** The scope's latest version and tombstone purge horizon, in one read (0 and 0 for a new scope). */
+export async function readScopeState(db: Db, scope: string): Promise<{ version: number; purgedThrough: number }> {
+  const row = await db.selectFrom('scopes').select(['version', 'purged_through']).where('scope', '=', scope).executeTakeFirst();
+  return { version: toInt(row?.version), purgedThrough: toInt(row?.purged_through) };
+}
+
 export async function readRecord(db: Db, scope: string, collection: string, key: string): Promise<RecordRow | undefined> {
   return db
     .selectFrom('records')

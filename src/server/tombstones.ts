@@ -40,13 +40,9 @@ export async function purgeTombstones(db: Kysely<ServerDatabase>, options: { kee
 }
 
 /** Refuse a delta pull from below the purge horizon (cursor 0 is a full pull and needs no tombstones). */
-export async function assertCursorAnswerable(db: Kysely<ServerDatabase>, scope: string, cursor: number): Promise<void> {
-  if (cursor === 0) return;
-  const row = await db.selectFrom('scopes').select('purged_through').where('scope', '=', scope).executeTakeFirst();
-  const horizon = toInt(row?.purged_through);
-  if (cursor < horizon) {
-    throw new HttpError(409, 'reset-required', `cursor: ${cursor} is older than this scope's tombstone horizon ${horizon}; deletions before it are no longer known. Re-sync from cursor 0, keeping pending mutations.`, {
-      details: { purgedThrough: horizon },
-    });
-  }
+export function assertCursorAnswerable(cursor: number, purgedThrough: number): void {
+  if (cursor === 0 || cursor >= purgedThrough) return;
+  throw new HttpError(409, 'reset-required', `cursor: ${cursor} is older than this scope's tombstone horizon ${purgedThrough}; deletions before it are no longer known. Re-sync from cursor 0, keeping pending mutations.`, {
+    details: { purgedThrough },
+  });
 }
