@@ -49,6 +49,8 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
 }
 
 async function rebaseTouched(tx: StoreWriter, touched: TouchedRecords): Promise<void> {
+  // With nothing pending (an initial sync, a quiet till) no record has an overlay: skip the lookups.
+  if ((await tx.count(T.overlay)) === 0) return;
   for (const { collection, keys } of touched.entries()) {
     for (const key of keys) await rebaseIfOverlaid(tx, collection, key);
   }
