@@ -8,6 +8,11 @@
  * the subscriber. `close()` ends the connection and every reconnect timer.
  */
 import { sleep, systemTimers, type Timers } from '../core/seams.js';
+import { TransportError } from '../core/errors.js';
+import { defaultRetryPolicy, retryDelay, type RetryPolicy } from '../core/retry-policy.js';
+
+/** What the backoff is computed for: a dropped stream (no Retry-After to honour). */
+const RECONNECT = new TransportError('The event stream ended; reconnecting.');
 
 export interface Poke {
   version: number;
@@ -24,7 +29,7 @@ export interface SsePokesOptions {
   token?: string | (() => string | Promise<string>);
   fetch?: (request: Request) => Promise<Response>;
   timers?: Timers;
-  /** Wait before reconnecting after the stream ended or failed, ms; doubles up to 30 s. Default 500. */
+  /** Base wait before reconnecting after the stream ended or failed, ms (capped exponential backoff, full jitter, at most 30 s). Default 500. */
   reconnectMs?: number;
 }
 
@@ -44,20 +49,22 @@ export function createSsePokes(options: SsePokesOptions): RealtimeChannel {
     }
   };
 
+  // The sync loop's policy, with full jitter: after a server restart every client reconnects at once
+  // otherwise, in lockstep.
+  const policy: RetryPolicy = { ...defaultRetryPolicy, baseDelayMs: options.reconnectMs ?? 500 };
   const run = async (signal: AbortSignal): Promise<void> => {
-    let wait = options.reconnectMs ?? 500;
+    let attempt = 0;
     while (!signal.aborted) {
       try {
         await readStream(options, signal, (poke) => {
-          wait = options.reconnectMs ?? 500; // a working stream resets the backoff
+          attempt = 0; // a working stream resets the backoff
           notify(poke);
         });
       } catch {
         // Connection refused, dropped or refused by the server: try again after a pause.
       }
       if (signal.aborted) return;
-      await sleep(timers, wait, signal).catch(() => undefined);
-      wait = Math.min(wait * 2, 30_000);
+      await sleep(timers, retryDelay(policy, attempt++, RECONNECT, Math.random), signal).catch(() => undefined);
     }
   };
 
