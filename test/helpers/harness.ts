@@ -7,7 +7,7 @@ import { createClient, type ClientOptions, type SynclineClient } from '../../src
 import { createMemoryStore } from '../../src/stores/memory-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite-store.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
-import { createSyncServer, tokenAuth, type MutationHandler, type SyncServer } from '../../src/server.js';
+import { createSyncServer, tokenAuth, type CollectionPolicy, type MutationHandler, type SyncServer } from '../../src/server.js';
 import type { Transport } from '../../src/transport/transport.js';
 
 export function tempDir(prefix = 'syncline-test-'): { path: string; remove(): void } {
@@ -22,13 +22,14 @@ export interface TestServer {
 }
 
 export function startServer(options: {
-  sqlitePath: string;
+  /** A SQLite file path, or a PostgreSQL database. */
+  sqlitePath: string | { postgres: string };
   mutations?: Record<string, MutationHandler>;
-  collections?: Record<string, { writable: boolean }>;
+  collections?: Record<string, CollectionPolicy>;
   tokens?: Record<string, string>;
 }): TestServer {
   const server = createSyncServer({
-    database: { sqlite: options.sqlitePath },
+    database: typeof options.sqlitePath === 'string' ? { sqlite: options.sqlitePath } : options.sqlitePath,
     auth: tokenAuth(options.tokens ?? { t1: 'scope-1' }),
     mutations: options.mutations ?? {},
     collections: options.collections ?? { products: { writable: true } },
