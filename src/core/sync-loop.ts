@@ -12,6 +12,9 @@
  *     kick()     └──────────┘
  *                      │ permanent failure (gap, auth, protocol): wait for a kick (new write, online)
  *
+ * A kick that lands while a cycle is failing is not lost: `online` cuts the backoff short, and after
+ * a permanent failure any kick runs the next attempt.
+ *
  * While the platform says offline nothing runs; the `online` signal kicks. Every timer and the running
  * cycle stop through one AbortController on close().
  */
@@ -89,13 +92,27 @@ export class SyncLoop {
       while (next !== undefined && !this.#abort.signal.aborted) {
         this.#again = undefined;
         const failed = await this.#cycle(next);
-        if (failed) return;
         next = this.#again;
+        if (failed && !this.#kickSurvivesFailure(next)) return;
       }
       this.#schedule(this.#o.intervalMs, 'interval');
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * A kick that arrived while a cycle was failing. The link coming back outranks the backoff chosen
+   * for a failure that probably happened because it was gone; after a permanent failure any kick is
+   * what the loop was going to wait for anyway. Routine kicks during a backoff stay dropped, as in
+   * `kick()`.
+   */
+  #kickSurvivesFailure(kick: SyncTrigger | undefined): boolean {
+    if (kick === undefined || this.#abort.signal.aborted || !this.#o.network.isOnline()) return false;
+    if (this.#backingOff && (kick === 'local-write' || kick === 'interval')) return false;
+    if (kick === 'online') this.#attempt = 0;
+    this.#clearTimer();
+    return true;
   }
 
   /** Returns true when the cycle failed (a retry is scheduled or the loop waits for a kick). */
