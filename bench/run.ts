@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { killAllChildren } from './children.js';
 import { datasetTable, drainTable, machineInfo } from './report.js';
 import { runBaselines, runDataset, runDrain, type DatasetResult, type DrainResult } from './scenarios.js';
+import { pullAheadTable, runPullAhead, PULL_AHEAD_LINK } from './pull-ahead.js';
 import { runShapedLink, shapedLinkTable } from './shaped-link.js';
 import { backendTable, runBackendComparison } from './postgres.js';
 import { runResumeBench } from './resume.js';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   for (const batch of config.drainBatchSizes) drains.push(await runDrain(dir, config.drainMutations, batch, log));
   const shapedReceipts = quick ? 1_000 : 10_000;
   const shaped = await runShapedLink(dir, shapedReceipts, log);
+  const pullAhead = await runPullAhead(dir, quick ? 2_000 : 10_000, quick ? 250 : 500, quick ? 1 : 3, log);
   const backends = await runBackendComparison(dir, quick, log);
   const resumeRecords = quick ? 10_000 : 100_000;
   const resume = await runResumeBench(dir, resumeRecords, [1, 3, 5], log);
@@ -76,6 +78,8 @@ async function main(): Promise<void> {
   if (backends.skipped !== undefined) process.stdout.write(`PostgreSQL skipped: ${backends.skipped}\n`);
   process.stdout.write('\n');
   process.stdout.write(`Shaped link: 1 Mbit/s each way, 100 ms RTT (TCP proxy on loopback), ${shapedReceipts.toLocaleString('en-US')} receipts; lower bound = round trips × RTT + wire bytes ÷ rate\n${shapedLinkTable(shaped)}\n\n`);
+  const aheadLink = `${(PULL_AHEAD_LINK.bytesPerSecond * 8) / 1e6} Mbit/s, ${PULL_AHEAD_LINK.oneWayDelayMs * 2} ms RTT`;
+  process.stdout.write(`Pull ahead: a fresh client pulls ${pullAhead.receipts.toLocaleString('en-US')} receipts in ${pullAhead.pages} pages of ${pullAhead.pageSize} over ${aheadLink} (gzip, client on a SQLite file, whose commits the page ahead hides)\n${pullAheadTable(pullAhead)}\n\n`);
   process.stdout.write(`Resume overhead: initial pull of ${resumeRecords.toLocaleString('en-US')} receipts (bulk-seeded), pages of ${resume.pageSize}, SIGKILLed ${resume.killDelayMs} ms after a committed page, evenly spread, restarted on the same file; bytes are pull bodies as the server sent them (gzip)\n${resumeTable(resume)}\n\n`);
   process.stdout.write(`Digest cost (SQLite; push throughput with and without digest upkeep is not separable, so its pieces are timed)\n${digestTable(resume)}\n\n`);
   process.stdout.write(`Total bench time ${(totalMs / 1000).toFixed(1)} s\n`);
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
   const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, 'latest.json');
-  writeFileSync(file, `${JSON.stringify({ machine, config, totalMs, baselines, datasets, drains, backends, shaped, resume }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, config, totalMs, baselines, datasets, drains, backends, shaped, pullAhead, resume }, null, 2)}\n`);
   process.stdout.write(`Results written to ${file}\n`);
 }
 

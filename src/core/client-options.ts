@@ -33,6 +33,8 @@ export interface ClientOptions {
   pullIntervalMs?: number;
   /** Per-request deadline in ms. Default: the planner's, else 30 000. */
   requestTimeoutMs?: number;
+  /** Requests a cycle may have in flight (2 = pull one page ahead); see `SyncPlan.concurrency`. Default: the planner's, else 2. */
+  concurrency?: number;
   retry?: Partial<RetryPolicy>;
   /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
   leaseMs?: number;
@@ -90,21 +92,4 @@ export function positive(value: number | undefined, fallback: number, name: stri
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}.`);
   return value;
-}
-
-/** One signal that aborts when any of `signals` does. */
-export function anySignal(signals: AbortSignal[]): AbortSignal {
-  // AbortSignal.any (Node 20.3+, current browsers) drops its listeners with the signal; the fallback
-  // is for older React Native runtimes.
-  const native = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
-  if (native !== undefined) return native(signals);
-  const controller = new AbortController();
-  for (const s of signals) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      break;
-    }
-    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
-  }
-  return controller.signal;
 }

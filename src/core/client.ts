@@ -25,7 +25,8 @@ import { readRuns } from './run-history.js';
 import { defaultPlan, type SyncPlan } from './planner.js';
 import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
-import { anySignal, positive, type ClientOptions, type ClientStatus, type SyncRequest } from './client-options.js';
+import { anySignal } from './any-signal.js';
+import { positive, type ClientOptions, type ClientStatus, type SyncRequest } from './client-options.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
@@ -72,6 +73,7 @@ export class SynclineClient {
       ...(options.pushBatchSize === undefined ? {} : { pushBatchSize: positive(options.pushBatchSize, 0, 'pushBatchSize') }),
       ...(options.pullPageSize === undefined ? {} : { pullPageSize: positive(options.pullPageSize, 0, 'pullPageSize') }),
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: positive(options.requestTimeoutMs, 0, 'requestTimeoutMs') }),
+      ...(options.concurrency === undefined ? {} : { concurrency: positive(options.concurrency, 0, 'concurrency') }),
     };
     this.#ctx = {
       store: options.store,
@@ -292,7 +294,7 @@ export class SynclineClient {
     }
     this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
     this.#emit({ type: 'sync.started', syncId, trigger });
-    const plan = { ...(this.#o.planner?.plan() ?? defaultPlan), ...this.#pinned };
+    const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
     const verify = this.#verifyDue(trigger);
     const start = this.#o.transport.stats();
     const progress: CycleContext['progress'] = (phase, done, total) => {

@@ -17,6 +17,8 @@ export interface CycleContext {
   pushBatchSize: number;
   pullPageSize: number;
   requestTimeoutMs: number;
+  /** Requests in flight at once; 2 or more lets the pull fetch one page ahead. */
+  concurrency: number;
   /** Runs to keep in the local history. */
   historyLimit: number;
   /** Compare local and server digests after pulling (and repair on mismatch). */

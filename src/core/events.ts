@@ -26,7 +26,7 @@ export interface SyncCycleResult {
   /** The convergence check: verified, repaired (a collection differed and was re-pulled), or not done. */
   verify: { status: 'verified' | 'repaired' | 'unverified' | 'skipped'; mismatches: string[]; repaired: string[] };
   /** The batch plan the prepare phase chose. */
-  plan: { pushBatchSize: number; pullPageSize: number; requestTimeoutMs: number };
+  plan: { pushBatchSize: number; pullPageSize: number; requestTimeoutMs: number; concurrency: number };
   /** Milliseconds spent per phase. */
   phases: Partial<Record<SyncPhaseName, number>>;
   requests: number;

@@ -10,6 +10,14 @@ export interface SyncPlan {
   pullPageSize: number;
   /** Deadline of one request, ms. */
   requestTimeoutMs: number;
+  /**
+   * Requests one cycle may have in flight. With 2 or more the pull asks for the next page while it
+   * applies the current one, so the store's work hides behind the round trip. Cursor paging knows the
+   * next cursor only from the current page, so more than one page ahead is impossible and values
+   * above 2 act as 2; pushes always go one batch at a time (the server's gap check needs the order).
+   * Default 2; 1 on poor links, where a page fetched ahead of a cancel would waste scarce bytes.
+   */
+  concurrency?: number;
 }
 
 /** Contract: `plan()` is cheap and synchronous; it is called once per sync cycle (the prepare phase). */
@@ -17,7 +25,7 @@ export interface SyncPlanner {
   plan(): SyncPlan;
 }
 
-export const defaultPlan: SyncPlan = { pushBatchSize: 100, pullPageSize: 1000, requestTimeoutMs: 30_000 };
+export const defaultPlan: Required<SyncPlan> = { pushBatchSize: 100, pullPageSize: 1000, requestTimeoutMs: 30_000, concurrency: 2 };
 
 export function fixedPlanner(plan: Partial<SyncPlan> = {}): SyncPlanner {
   const fixed = { ...defaultPlan, ...plan };

@@ -10,6 +10,7 @@ import type { StoreWriter } from '../stores/store.js';
 import { applyPullPage } from './pull-apply.js';
 import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
+import { anySignal } from './any-signal.js';
 import { isSynclineError } from './errors.js';
 
 /**
@@ -24,31 +25,81 @@ export async function pullAll(
   signal: AbortSignal,
 ): Promise<{ cursor: number; digests: PullResponse['digests']; reset: boolean }> {
   let reset = false;
-  for (;;) {
-    checkAborted(signal);
-    const cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
-    result.pulled.requests += 1;
-    let page: PullResponse;
-    try {
-      page = await ctx.transport.pull({ v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize }, { signal, timeoutMs: ctx.requestTimeoutMs });
-    } catch (error) {
-      if (reset || !isSynclineError(error) || error.code !== 'server-reset') throw error;
-      reset = true;
-      result.pulled.resets += 1;
-      await ctx.store.write(async (tx) => {
-        // Only if no other tab moved it meanwhile; either way the next request starts from the stored cursor.
-        if (readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor') === cursor) await tx.put(T.meta, META.cursor, 0);
-      });
-      continue;
+  const pages = new PageFetcher(ctx, result, signal);
+  try {
+    for (;;) {
+      checkAborted(signal);
+      const cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
+      let page: PullResponse;
+      try {
+        page = await pages.take(cursor);
+      } catch (error) {
+        if (reset || !isSynclineError(error) || error.code !== 'server-reset') throw error;
+        reset = true;
+        result.pulled.resets += 1;
+        await ctx.store.write(async (tx) => {
+          // Only if no other tab moved it meanwhile; either way the next request starts from the stored cursor.
+          if (readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor') === cursor) await tx.put(T.meta, META.cursor, 0);
+        });
+        continue;
+      }
+      if (page.hasMore && ctx.concurrency >= 2) pages.fetchAhead(page.cursor);
+      await ctx.plugins.run('afterPull', page);
+      const applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
+      result.pulled.pages += 1;
+      result.pulled.changes += page.changes.length;
+      result.cursor = page.cursor;
+      if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
+      ctx.progress('pull', result.pulled.changes, undefined);
+      if (!page.hasMore) return { cursor: page.cursor, digests: page.digests, reset };
     }
-    await ctx.plugins.run('afterPull', page);
-    const applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
-    result.pulled.pages += 1;
-    result.pulled.changes += page.changes.length;
-    result.cursor = page.cursor;
-    if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
-    ctx.progress('pull', result.pulled.changes, undefined);
-    if (!page.hasMore) return { cursor: page.cursor, digests: page.digests, reset };
+  } finally {
+    pages.close();
+  }
+}
+
+/**
+ * Asks for pull pages, at most one ahead of the page being applied. A page fetched ahead is used only
+ * if the stored cursor is where it starts when its turn comes (another tab may have moved it); one
+ * left over when the pull stops is aborted, so a failed or cancelled cycle leaves no request behind.
+ */
+class PageFetcher {
+  readonly #ctx: CycleContext;
+  readonly #result: SyncCycleResult;
+  readonly #signal: AbortSignal;
+  #ahead: { from: number; page: Promise<PullResponse>; abort: AbortController } | undefined;
+
+  constructor(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal) {
+    this.#ctx = ctx;
+    this.#result = result;
+    this.#signal = signal;
+  }
+
+  take(cursor: number): Promise<PullResponse> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead?.from === cursor) return ahead.page;
+    ahead?.abort.abort();
+    return this.#fetch(cursor, this.#signal);
+  }
+
+  fetchAhead(cursor: number): void {
+    const abort = new AbortController();
+    const page = this.#fetch(cursor, anySignal([this.#signal, abort.signal]));
+    // Its failure surfaces when the page is taken; until then (or if it never is) it is not unhandled.
+    page.catch(() => undefined);
+    this.#ahead = { from: cursor, page, abort };
+  }
+
+  close(): void {
+    this.#ahead?.abort.abort();
+    this.#ahead = undefined;
+  }
+
+  #fetch(cursor: number, signal: AbortSignal): Promise<PullResponse> {
+    this.#result.pulled.requests += 1;
+    const request = { v: PROTOCOL_VERSION, clientId: this.#ctx.clientId, cursor, limit: this.#ctx.pullPageSize } as const;
+    return this.#ctx.transport.pull(request, { signal, timeoutMs: this.#ctx.requestTimeoutMs });
   }
 }
 

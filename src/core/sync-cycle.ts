@@ -37,7 +37,7 @@ export function newCycleResult(syncId: string, trigger: SyncTrigger, direction: 
     pulled: { changes: 0, pages: 0, requests: 0, resets: 0 },
     quarantined: 0,
     verify: { status: 'skipped', mismatches: [], repaired: [] },
-    plan: { pushBatchSize: 0, pullPageSize: 0, requestTimeoutMs: 0 },
+    plan: { pushBatchSize: 0, pullPageSize: 0, requestTimeoutMs: 0, concurrency: 0 },
     phases: {},
     requests: 0,
     bytesUp: 0,
@@ -92,7 +92,7 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
       result.quarantined = await quarantineMalformed(ctx);
     });
     await phase('prepare', async () => {
-      result.plan = { pushBatchSize: ctx.pushBatchSize, pullPageSize: ctx.pullPageSize, requestTimeoutMs: ctx.requestTimeoutMs };
+      result.plan = { pushBatchSize: ctx.pushBatchSize, pullPageSize: ctx.pullPageSize, requestTimeoutMs: ctx.requestTimeoutMs, concurrency: ctx.concurrency };
     });
     await phase('execute', async () => {
       if (result.direction !== 'pull') await pushAll(ctx, result, signal);

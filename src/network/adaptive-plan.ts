@@ -9,7 +9,7 @@ import type { LinkEstimate } from './link-metrics.js';
 import { QUALITY_RANK, type QualityClass } from './quality.js';
 
 export interface AdaptivePlan extends SyncPlan {
-  /** Requests the transport may run at once (syncline's own cycle is sequential; for app traffic). */
+  /** Requests in flight at once: the cycle's pull fetches a page ahead from 2 (see `SyncPlan`); apps may use it for their own traffic. */
   concurrency: number;
   /** Whether request bodies should be gzip-compressed (worth it below "excellent"). */
   compress: boolean;
@@ -52,7 +52,9 @@ export function computePlan(link: LinkEstimate, quality: QualityClass, tuning: A
     pushBatchSize: sizes.push,
     pullPageSize: sizes.pull,
     requestTimeoutMs: requestTimeout(link, target, tuning),
-    concurrency: QUALITY_RANK[quality] >= 4 ? 4 : QUALITY_RANK[quality] === 3 ? 2 : 1,
+    // Fetching ahead hides the store's work behind the round trip, worth most on slow-RTT links; on a
+    // poor one the page fetched ahead of a cancel or failure would waste bytes the link can barely carry.
+    concurrency: QUALITY_RANK[quality] >= 4 ? 4 : QUALITY_RANK[quality] >= 2 ? 2 : 1,
     compress: QUALITY_RANK[quality] < 4,
     quality,
   };
