@@ -25,7 +25,10 @@ export {
   TimeoutError,
   AbortedError,
   ServerError,
+  CircuitOpenError,
+  ResponseTooLargeError,
   isSynclineError,
+  retryAfterOf,
 } from './core/errors.js';
 export type { SynclineErrorCode, SynclineErrorOptions } from './core/errors.js';
 export { defaultRetryPolicy, retryDelay } from './core/retry-policy.js';

@@ -21,8 +21,10 @@ export type SynclineErrorCode =
   | 'mutation-gap'
   | 'server-reset'
   | 'too-large'
+  | 'response-too-large'
   | 'rate-limited'
   | 'unavailable'
+  | 'circuit-open'
   | 'rejected'
   | 'internal';
 
@@ -130,6 +132,46 @@ export class ServerError extends SynclineError {
     this.serverCode = serverCode;
     this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/**
+ * Not sent: the client's circuit breaker is open after repeated failures. The server was not asked,
+ * so this says nothing about it or the link; `retryAfterMs` is what is left of the open period.
+ */
+export class CircuitOpenError extends SynclineError {
+  override name = 'CircuitOpenError' as const;
+  /** Milliseconds until the breaker lets a trial request through. */
+  readonly retryAfterMs: number;
+
+  constructor(message: string, options: SynclineErrorOptions & { retryAfterMs: number }) {
+    super('circuit-open', message, { retryable: true, ...options });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * A response body decoded to more than the transport's `maxResponseBytes`; reading stopped there.
+ * Not retryable as is: the same request would get the same answer.
+ */
+export class ResponseTooLargeError extends SynclineError {
+  override name = 'ResponseTooLargeError' as const;
+  /** The limit that was exceeded, in decoded bytes. */
+  readonly limitBytes: number;
+
+  constructor(message: string, options: SynclineErrorOptions & { limitBytes: number }) {
+    super('response-too-large', message, options);
+    this.limitBytes = options.limitBytes;
+  }
+}
+
+/**
+ * How long an error asks us to wait before retrying (a server's Retry-After, an open circuit), or
+ * undefined. Reads the property rather than checking classes, so every error that carries one counts.
+ */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (!isSynclineError(error)) return undefined;
+  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof value === 'number' && value >= 0 ? value : undefined;
 }
 
 function codeForStatus(status: number, serverCode: string): SynclineErrorCode {

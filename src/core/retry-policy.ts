@@ -1,11 +1,11 @@
-/** Retry policy as data: capped exponential backoff with full jitter, honouring Retry-After. */
+/** Retry policy as data: capped exponential backoff with full jitter, honouring Retry-After and open circuits. */
 import type { SynclineError } from './errors.js';
-import { ServerError } from './errors.js';
+import { retryAfterOf } from './errors.js';
 
 export interface RetryPolicy {
   /** Delay cap of the first retry, in ms. */
   baseDelayMs: number;
-  /** No delay exceeds this (except a longer Retry-After from the server). */
+  /** No delay exceeds this (except a longer wait the error asks for: Retry-After, an open circuit). */
   maxDelayMs: number;
   /** Growth of the cap per consecutive failure. */
   factor: number;
@@ -20,6 +20,6 @@ export const defaultRetryPolicy: RetryPolicy = { baseDelayMs: 250, maxDelayMs: 3
 export function retryDelay(policy: RetryPolicy, attempt: number, error: SynclineError, random: () => number): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * policy.factor ** Math.min(attempt, 52));
   const jittered = Math.floor(random() * cap);
-  const asked = error instanceof ServerError ? error.retryAfterMs : undefined;
+  const asked = retryAfterOf(error);
   return asked === undefined ? jittered : Math.max(asked, jittered);
 }

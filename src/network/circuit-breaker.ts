@@ -1,7 +1,7 @@
 /**
  * A circuit breaker as a Transport decorator: after `failureThreshold` consecutive failures that
  * suggest the server or link is struggling (timeouts, network errors, 5xx, 429) it stops sending and
- * fails fast with a retryable error carrying `retryAfterMs`, so the sync loop's backoff waits out the
+ * fails fast with a retryable `CircuitOpenError` carrying `retryAfterMs`, so the sync loop's backoff waits out the
  * open period instead of hammering. When the period ends, one call half-opens it: a `health()` probe
  * first, then that call itself as the trial. Success closes the circuit; failure reopens it for twice
  * as long (capped).
@@ -10,7 +10,7 @@
  *                            ▲                                        │ failure
  *                            └──────────── openMs × 2 (capped) ◀──────┘
  */
-import { isSynclineError, ServerError } from '../core/errors.js';
+import { CircuitOpenError, isSynclineError, ServerError } from '../core/errors.js';
 import { systemTimers, type Timers } from '../core/seams.js';
 import type { HealthResponse, PullRequest, PullResponse, PushRequest, PushResponse } from '../protocol/wire.js';
 import type { RequestOptions, Transport, TransportStats } from '../transport/transport.js';
@@ -138,12 +138,11 @@ class CircuitBreaker implements CircuitBreakerTransport {
     this.#o.onStateChange?.(state);
   }
 
-  #fastFailure(cause?: unknown): ServerError {
+  #fastFailure(cause?: unknown): CircuitOpenError {
     const retryAfterMs = Math.max(0, this.#openUntil - this.#timers.now());
-    return new ServerError(503, 'circuit-open', `Not sent: the last ${this.#failures} requests failed, so the client's circuit breaker paused sending for ${retryAfterMs} ms to let the server or link recover. Sync resumes by itself.`, {
-      retryable: true,
+    return new CircuitOpenError(`Not sent: the last ${this.#failures} requests failed, so the client's circuit breaker paused sending for ${retryAfterMs} ms to let the server or link recover. Sync resumes by itself.`, {
       retryAfterMs,
-      details: { circuit: 'open', consecutiveFailures: this.#failures },
+      details: { consecutiveFailures: this.#failures },
       ...(cause === undefined ? {} : { cause }),
     });
   }

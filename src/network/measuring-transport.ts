@@ -53,7 +53,7 @@ export function createMeasuringTransport(inner: Transport, sink: SampleSink, tim
 }
 
 /**
- * What an error says about the link. Aborts (the caller gave up) and closes say nothing, so they are
+ * What an error says about the link. Aborts (the caller gave up), closes and open circuits say nothing, so they are
  * not recorded; an error response from the server ('server') proves the link carried a round trip.
  */
 export function failureKind(error: unknown): FailureKind | 'ignore' {
@@ -66,8 +66,11 @@ export function failureKind(error: unknown): FailureKind | 'ignore' {
     case 'aborted':
     case 'client-closed':
       return 'ignore';
+    case 'circuit-open':
+      // A breaker's fast failure never left the client: no news about the link or the server. Only
+      // when its half-open probe went out and failed (the cause) is there something to record.
+      return error.cause === undefined ? 'ignore' : failureKind(error.cause);
     default:
-      // A circuit breaker's fast failure never left the client: no news about the link.
-      return error.details?.['circuit'] === 'open' ? 'ignore' : 'server';
+      return 'server';
   }
 }

@@ -1,48 +1,54 @@
 /**
  * gzip for the HTTP transport, platform-neutral: the native `CompressionStream` /
  * `DecompressionStream` where the runtime has them (browsers, Node 18+), fflate otherwise (older
- * React Native runtimes). fflate's string helpers also stand in for TextEncoder/TextDecoder there.
+ * React Native runtimes).
  */
-import { gunzipSync, gzipSync, strFromU8, strToU8 } from 'fflate';
-import { utf8ByteLength } from './utf8.js';
+import { Gunzip, gzipSync, strToU8 } from 'fflate';
+import { sourceStream, streamSource, type ByteSource } from './byte-source.js';
 
 /** The UTF-8 text gzip-compressed. */
 export async function gzipText(text: string): Promise<Uint8Array> {
   const bytes = strToU8(text);
   if (typeof CompressionStream !== 'function') return gzipSync(bytes);
-  return pipeBytes(bytes, new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
-}
-
-async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  if (typeof DecompressionStream !== 'function') return gunzipSync(bytes);
-  return pipeBytes(bytes, new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
-}
-
-async function pipeBytes(bytes: Uint8Array, transform: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
-  const stream = new Response(bytes as BodyInit).body!.pipeThrough(transform);
+  const stream = new Response(bytes as BodyInit).body!.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** A response body as text, and how many bytes it took on the wire. */
-export interface DecodedBody {
-  text: string;
-  wireBytes: number;
+/** The decompressed bytes of a gzip source, inflated only as fast as they are pulled. */
+export function gunzipSource(source: ByteSource): ByteSource {
+  if (typeof DecompressionStream !== 'function' || typeof ReadableStream !== 'function') return fflateGunzip(source);
+  const inflating = sourceStream(source).pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  return streamSource(inflating);
 }
 
 /**
- * Read a response body, decoding gzip whoever's job it turned out to be: Node's and browsers' fetch
- * decode it themselves (then Content-Length still gives the wire size), an in-process fetch such as
- * `server.fetch` hands the compressed bytes over. gzip's magic bytes tell them apart — JSON never
- * starts with 0x1f.
+ * gzip inflates up to ~1000× (zeros), so fflate is fed small slices: each pull then yields at most
+ * about a megabyte, and a reader with a size limit can stop before a bomb fills memory.
  */
-export async function readResponseBody(response: Response): Promise<DecodedBody> {
-  const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
-  if (encoding === undefined || encoding === '' || encoding === 'identity') {
-    const text = await response.text();
-    return { text, wireBytes: utf8ByteLength(text) };
-  }
-  const raw = new Uint8Array(await response.arrayBuffer());
-  if (raw[0] === 0x1f && raw[1] === 0x8b) return { text: strFromU8(await gunzip(raw)), wireBytes: raw.byteLength };
-  const declared = Number(response.headers.get('content-length'));
-  return { text: strFromU8(raw), wireBytes: Number.isSafeInteger(declared) && declared > 0 ? declared : raw.byteLength };
+const FFLATE_SLICE_BYTES = 1024;
+
+function fflateGunzip(source: ByteSource): ByteSource {
+  const inflated: Uint8Array[] = [];
+  const gunzip = new Gunzip((data) => inflated.push(data));
+  let pending: Uint8Array = new Uint8Array(0);
+  let ended = false;
+  return {
+    async next() {
+      while (inflated.length === 0 && !ended) {
+        if (pending.byteLength === 0) {
+          const chunk = await source.next();
+          if (chunk === undefined) {
+            gunzip.push(new Uint8Array(0), true);
+            ended = true;
+            continue;
+          }
+          pending = chunk;
+        }
+        gunzip.push(pending.subarray(0, FFLATE_SLICE_BYTES));
+        pending = pending.subarray(FFLATE_SLICE_BYTES);
+      }
+      return inflated.shift();
+    },
+    cancel: (reason) => source.cancel(reason),
+  };
 }

@@ -3,13 +3,14 @@
  * `GET /v1/health`). Platform-neutral: it needs only `fetch`, `Request`, `Response`, `Headers` and
  * `AbortController`, which browsers, React Native and Node 18+ all have.
  */
-import { AbortedError, InvalidArgumentError, ProtocolError, ServerError, SynclineError } from '../core/errors.js';
+import { AbortedError, InvalidArgumentError, ProtocolError, ResponseTooLargeError, ServerError, SynclineError } from '../core/errors.js';
 import { systemTimers, type Timers } from '../core/seams.js';
 import type { ZodType } from 'zod';
 import { describeIssues, healthResponse, pullResponse, pushResponse } from '../protocol/wire.js';
 import type { HealthResponse, PullRequest, PullResponse, PushRequest, PushResponse } from '../protocol/wire.js';
 import { closedTransportError, failureError, serverErrorFromResponse, type ReadResponse } from './http-errors.js';
-import { gzipText, readResponseBody } from './gzip.js';
+import { gzipText } from './gzip.js';
+import { readResponseBody, type BodyLimit } from './read-body.js';
 import { startDeadline, type Deadline } from './request-deadline.js';
 import type { RequestOptions, Transport, TransportStats } from './transport.js';
 import { utf8ByteLength } from './utf8.js';
@@ -35,6 +36,11 @@ export interface HttpTransportOptions {
   headers?: Record<string, string>;
   /** Default per-request deadline in ms, response body included. Default 30 000. */
   timeoutMs?: number;
+  /**
+   * Largest response body accepted, in bytes after gzip decoding; a larger one is cancelled while
+   * streaming and fails with `ResponseTooLargeError`. `Infinity` for no limit. Default 64 MiB.
+   */
+  maxResponseBytes?: number;
   /** Timer seam for the deadline. Default `systemTimers`. */
   timers?: Timers;
   /** gzip of request bodies and responses. */
@@ -57,6 +63,7 @@ export interface HttpCompressionOptions {
 type Endpoint = 'push' | 'pull' | 'health';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export function createHttpTransport(options: HttpTransportOptions): Transport {
   return new HttpTransport(options);
@@ -76,6 +83,7 @@ class HttpTransport implements Transport {
   constructor(options: HttpTransportOptions) {
     this.#baseUrl = validateBaseUrl(options.url);
     validateTimeout(options.timeoutMs, 'timeoutMs');
+    validateMaxResponseBytes(options.maxResponseBytes);
     this.#options = options;
     this.#timers = options.timers ?? systemTimers;
   }
@@ -134,7 +142,7 @@ class HttpTransport implements Transport {
     }
   }
 
-  /** One HTTP round trip; the response body is always read to the end so the socket is released. */
+  /** One HTTP round trip; the response body is read to the end, or cancelled, so the socket is released. */
   async #exchange(url: string, body: string | undefined, reason: 'initial' | 'refresh', deadline: Deadline, failed?: string): Promise<ReadResponse & { token: string | undefined }> {
     const token = await deadline.race(reason === 'refresh' ? this.#refreshedToken(failed) : this.#token(reason));
     if (token !== undefined && token === this.#refused) throw refusedTokenError();
@@ -150,10 +158,15 @@ class HttpTransport implements Transport {
     const fetchImpl = this.#options.fetch ?? ((r: Request) => globalThis.fetch(r));
     const response = await fetchImpl(request);
     // A fetch that ignores the signal (a plug-in) must not hold the caller past the deadline.
-    const { text, wireBytes } = await deadline.race(readResponseBody(response));
+    const { text, wireBytes } = await deadline.race(readResponseBody(response, this.#bodyLimit(url)));
     this.#stats.bytesReceived += wireBytes;
     if (reason === 'refresh' && response.status === 401 && typeof this.#options.token === 'function') this.#refused = token;
     return { status: response.status, statusText: response.statusText, headers: response.headers, text, token };
+  }
+
+  #bodyLimit(url: string): BodyLimit {
+    const maxBytes = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    return { maxBytes, tooLarge: () => responseTooLargeError(url, maxBytes) };
   }
 
   /** The body as sent: gzip when enabled and large enough, else the JSON text. */
@@ -210,6 +223,13 @@ function refusedTokenError(): ServerError {
   return new ServerError(401, 'unauthenticated', 'Not sent: the server refused this token even after a refresh, and the token function still returns it. Supply new credentials, then call client.requestSync().', { retryable: false });
 }
 
+function responseTooLargeError(url: string, maxBytes: number): ResponseTooLargeError {
+  return new ResponseTooLargeError(
+    `The response from ${url} decoded to more than maxResponseBytes (${maxBytes} bytes), so reading stopped there. For pulls, lower the client's pullPageSize so pages get smaller; if responses this large are expected, raise HttpTransportOptions.maxResponseBytes.`,
+    { limitBytes: maxBytes, details: { url } },
+  );
+}
+
 function parseSuccess<T>(what: string, response: ReadResponse, schema: ZodType<T>): T {
   if (response.status < 200 || response.status > 299) throw serverErrorFromResponse(what, response);
   let json: unknown;
@@ -231,6 +251,12 @@ function validateBaseUrl(url: string): string {
   }
   // String joining rather than `new URL(path, base)`: keeps a path prefix (/api) and React Native's partial URL.
   return url.replace(/\/+$/, '');
+}
+
+function validateMaxResponseBytes(maxBytes: number | undefined): void {
+  if (maxBytes !== undefined && !(maxBytes > 0)) {
+    throw new InvalidArgumentError(`HttpTransportOptions.maxResponseBytes must be a positive number of bytes (Infinity for none), got ${String(maxBytes)}.`);
+  }
 }
 
 function validateTimeout(timeoutMs: number | undefined, name: string): void {

@@ -6,7 +6,9 @@
  *   schemas, or reject with a `SynclineError`:
  *   `TransportError` / `TimeoutError` (no usable response; retryable), `ServerError` (the server
  *   answered with an error body; `retryable` and `retryAfterMs` come from it), `ProtocolError` (the
- *   response did not parse; not retryable), `AbortedError` (the signal fired).
+ *   response did not parse; not retryable), `AbortedError` (the signal fired). Decorators and
+ *   options add narrow ones: `CircuitOpenError` (not sent; retryable after `retryAfterMs`),
+ *   `ResponseTooLargeError` (the decoded body passed the HTTP transport's `maxResponseBytes`).
  * - A rejected `push` may still have been applied by the server (the response can be lost after the
  *   commit): callers must be idempotent — syncline's mutation ids make resending safe.
  * - Implementations do not retry on their own; retry policy belongs to the sync loop.
