@@ -13,7 +13,20 @@ import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeState }
 import { readDigests } from './digest-storage.js';
 import { assertCursorAnswerable } from './tombstones.js';
 
-export async function handlePull(db: Kysely<ServerDatabase>, scope: string, request: PullRequest, maxLimit: number): Promise<PullResponse> {
+/**
+ * A page stops growing once its records' JSON passes this many characters (at least one record is
+ * always sent), so a page of large records stays a size any client can take in one response, whatever
+ * `limit` it asked for: pages are bounded by bytes as well as by count.
+ */
+export const DEFAULT_PULL_PAGE_CHARS = 4 * 1024 * 1024;
+
+export async function handlePull(
+  db: Kysely<ServerDatabase>,
+  scope: string,
+  request: PullRequest,
+  maxLimit: number,
+  maxPageChars = DEFAULT_PULL_PAGE_CHARS,
+): Promise<PullResponse> {
   const limit = Math.min(request.limit, maxLimit);
   // SQLite ignores the isolation level (its transactions are snapshots); PostgreSQL needs it.
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
@@ -29,8 +42,8 @@ export async function handlePull(db: Kysely<ServerDatabase>, scope: string, requ
     }
     assertCursorAnswerable(request.cursor, purgedThrough);
     const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
-    const page = rows.slice(0, limit);
-    const hasMore = rows.length > limit;
+    const page = withinBudget(rows.slice(0, limit), maxPageChars);
+    const hasMore = rows.length > page.length;
     const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
     // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
     const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
@@ -43,6 +56,17 @@ export async function handlePull(db: Kysely<ServerDatabase>, scope: string, requ
     }
     return response;
   });
+}
+
+/** The longest prefix of `rows` whose values fit in `maxChars` (never empty when rows are not). */
+function withinBudget(rows: RecordRow[], maxChars: number): RecordRow[] {
+  let used = 0;
+  for (let i = 0; i < rows.length; i += 1) {
+    // Key and collection count too: a page of tombstones with long keys is not free either.
+    used += (rows[i]?.value?.length ?? 0) + (rows[i]?.key.length ?? 0) + 64;
+    if (used > maxChars && i > 0) return rows.slice(0, i);
+  }
+  return rows;
 }
 
 function toChange(row: RecordRow): Change {
