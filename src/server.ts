@@ -36,4 +36,5 @@ export type {
 } from './server/conflicts/strategy.js';
 export { DEFAULT_CONFLICT_STRATEGY } from './server/conflicts/strategy.js';
 export type { ServerConflictEvent } from './server/conflicts/server-events.js';
-export type { PurgeResult } from './server/tombstones.js';
+export type { PurgeOptions, PurgeResult } from './server/tombstones.js';
+export type { TombstoneRetention } from './server/tombstone-schedule.js';

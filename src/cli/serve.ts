@@ -1,6 +1,6 @@
 /** `syncline serve`: the reference sync server with the e-receipt domain, on a SQLite file or PostgreSQL. */
 import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, isSynclineError } from '../core/errors.js';
 import type { Logger } from '../core/seams.js';
 import { productsCollection, receiptHandlers } from '../receipts.js';
 import { createSyncServer, serveNode, tokenAuth } from '../server.js';
@@ -58,7 +58,11 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     collections: productsCollection,
     logger: lineLogger(out),
   });
-  await server.ready();
+  // A bad configuration fails loudly here; a database that is not up yet is retried by the server
+  // (503 + Retry-After meanwhile), so the listener starts anyway and recovers without a restart.
+  await server.ready().catch((error: unknown) => {
+    if (!isSynclineError(error) || !error.retryable) throw error;
+  });
   const http = await serveNode(server, { port: config.port, host: config.host });
   out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')})`);
   try {

@@ -6,7 +6,9 @@
  * one `pg_notify` round trip per burst, so a busy instance sends far fewer notifications than it
  * commits mutations, and NOTIFY's commit-time queue lock never sits inside a push transaction.
  * The price: a crash between commit and publish loses that poke; it is a hint, and clients also pull
- * on their own schedule. Notifications sent while this instance's connection is down are lost too.
+ * on their own schedule. Notifications sent while this instance's connection is down are lost too;
+ * once it listens again it calls the server's `resumed` callback, which re-announces the current
+ * version of every scope with subscribers here.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
@@ -40,6 +42,8 @@ export interface PostgresFanoutOptions {
   url: string;
   /** Notification channel, a lower-case identifier; every instance on one database must use the same. Default 'syncline_scope_changed'. */
   channel?: string;
+  /** `application_name` of the listening connection, to tell instances apart in pg_stat_activity. Default 'syncline-fanout'. */
+  applicationName?: string;
   logger?: Logger;
 }
 
@@ -53,6 +57,8 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
   const pending = new Map<string, number>();
   let client: Client | undefined;
   let deliver: ScopeChangeListener | undefined;
+  let resumed: (() => void) | undefined;
+  let connectedBefore = false;
   let flushing: Promise<void> | undefined;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
@@ -71,14 +77,20 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
 
   const connect = async (): Promise<void> => {
     const pg = await loadPg();
-    const next = new pg.Client({ connectionString: options.url, application_name: APPLICATION_NAME });
+    const next = new pg.Client({ connectionString: options.url, application_name: options.applicationName ?? APPLICATION_NAME });
     next.on('notification', (message) => {
       if (message.channel === channel) receive(message.payload);
     });
     next.on('error', (error) => lost(next, error));
     next.on('end', () => lost(next, new Error('connection ended')));
-    await next.connect();
-    await next.query(`LISTEN ${channel}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      // A half-open client would keep a socket (and the process) alive.
+      await next.end().catch(() => {});
+      throw error;
+    }
     if (closed) {
       await next.end();
       return;
@@ -86,6 +98,9 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
     client = next;
     failures = 0;
     flush();
+    // Only now, with LISTEN active, is every commit either notified or visible to a fresh read.
+    if (connectedBefore) resumed?.();
+    connectedBefore = true;
   };
 
   const lost = (which: Client, error: Error): void => {
@@ -130,8 +145,9 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
   };
 
   return {
-    async start(listener) {
+    async start(listener, onResumed) {
       deliver = listener;
+      resumed = onResumed;
       await connect();
     },
     publish(change: ScopeChange) {
@@ -145,6 +161,7 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
       await flushing;
       closed = true;
       deliver = undefined;
+      resumed = undefined;
       if (reconnectTimer !== undefined) clearTimeout(reconnectTimer);
       const last = client;
       client = undefined;

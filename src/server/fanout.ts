@@ -22,10 +22,12 @@ export type ScopeChangeListener = (change: ScopeChange) => void;
  * Contract: `publish` is called after the change has committed, never throws and never blocks the
  * caller (best effort, may coalesce); `start` resolves once changes from other instances are being
  * delivered to `deliver`, and never delivers this instance's own changes back (the server has
- * already emitted those in process); `close` stops delivery and releases every connection.
+ * already emitted those in process); after delivery was interrupted (a dropped connection) and has
+ * resumed, it calls `resumed`, so the server can re-announce what may have been missed meanwhile;
+ * `close` stops delivery and releases every connection.
  */
 export interface ScopeFanout {
-  start(deliver: ScopeChangeListener): Promise<void>;
+  start(deliver: ScopeChangeListener, resumed?: () => void): Promise<void>;
   publish(change: ScopeChange): void;
   close(): Promise<void>;
 }

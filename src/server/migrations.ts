@@ -76,6 +76,15 @@ migrations['0004_tombstone_purge'] = {
   },
 };
 
+// Tombstones learn when they were written, so a purge can keep them for a time rather than a count.
+migrations['0005_tombstone_times'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('records').addColumn('deleted_at', 'bigint').execute();
+    // Existing tombstones count as deleted now: a time-based retention starts from the upgrade.
+    await (db as unknown as Kysely<ServerDatabase>).updateTable('records').set({ deleted_at: Date.now() }).where('deleted', '=', 1).execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Bring the schema up to date; safe to call on every start and from several processes. */

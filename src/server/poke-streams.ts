@@ -11,6 +11,8 @@ import type { ScopeChange } from './fanout.js';
 export interface PokeStreams {
   /** A streaming response for one client of `scope`, starting with `version`. */
   open(scope: string, version: number): Response;
+  /** Scopes with at least one open stream. */
+  scopes(): string[];
   /** End every open stream (server shutdown). */
   closeAll(): void;
   readonly size: number;
@@ -22,6 +24,12 @@ export function createPokeStreams(
 ): PokeStreams {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const open = new Set<() => void>();
+  const openPerScope = new Map<string, number>();
+  const countStream = (scope: string, delta: number): void => {
+    const count = (openPerScope.get(scope) ?? 0) + delta;
+    if (count > 0) openPerScope.set(scope, count);
+    else openPerScope.delete(scope);
+  };
   const encoder = new TextEncoder();
   const poke = (version: number): Uint8Array => encoder.encode(`event: poke\ndata: ${JSON.stringify({ v: 1, version })}\n\n`);
 
@@ -37,6 +45,7 @@ export function createPokeStreams(
           const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), heartbeatMs);
           end = () => {
             if (!open.delete(end)) return;
+            countStream(scope, -1);
             unsubscribe();
             clearInterval(heartbeat);
             try {
@@ -46,6 +55,7 @@ export function createPokeStreams(
             }
           };
           open.add(end);
+          countStream(scope, 1);
         },
         cancel() {
           // The client went away.
@@ -58,6 +68,7 @@ export function createPokeStreams(
         headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
       });
     },
+    scopes: () => [...openPerScope.keys()],
     closeAll() {
       for (const end of [...open]) end();
     },

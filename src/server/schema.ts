@@ -23,6 +23,8 @@ export interface RecordsTable {
   version: number;
   /** 1 for a tombstone, 0 otherwise (integers: SQLite has no boolean). */
   deleted: number;
+  /** When a tombstone was written (epoch ms; null for a live record): time-based purge keys on it. */
+  deleted_at: Generated<number | null>;
 }
 
 export interface ClientsTable {

@@ -15,10 +15,17 @@ const BUSY_TIMEOUT_MS = 5000;
 export function openSqliteDatabase(path: string): Kysely<ServerDatabase> {
   if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
-  // WAL lets pulls read while a push writes; NORMAL sync is durable across process crashes in WAL.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  try {
+    // Set first, so switching to WAL waits out another process's lock instead of failing at once.
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // WAL lets pulls read while a push writes; NORMAL sync is durable across process crashes in WAL.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+  } catch (error) {
+    // The server retries a locked file; do not leave this handle open behind it.
+    sqlite.close();
+    throw error;
+  }
   // kysely's SqliteDialect drives one connection behind a mutex: exactly one writer per process.
   return new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
 }

@@ -77,6 +77,7 @@ export async function writeRecord(
     value: row.value === null ? null : JSON.stringify(row.value),
     version: row.version,
     deleted: row.value === null ? 1 : 0,
+    deleted_at: row.value === null ? Date.now() : null,
   };
   const before = await readRecord(db, row.scope, row.collection, row.key);
   const liveBefore = before === undefined || before.deleted !== 0 ? undefined : toInt(before.version);
@@ -85,7 +86,7 @@ export async function writeRecord(
     .insertInto('records')
     .values(values)
     .onConflict((oc) =>
-      oc.columns(['scope', 'collection', 'key']).doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted }),
+      oc.columns(['scope', 'collection', 'key']).doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted, deleted_at: values.deleted_at }),
     )
     .execute();
 }

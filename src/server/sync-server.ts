@@ -26,6 +26,9 @@ import { openPostgresDatabase } from './postgres-dialect.js';
 import { openSqliteDatabase } from './sqlite-dialect.js';
 import { createPokeStreams, type PokeStreams } from './poke-streams.js';
 import { purgeTombstones } from './tombstones.js';
+import { runPurgeSchedule, validateRetention } from './tombstone-schedule.js';
+import { createServerInit, initFailureToHttp } from './server-init.js';
+import { createPokeReplay } from './poke-replay.js';
 import { readScopeVersion } from './storage.js';
 import type { AuthResult, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
@@ -41,8 +44,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const logger = options.logger ?? silentLogger;
   const ownsDatabase = !(options.database instanceof Kysely);
   let db: Kysely<ServerDatabase> | undefined;
-  let readyPromise: Promise<void> | undefined;
   let closed = false;
+  // Aborted by close(): stops the scheduled purge.
+  const stopping = new AbortController();
+  const retention = options.tombstones === undefined ? undefined : validateRetention(options.tombstones);
   // Requests still running; close() waits for them before releasing the database under them.
   const inflight = new Set<Promise<Response>>();
   const scopeChanges = createScopeChangeEmitter(logger);
@@ -56,15 +61,6 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     fanout?.publish(change);
   };
 
-  const ready = (): Promise<void> => {
-    readyPromise ??= (async () => {
-      db = openDatabase(options.database, logger);
-      const applied = await migrateToLatest(db);
-      if (applied.length > 0) logger.info('server: schema migrated', { migrations: applied });
-      await fanout?.start((change) => scopeChanges.emit(change));
-    })();
-    return readyPromise;
-  };
   const database = (): Kysely<ServerDatabase> => {
     if (db === undefined) throw new Error('database not opened');
     return db;
@@ -72,6 +68,24 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const pokes = createPokeStreams((listener) => scopeChanges.subscribe(listener), {
     logger,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
+  const replay = createPokeReplay({ scopes: () => pokes.scopes(), readVersion: (scope) => readScopeVersion(database(), scope), emit: (change) => scopeChanges.emit(change), logger });
+  // Each step is safe to repeat, so an attempt that failed half-way is simply run again.
+  const init = createServerInit(async () => {
+    db ??= openDatabase(options.database, logger);
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info('server: schema migrated', { migrations: applied });
+    await fanout?.start((change) => scopeChanges.emit(change), () => replay.replay());
+  }, logger);
+  const ready = (): Promise<void> => init.ready();
+  const purgeScheduleStopped = retention === undefined ? undefined : runPurgeSchedule({
+    purge: async () => {
+      await ready();
+      return purgeTombstones(database(), { retainMs: retention.retainMs });
+    },
+    everyMs: retention.purgeEveryMs,
+    logger,
+    signal: stopping.signal,
   });
   const dispatcher: Dispatcher = {
     routes: buildRoutes(options, logger, database, onCommitted, onConflict, pokes),
@@ -101,10 +115,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     async close() {
       if (closed) return;
       closed = true;
+      stopping.abort();
       pokes.closeAll();
       await Promise.allSettled([...inflight]);
-      if (readyPromise !== undefined) await readyPromise.catch(() => {});
+      await purgeScheduleStopped;
+      await init.close();
       await fanout?.close();
+      await replay.settled();
       if (ownsDatabase && db !== undefined) await db.destroy();
     },
   };
@@ -188,11 +205,14 @@ async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
     const route = findRoute(request, d.routes, d.basePath);
     if (d.isClosed()) throw new HttpError(503, 'unavailable', 'The server is shutting down; retry shortly.', { retryable: true, headers: { 'retry-after': '1' } });
     const auth = route.auth ? await authenticate(request, d.auth) : null;
-    await d.ready();
+    await d.ready().catch((error: unknown) => {
+      throw initFailureToHttp(error);
+    });
     return await route.run(request, auth);
   } catch (error) {
     const httpError = error instanceof HttpError ? error : internalError(error);
-    if (httpError.status >= 500) d.logger.error('server: request failed', { url: request.url, error: describeCause(error) });
+    // An unreachable database is logged once per connection attempt (server-init.ts), not per request.
+    if (httpError.status >= 500 && httpError.code !== 'database-unavailable') d.logger.error('server: request failed', { url: request.url, error: describeCause(error) });
     return errorResponse(httpError);
   }
 }

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../core/seams.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import type { ScopeChange, ScopeFanout } from './fanout.js';
-import type { PurgeResult } from './tombstones.js';
+import type { PurgeOptions, PurgeResult } from './tombstones.js';
+import type { TombstoneRetention } from './tombstone-schedule.js';
 import type { ServerDatabase } from './schema.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
@@ -36,6 +37,13 @@ export interface SyncServerOptions {
    * @example { postgres: 'postgres://syncline@db.internal:5432/syncline', maxConnections: 20 }
    */
   database: Kysely<ServerDatabase> | { sqlite: string } | { postgres: string; maxConnections?: number };
+  /**
+   * Purge tombstones older than `retainMs` every `purgeEveryMs` (a timer `close()` stops). Off by
+   * default: how long devices may stay offline before a full re-sync is the operator's call, and
+   * without it tombstones are kept forever (call `purgeTombstones` yourself, as before).
+   * @example { retainMs: 30 * 24 * 60 * 60 * 1000, purgeEveryMs: 60 * 60 * 1000 }
+   */
+  tombstones?: TombstoneRetention;
   /** Heartbeat period of `GET /v1/events` streams, ms. Default 15 000. */
   heartbeatMs?: number;
   /**
@@ -65,7 +73,12 @@ export interface SyncServerOptions {
 export interface SyncServer {
   /** Handle one HTTP request (Web Request/Response); never rejects. */
   fetch(request: Request): Promise<Response>;
-  /** Open the database and migrate the schema; called lazily by the first `fetch`. */
+  /**
+   * Open the database, migrate the schema and start the fan-out; called lazily by the first `fetch`.
+   * Rejects with a retryable `SynclineError` (code `unavailable`) while the database cannot be
+   * reached — the next call tries again — and with a non-retryable one for a failure that needs the
+   * configuration fixed (bad credentials, unusable path, failed migration).
+   */
   ready(): Promise<void>;
   /**
    * Listen for committed changes of any scope, made through this instance or (with a fanout) another
@@ -74,16 +87,17 @@ export interface SyncServer {
    */
   onScopeChanged(listener: (change: ScopeChange) => void): () => void;
   /**
-   * Delete tombstones older than the newest `keepVersions` versions of each scope (or one scope).
-   * Clients whose cursor is older then get 409 `reset-required` and re-sync from cursor 0.
+   * Delete tombstones older than the newest `keepVersions` versions, or written more than `retainMs`
+   * ago, in each scope (or one scope). Clients whose cursor is older then get 409 `reset-required`
+   * and re-sync from cursor 0.
    */
-  purgeTombstones(options: { keepVersions: number; scope?: string }): Promise<PurgeResult[]>;
+  purgeTombstones(options: PurgeOptions): Promise<PurgeResult[]>;
   /**
    * Listen for conflicts this instance resolved (`conflict.detected`, then `conflict.resolved`),
    * after their push committed. The durable record is the audit trail (GET /v1/conflicts).
    */
   onConflict(listener: (event: ServerConflictEvent) => void): () => void;
-  /** Wait for running requests; stop the fanout; release the database if the server opened it. Idempotent. */
+  /** Wait for running requests; stop the purge schedule and the fanout; release the database if the server opened it. Idempotent. */
   close(): Promise<void>;
 }
 

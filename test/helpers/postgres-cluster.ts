@@ -24,8 +24,11 @@ export function findPostgresBindir(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
-/** initdb + pg_ctl start as the postgres user (initdb refuses root), loopback only, fsync off. */
-export async function startLocalCluster(bindir: string, settings: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * initdb + pg_ctl start as the postgres user (initdb refuses root), loopback only, fsync off; on a
+ * random free port unless `port` is given (to start a database where a server already points).
+ */
+export async function startLocalCluster(bindir: string, settings: Record<string, string> = {}, port?: number): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'syncline-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(idOf('-u')), Number(idOf('-g')));
@@ -34,7 +37,7 @@ export async function startLocalCluster(bindir: string, settings: Record<string,
     asRoot ? ['runuser', ['-u', 'postgres', '--', join(bindir, bin), ...args]] : [join(bindir, bin), args];
   const exec = (bin: string, args: string[]) => run(...command(bin, args));
   await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const port = await freePort();
+  port ??= await freePort();
   const options = { listen_addresses: '127.0.0.1', fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', ...settings };
   const postgresArgs = [`-p ${port}`, `-k ${dir}`, ...Object.entries(options).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
   await exec('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', postgresArgs, '-w', 'start']);
@@ -62,7 +65,8 @@ function idOf(flag: '-u' | '-g'): string {
   return execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim();
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now (on 127.0.0.1). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

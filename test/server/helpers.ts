@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '../../src/core/seams.js';
 import type { JsonValue } from '../../src/protocol/json.js';
 import type { Mutation, PullResponse, PushResponse } from '../../src/protocol/wire.js';
 import { describe } from 'vitest';
@@ -108,4 +109,19 @@ export async function pullAll(t: TestServer, clientId = CLIENT): Promise<Map<str
     cursor = page.cursor;
     if (!page.hasMore) return state;
   }
+}
+
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+/** A Logger that keeps every entry, so a test can see what the server reported. */
+export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at = (level: LogEntry['level']) => (message: string, fields?: Record<string, unknown>) => {
+    entries.push({ level, message, fields });
+  };
+  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, entries };
 }

@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServeArgs, runServe } from '../../src/cli/serve.js';
+import { freePort } from '../helpers/postgres-cluster.js';
 import { tempDir } from './helpers.js';
 
 const dirs: string[] = [];
@@ -46,5 +47,47 @@ describe('syncline serve', () => {
     controller.abort();
     await running;
     expect(lines.at(-1)).toBe('syncline server stopped');
+  });
+
+  it('refuses to start on a database path that cannot be a file', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(join(dir, 'file'), 'x');
+    const lines: string[] = [];
+    const running = runServe(['--port', '0', '--db', join(dir, 'file', 'x.db')], { log: (line) => lines.push(line) }, new AbortController().signal);
+    await expect(running).rejects.toThrow(/Fix the database configuration and restart/);
+    expect(lines.some((line) => line.includes('listening on'))).toBe(false);
+  });
+
+  it('starts while its PostgreSQL is unreachable, answering 503 + Retry-After', async () => {
+    // Nothing listens on this port, so no PostgreSQL installation is needed.
+    const url = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const controller = new AbortController();
+    let announce: (url: string) => void = () => {};
+    const listening = new Promise<string>((resolve) => (announce = resolve));
+    const lines: string[] = [];
+    const out = {
+      log(line: string) {
+        lines.push(line);
+        const found = /listening on (\S+)/.exec(line)?.[1];
+        if (found !== undefined) announce(found);
+      },
+    };
+    const running = runServe(['--port', '0', '--db', url, '--token', 'secret=shop'], out, controller.signal);
+    try {
+      const base = await listening;
+      expect(lines.some((line) => line.includes('database unreachable'))).toBe(true);
+      const pull = await fetch(`${base}/v1/pull`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer secret' },
+        body: JSON.stringify({ v: 1, clientId: 'client-cli-0001', cursor: 0, limit: 10 }),
+      });
+      expect(pull.status).toBe(503);
+      expect(pull.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      expect(await pull.json()).toMatchObject({ error: { code: 'database-unavailable', retryable: true } });
+    } finally {
+      controller.abort();
+      await running;
+    }
   });
 });
