@@ -12,8 +12,9 @@ import type { ScopeChange, ScopeFanout } from './fanout.js';
 import { createPostgresFanout } from './fanout-postgres.js';
 import { negotiateResponseEncoding } from './compression.js';
 import { errorResponse, HttpError, internalError, invalidRequest, jsonResponse } from './http-errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { migrateToLatest } from './migrations.js';
-import { handlePull } from './pull.js';
+import { DEFAULT_PULL_PAGE_CHARS, handlePull } from './pull.js';
 import { handlePush } from './push.js';
 import { readJsonBody } from './read-body.js';
 import { createRecordHandlers } from './record-mutations.js';
@@ -157,6 +158,7 @@ function buildRoutes(
   }));
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
+  const maxPullPageBytes = positiveLimit(options.limits?.maxPullPageBytes, DEFAULT_PULL_PAGE_CHARS, 'limits.maxPullPageBytes');
   const scopeOf = (auth: AuthResult | null): string => auth?.scope ?? '';
   return new Map<string, Route>([
     ['/v1/health', { method: 'GET', auth: false, run: async () => jsonResponse({ v: PROTOCOL_VERSION, status: 'ok' }) }],
@@ -185,7 +187,7 @@ function buildRoutes(
       auth: true,
       async run(request, auth) {
         const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes));
-        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit));
+        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes));
       },
     }],
   ]);
@@ -252,4 +254,10 @@ function parseMessage<T>(schema: z.ZodType<T>, body: unknown): T {
 function describeCause(error: unknown): string {
   const cause = error instanceof HttpError && error.cause !== undefined ? error.cause : error;
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+function positiveLimit(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive whole number of bytes, got ${String(value)}.`);
+  return value;
 }

@@ -63,6 +63,11 @@ export interface SyncServerOptions {
     maxBodyBytes?: number;
     /** Cap on a pull page, never above the protocol's LIMITS.maxPullLimit. */
     maxPullLimit?: number;
+    /**
+     * A pull page ends once its records' JSON passes about this many bytes (counted in characters;
+     * at least one record per page), whatever `limit` the client asked for. Default 4 MiB.
+     */
+    maxPullPageBytes?: number;
   };
   /** Structured log sink; silent by default. */
   logger?: Logger;

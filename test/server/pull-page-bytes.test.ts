@@ -30,4 +30,24 @@ describeEachDialect('pull page size in bytes', (start) => {
     expect(pages).toBeGreaterThanOrEqual(2);
     expect(keys).toEqual(Array.from({ length: 30 }, (_, i) => `big-${i + 1}`));
   });
+
+  it('sends a record larger than the configured budget alone on its page', async () => {
+    t = await start({ collections: writableNotes, limits: { maxPullPageBytes: 1000 } });
+    await t.pushOk([putNote(1, 'small-1', { text: 'a' })]);
+    await t.pushOk([putNote(2, 'huge', { text: 'h'.repeat(5000) })]);
+    await t.pushOk([putNote(3, 'small-2', { text: 'b' })]);
+    const first = await t.pull(0, 1000);
+    expect(first.changes.map((c) => c.key)).toEqual(['small-1']);
+    const second = await t.pull(first.cursor, 1000);
+    expect(second.changes.map((c) => c.key)).toEqual(['huge']);
+    expect(second.hasMore).toBe(true);
+    const third = await t.pull(second.cursor, 1000);
+    expect(third).toMatchObject({ hasMore: false });
+    expect(third.changes.map((c) => c.key)).toEqual(['small-2']);
+  });
+
+  it('refuses a budget that is not a positive whole number when the server is created', async () => {
+    await expect(start({ limits: { maxPullPageBytes: 0 } })).rejects.toThrow(/maxPullPageBytes must be a positive whole number/);
+    t = await start({});
+  });
 });
