@@ -1,7 +1,7 @@
 /** The `MutationContext` handed to handlers: record access bound to one scope and one open transaction. */
 import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
-import type { RecordRow, ServerDatabase } from './schema.js';
+import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
 import { bumpScopeVersion, incrementCounter, listLiveRecords, readRecord, writeRecord } from './storage.js';
 import type { MutationContext } from './types.js';
 
@@ -40,10 +40,11 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
       await writeRecord(trx, { scope, collection, key, value, version });
     },
     async delete(collection, key) {
+      const row = await readRecord(trx, scope, collection, key);
       // Deleting what is not there writes nothing, so it needs no version and no tombstone.
-      if (liveValue(await readRecord(trx, scope, collection, key)) === undefined) return;
+      if (liveValue(row) === undefined) return;
       const version = await bumpScopeVersion(trx, scope);
-      await writeRecord(trx, { scope, collection, key, value: null, version });
+      await writeRecord(trx, { scope, collection, key, value: null, version }, { liveVersion: toInt(row?.version) });
     },
     async list(collection, options) {
       const rows = await listLiveRecords(trx, scope, collection, options?.limit ?? DEFAULT_LIST_LIMIT);
@@ -51,6 +52,23 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
     },
     nextCounter: (name) => incrementCounter(trx, scope, name),
   };
+}
+
+/**
+ * Write a record whose live version the caller has just read in this transaction (the built-in generic
+ * writes read it for conflict detection), sparing the read `put`/`delete` would make. value null
+ * deletes; deleting a record that is not live writes nothing. Returns the version written, if any.
+ */
+export async function writeKnownRecord(
+  ctx: MutationContext,
+  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined },
+): Promise<number | undefined> {
+  const trx = transactions.get(ctx);
+  if (trx === undefined) throw new Error('writeKnownRecord needs a context made by createMutationContext');
+  if (record.value === null && record.liveVersion === undefined) return undefined;
+  const version = await bumpScopeVersion(trx, ctx.scope);
+  await writeRecord(trx, { scope: ctx.scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion });
+  return version;
 }
 
 function liveValue(row: RecordRow | undefined): JsonObject | undefined {

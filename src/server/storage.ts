@@ -65,10 +65,15 @@ export async function readRecord(db: Db, scope: string, collection: string, key:
     .executeTakeFirst();
 }
 
-/** Upsert a record (value null = tombstone) at the given version. */
+/**
+ * Upsert a record (value null = tombstone) at the given version. `known.liveVersion` is the version of
+ * the live record being replaced (undefined: none), for callers that just read it; otherwise it is
+ * read here, as the digest needs it.
+ */
 export async function writeRecord(
   db: Db,
   row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number },
+  known?: { liveVersion: number | undefined },
 ): Promise<void> {
   const values = {
     scope: row.scope,
@@ -79,8 +84,7 @@ export async function writeRecord(
     deleted: row.value === null ? 1 : 0,
     deleted_at: row.value === null ? Date.now() : null,
   };
-  const before = await readRecord(db, row.scope, row.collection, row.key);
-  const liveBefore = before === undefined || before.deleted !== 0 ? undefined : toInt(before.version);
+  const liveBefore = known === undefined ? liveVersionOf(await readRecord(db, row.scope, row.collection, row.key)) : known.liveVersion;
   await updateDigest(db, row.scope, row.collection, row.key, liveBefore, row.value === null ? undefined : row.version);
   await db
     .insertInto('records')
@@ -89,6 +93,10 @@ export async function writeRecord(
       oc.columns(['scope', 'collection', 'key']).doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted, deleted_at: values.deleted_at }),
     )
     .execute();
+}
+
+function liveVersionOf(row: RecordRow | undefined): number | undefined {
+  return row === undefined || row.deleted !== 0 ? undefined : toInt(row.version);
 }
 
 export async function listLiveRecords(db: Db, scope: string, collection: string, limit: number): Promise<RecordRow[]> {

@@ -5,7 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { JsonObject, JsonValue } from '../../protocol/json.js';
 import type { ConflictRecord } from '../../protocol/wire.js';
-import { readRecord, readScopeVersion } from '../storage.js';
+import { writeKnownRecord } from '../mutation-context.js';
+import { readRecord } from '../storage.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
 import { appendConflict } from './audit-storage.js';
@@ -49,15 +50,14 @@ async function readState(env: WriteEnv, write: GenericWrite): Promise<RecordStat
   return { value, version, clock };
 }
 
-/** Write the resolved value (if any) through the context, so versions and digests stay right. */
+/** Write the resolved value (if any) through the context's storage, so versions and digests stay right. */
 async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
   if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
   const { ctx } = env;
+  const liveVersion = state.value === undefined ? undefined : state.version;
+  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion });
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.
-  if (resolution.value === undefined && state.value === undefined) return { value: undefined, hlc: state.clock.hlc };
-  if (resolution.value === undefined) await ctx.delete(write.collection, write.key);
-  else await ctx.put(write.collection, write.key, resolution.value);
-  const version = await readScopeVersion(env.trx, ctx.scope);
+  if (version === undefined) return { value: undefined, hlc: state.clock.hlc };
   const clock = advanceClock(state.clock, write.hlc, resolution.stamped);
   await writeRecordClock(env.trx, { scope: ctx.scope, collection: write.collection, key: write.key, version, writer: ctx.clientId, ...clock });
   return { value: resolution.value, hlc: clock.hlc };
