@@ -14,6 +14,7 @@ Commands:
           --db FILE  --runs N (10)  --json
   serve   Run the reference sync server.
           --port P (8787)  --host H (127.0.0.1)  --db FILE|postgres://URL (./data/syncline.db)  --token TOKEN=SCOPE
+          --retain-tombstones-days D (off: deleted records are kept as tombstones until purged)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -16,6 +16,8 @@ export interface ServeConfig {
   database: DatabaseLocation;
   /** token → scope */
   tokens: Record<string, string>;
+  /** From `--retain-tombstones-days`: purge tombstones older than this on a schedule (off when absent). */
+  retainTombstonesMs?: number;
 }
 
 export function parseServeArgs(argv: string[]): ServeConfig {
@@ -27,13 +29,25 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       host: { type: 'string', default: DEFAULTS.host },
       db: { type: 'string', default: DEFAULTS.db },
       token: { type: 'string', multiple: true },
+      'retain-tombstones-days': { type: 'string' },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError(`--port: expected an integer 0-65535, got "${values.port}".`);
   }
-  return { port, host: values.host, database: parseDatabaseLocation(values.db), tokens: parseTokens(values.token ?? [DEFAULTS.token]) };
+  const config: ServeConfig = { port, host: values.host, database: parseDatabaseLocation(values.db), tokens: parseTokens(values.token ?? [DEFAULTS.token]) };
+  const days = values['retain-tombstones-days'];
+  if (days !== undefined) config.retainTombstonesMs = parseDays(days);
+  return config;
+}
+
+function parseDays(text: string): number {
+  const days = Number(text);
+  if (text.trim() === '' || !Number.isFinite(days) || days <= 0) {
+    throw new InvalidArgumentError(`--retain-tombstones-days: expected a positive number of days (e.g. 30), got "${text}".`);
+  }
+  return Math.round(days * 86_400_000);
 }
 
 function parseTokens(specs: string[]): Record<string, string> {
@@ -57,6 +71,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     mutations: receiptHandlers,
     collections: productsCollection,
     logger: lineLogger(out),
+    ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
   });
   // A bad configuration fails loudly here; a database that is not up yet is retried by the server
   // (503 + Retry-After meanwhile), so the listener starts anyway and recovers without a restart.

@@ -15,6 +15,10 @@ describe('syncline serve', () => {
     expect(parseServeArgs([])).toMatchObject({ port: 8787, host: '127.0.0.1', tokens: { demo: 'demo' } });
     expect(parseServeArgs(['--token', 'a=shop-1', '--token', 'b=shop-2']).tokens).toEqual({ a: 'shop-1', b: 'shop-2' });
     expect(() => parseServeArgs(['--token', 'nope'])).toThrow(/TOKEN=SCOPE/);
+    expect(parseServeArgs(['--retain-tombstones-days', '30']).retainTombstonesMs).toBe(30 * 86_400_000);
+    expect(parseServeArgs([]).retainTombstonesMs).toBeUndefined();
+    expect(() => parseServeArgs(['--retain-tombstones-days', '0'])).toThrow(/positive number of days/);
+    expect(() => parseServeArgs(['--retain-tombstones-days', 'soon'])).toThrow(/positive number of days/);
     expect(() => parseServeArgs(['--port', 'x'])).toThrow(/--port/);
   });
 
