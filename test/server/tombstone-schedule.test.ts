@@ -31,7 +31,7 @@ describe('scheduled tombstone purge [sqlite]', () => {
 
   it('purges tombstones older than retainMs by itself; a cursor behind the horizon gets reset-required', async () => {
     const { logger, entries } = recordingLogger();
-    const t = startServer({ collections: writableNotes, logger, tombstones: { retainMs: 100, purgeEveryMs: 25 } });
+    const t = startServer({ collections: writableNotes, logger, tombstones: { retainMs: 1500, purgeEveryMs: 25 } });
     started.push(t);
     await t.pushOk([putNote(1, 'a'), putNote(2, 'b')]);
     const behind = await t.pull(0);
