@@ -1,8 +1,8 @@
 /** The `MutationContext` handed to handlers: record access bound to one scope and one open transaction. */
 import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
-import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
-import { bumpScopeVersion, incrementCounter, listLiveRecords, readRecord, writeRecord } from './storage.js';
+import type { RecordRow, ServerDatabase } from './schema.js';
+import { bumpScopeVersion, incrementCounter, listLiveRecords, liveVersionOf, readRecord, writeRecord } from './storage.js';
 import type { MutationContext } from './types.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
@@ -40,11 +40,8 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
       await writeRecord(trx, { scope, collection, key, value, version });
     },
     async delete(collection, key) {
-      const row = await readRecord(trx, scope, collection, key);
-      // Deleting what is not there writes nothing, so it needs no version and no tombstone.
-      if (liveValue(row) === undefined) return;
-      const version = await bumpScopeVersion(trx, scope);
-      await writeRecord(trx, { scope, collection, key, value: null, version }, { liveVersion: toInt(row?.version) });
+      const liveVersion = liveVersionOf(await readRecord(trx, scope, collection, key));
+      await writeAt(trx, scope, { collection, key, value: null, liveVersion });
     },
     async list(collection, options) {
       const rows = await listLiveRecords(trx, scope, collection, options?.limit ?? DEFAULT_LIST_LIMIT);
@@ -65,9 +62,18 @@ export async function writeKnownRecord(
 ): Promise<number | undefined> {
   const trx = transactions.get(ctx);
   if (trx === undefined) throw new Error('writeKnownRecord needs a context made by createMutationContext');
+  return writeAt(trx, ctx.scope, record);
+}
+
+async function writeAt(
+  trx: Kysely<ServerDatabase>,
+  scope: string,
+  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined },
+): Promise<number | undefined> {
+  // Deleting what is not there writes nothing, so it needs no version and no tombstone.
   if (record.value === null && record.liveVersion === undefined) return undefined;
-  const version = await bumpScopeVersion(trx, ctx.scope);
-  await writeRecord(trx, { scope: ctx.scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion });
+  const version = await bumpScopeVersion(trx, scope);
+  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion });
   return version;
 }
 

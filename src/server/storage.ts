@@ -95,7 +95,8 @@ export async function writeRecord(
     .execute();
 }
 
-function liveVersionOf(row: RecordRow | undefined): number | undefined {
+/** The version of `row` if it holds a live record (not a tombstone), else undefined. */
+export function liveVersionOf(row: RecordRow | undefined): number | undefined {
   return row === undefined || row.deleted !== 0 ? undefined : toInt(row.version);
 }
 
