@@ -97,10 +97,15 @@ class PageFetcher {
   }
 
   #fetch(cursor: number, signal: AbortSignal): Promise<PullResponse> {
-    this.#result.pulled.requests += 1;
-    const request = { v: PROTOCOL_VERSION, clientId: this.#ctx.clientId, cursor, limit: this.#ctx.pullPageSize } as const;
-    return this.#ctx.transport.pull(request, { signal, timeoutMs: this.#ctx.requestTimeoutMs });
+    return requestPage(this.#ctx, this.#result, cursor, undefined, signal);
   }
+}
+
+/** One pull request from `cursor` (of one collection, or all), counted in the cycle's result. */
+function requestPage(ctx: CycleContext, result: SyncCycleResult, cursor: number, collection: string | undefined, signal: AbortSignal): Promise<PullResponse> {
+  result.pulled.requests += 1;
+  const request = { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, ...(collection === undefined ? {} : { collection }) };
+  return ctx.transport.pull(request, { signal, timeoutMs: ctx.requestTimeoutMs });
 }
 
 /**
@@ -119,11 +124,7 @@ export async function pullCollectionPages(
   let cursor = from;
   for (;;) {
     checkAborted(signal);
-    result.pulled.requests += 1;
-    const page = await ctx.transport.pull(
-      { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, collection },
-      { signal, timeoutMs: ctx.requestTimeoutMs },
-    );
+    const page = await requestPage(ctx, result, cursor, collection, signal);
     await ctx.plugins.run('afterPull', page);
     const touched = await ctx.store.write((tx) => apply(tx, page));
     result.pulled.pages += 1;
