@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type CDPSession } from 'playwright-core';
 import type { SyncServer } from '../../src/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -64,18 +64,81 @@ export async function serveFixtures(sync: SyncServer): Promise<{ url: string; lo
   };
 }
 
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** What the browser's console and its workers' consoles said (a failing test prints it). */
+export type ConsoleLog = string[];
+
+export async function launchChromium(): Promise<{ context: BrowserContext; console: ConsoleLog; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'syncline-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const consoleLog: ConsoleLog = [];
+  const started = Date.now();
+  const record = (source: string, text: string): void => void consoleLog.push(`+${Date.now() - started} ms ${source}: ${text}`);
+  context.on('console', (m) => record(m.page() === null ? 'worker' : 'page', m.text()));
+  context.on('serviceworker', (w) => record('browser', `service worker ${w.url()} started`));
   return {
     context,
+    console: consoleLog,
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
+  };
+}
+
+/** One entry of Chromium's Background Sync log (DevTools > Application > Background sync). */
+export interface BackgroundSyncLogEntry {
+  eventName: string;
+  tag: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Chromium's own account of Background Sync: registrations, dispatches and how each sync event it
+ * fired ended. A sync event Chromium fires ends in 'Sync completed' or 'sync event failed' only
+ * after the worker's waitUntil promise settled, so everything the worker did in that event
+ * (its requests, its report) has happened by the time `outcome` resolves. (Events fired through
+ * CDP `ServiceWorker.dispatchSyncEvent` are logged as dispatched but their end is not logged.)
+ */
+export async function watchBackgroundSync(cdp: CDPSession): Promise<{
+  entries: BackgroundSyncLogEntry[];
+  /** The end of the next sync event Chromium fires for `tag`. */
+  outcome(tag: string): Promise<BackgroundSyncLogEntry>;
+}> {
+  const entries: BackgroundSyncLogEntry[] = [];
+  const waiters: Array<{ tag: string; resolve(entry: BackgroundSyncLogEntry): void }> = [];
+  let consumed = 0;
+  const ended = (e: BackgroundSyncLogEntry): boolean => e.eventName === 'Sync completed' || e.eventName === 'sync event failed';
+  function settle(): void {
+    for (let i = 0; i < waiters.length; ) {
+      const waiter = waiters[i]!;
+      const index = entries.findIndex((e, n) => n >= consumed && e.tag === waiter.tag && ended(e));
+      if (index < 0) {
+        i++;
+        continue;
+      }
+      consumed = index + 1;
+      waiters.splice(i, 1);
+      waiter.resolve(entries[index]!);
+    }
+  }
+  cdp.on('BackgroundService.backgroundServiceEventReceived', (e: { backgroundServiceEvent: { eventName: string; instanceId: string; eventMetadata: Array<{ key: string; value: string }> } }) => {
+    const { eventName, instanceId, eventMetadata } = e.backgroundServiceEvent;
+    entries.push({ eventName, tag: instanceId, metadata: Object.fromEntries(eventMetadata.map((m) => [m.key, m.value])) });
+    settle();
+  });
+  // Chromium reports these events to observers only while recording is on.
+  await cdp.send('BackgroundService.startObserving', { service: 'backgroundSync' });
+  await cdp.send('BackgroundService.setRecording', { shouldRecord: true, service: 'backgroundSync' });
+  return {
+    entries,
+    outcome: (tag) =>
+      new Promise((resolve) => {
+        waiters.push({ tag, resolve });
+        settle();
+      }),
   };
 }
