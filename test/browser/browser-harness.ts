@@ -109,7 +109,7 @@ export interface BackgroundSyncLogEntry {
  */
 export async function watchBackgroundSync(cdp: CDPSession): Promise<{
   entries: BackgroundSyncLogEntry[];
-  /** The end of the next sync event Chromium fires for `tag`. */
+  /** The end of the first sync event for `tag` (since watching began) that no earlier call returned. */
   outcome(tag: string): Promise<BackgroundSyncLogEntry>;
 }> {
   const entries: BackgroundSyncLogEntry[] = [];
