@@ -85,7 +85,7 @@ const RECOUNT_CHUNK = 5000;
  * by migrations (and by tools that insert records directly); it hashes values and never reads or
  * writes `digest_hash`, so it runs on schemas from before that column too.
  */
-export async function backfillDigests(db: Db): Promise<void> {
+export async function backfillDigests(db: Db, chunk = RECOUNT_CHUNK): Promise<void> {
   const lanes = new Map<string, { scope: string; collection: string; lanes: DigestLanes }>();
   let after: { scope: string; collection: string; key: string } | undefined;
   for (;;) {
@@ -95,7 +95,7 @@ export async function backfillDigests(db: Db): Promise<void> {
       // A row-value comparison walks the primary key index on both SQLite and PostgreSQL.
       query = query.where(({ eb, refTuple, tuple }) => eb(refTuple('scope', 'collection', 'key'), '>', tuple(from.scope, from.collection, from.key)));
     }
-    const rows = await query.orderBy('scope').orderBy('collection').orderBy('key').limit(RECOUNT_CHUNK).execute();
+    const rows = await query.orderBy('scope').orderBy('collection').orderBy('key').limit(chunk).execute();
     for (const row of rows) {
       if (row.value === null) continue;
       const id = `${row.scope}\u0000${row.collection}`;
@@ -104,7 +104,7 @@ export async function backfillDigests(db: Db): Promise<void> {
       lanes.set(id, entry);
     }
     const last = rows[rows.length - 1];
-    if (rows.length < RECOUNT_CHUNK || last === undefined) break;
+    if (rows.length < chunk || last === undefined) break;
     after = last;
   }
   await db.deleteFrom('digests').execute();
