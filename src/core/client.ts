@@ -6,7 +6,7 @@
 import { Collection, type CollectionHost, type QueuedMutation } from './collection.js';
 import { ClosedError, InvalidArgumentError, toSynclineError, type SynclineError } from './errors.js';
 
-export type { ClientOptions, ClientStatus, SyncRequest } from './client-options.js';
+export type { ClientOptions, ClientStatus, SyncRequest, VerifyOptions } from './client-options.js';
 import { Emitter } from './subscribable.js';
 import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
 import { loadOrCreateIdentity, randomId } from './identity.js';

@@ -91,7 +91,8 @@ export async function scanLanes(tx: StoreReader, onlyCollection?: string): Promi
 
 /**
  * The full recount: scan every record, and where the maintained lanes disagree (or are not trusted)
- * replace them with the scan. Returns the scanned lanes and the collections whose lanes were wrong.
+ * replace them with the scan. Returns the scanned lanes and the collections whose trusted lanes were
+ * wrong (lanes not kept yet are started from the scan, which is not news).
  */
 export async function recountLanes(tx: StoreWriter): Promise<{ lanes: LaneMap; rebuilt: string[] }> {
   const scanned = await scanLanes(tx);
@@ -100,10 +101,10 @@ export async function recountLanes(tx: StoreWriter): Promise<{ lanes: LaneMap; r
     // Untrusted or damaged: start over from the scan.
     for (const [collection] of await tx.scan(T.digests)) await tx.delete(T.digests, collection);
   }
-  const rebuilt = [...new Set([...scanned.keys(), ...(kept?.keys() ?? [])])].filter((c) => kept === undefined || !sameLanes(scanned.get(c), kept.get(c))).sort();
-  for (const collection of rebuilt) await writeLaneRow(tx, collection, scanned.get(collection) ?? emptyLanes());
+  const differ = [...new Set([...scanned.keys(), ...(kept?.keys() ?? [])])].filter((c) => kept === undefined || !sameLanes(scanned.get(c), kept.get(c))).sort();
+  for (const collection of differ) await writeLaneRow(tx, collection, scanned.get(collection) ?? emptyLanes());
   await tx.put(T.meta, META.digestLanes, DIGEST_FORMAT);
-  return { lanes: scanned, rebuilt };
+  return { lanes: scanned, rebuilt: kept === undefined ? [] : differ };
 }
 
 /** Rebuild one collection's lanes from its records (after a repair re-pulled it). */

@@ -56,7 +56,7 @@ export type SyncEvent =
   | { type: 'mutation.quarantined'; id: number; reason: string }
   | { type: 'verify.mismatch'; collection: string; local: CollectionDigest | undefined; server: CollectionDigest | undefined }
   | { type: 'verify.repaired'; collection: string; records: number; verified: boolean }
-  /** A full recount ran; `rebuilt` lists collections whose maintained lanes disagreed with the records. */
+  /** A full recount found maintained digest lanes that disagreed with the stored records, and rebuilt them. */
   | { type: 'verify.recounted'; rebuilt: string[] }
   /** The server's digests are of a format this client does not compute: nothing was compared or repaired. */
   | { type: 'verify.incomparable'; serverFormat: number; clientFormat: number }

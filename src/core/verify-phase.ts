@@ -84,7 +84,7 @@ async function localLanes(ctx: CycleContext, result: SyncCycleResult, cursor: nu
   const recount = await ctx.store.write(async (tx) => ((await atCursor(tx)) ? recountLanes(tx) : undefined));
   if (recount === undefined) return undefined;
   result.verify.full = true;
-  ctx.emit({ type: 'verify.recounted', rebuilt: recount.rebuilt });
+  if (recount.rebuilt.length > 0) ctx.emit({ type: 'verify.recounted', rebuilt: recount.rebuilt });
   return toDigests(recount.lanes);
 }
 

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import { toInt } from './schema.js';
 import { liveContribution, readContribution, updateDigest } from './digest-storage.js';
-import { hashHex, recordHash } from '../protocol/digest.js';
+import { hashHex, recordHash, type RecordHash } from '../protocol/digest.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 
 type Db = Kysely<ServerDatabase>;
@@ -69,12 +69,13 @@ export async function readRecord(db: Db, scope: string, collection: string, key:
 /**
  * Upsert a record (value null = tombstone) at the given version, keeping the scope's digest. `known`
  * says whether the record being replaced is live (liveVersion undefined: it is not), for callers that
- * just read it; the replaced record's digest contribution is then read only when it is live.
+ * just read it, with its digest contribution if they have it (`liveContribution` of the row they
+ * read); otherwise that contribution is read here when the record is live.
  */
 export async function writeRecord(
   db: Db,
   row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number },
-  known?: { liveVersion: number | undefined },
+  known?: { liveVersion: number | undefined; liveHash?: RecordHash | undefined },
 ): Promise<void> {
   const after = row.value === null ? undefined : recordHash(row.collection, row.key, row.version, row.value);
   const values = {
@@ -92,7 +93,7 @@ export async function writeRecord(
       ? liveContribution(await readRecord(db, row.scope, row.collection, row.key))
       : known.liveVersion === undefined
         ? undefined
-        : await readContribution(db, row.scope, row.collection, row.key);
+        : (known.liveHash ?? (await readContribution(db, row.scope, row.collection, row.key)));
   await updateDigest(db, row.scope, row.collection, before, after);
   await db
     .insertInto('records')
