@@ -3,7 +3,7 @@
  * (`syncline/sqlite`, `syncline/server`); test helpers in `syncline/testing`.
  */
 export { createClient, SynclineClient } from './core/client.js';
-export type { ClientOptions, ClientStatus } from './core/client.js';
+export type { ClientOptions, ClientStatus, VerifyOptions } from './core/client.js';
 export { Collection } from './core/collection.js';
 export type { QueuedMutation } from './core/collection.js';
 export type { LocalMutator, ViewReader } from './core/mutators.js';

@@ -42,11 +42,15 @@ export interface ClientOptions {
   queue?: SyncQueue;
   /**
    * Check local confirmed state against the server's digests after pulling, repairing a collection
-   * that differs. The check scans the confirmed records (~4 µs each), so background cycles run it at
-   * most every `intervalMs` (default 30 000); cycles the app requests with `sync()` always run it.
-   * `false` turns it off. Default `{ intervalMs: 30_000 }`.
+   * that differs. Usually the check compares digest lanes kept up to date with every confirmed change
+   * (cost independent of how many records are stored); background cycles run it at most every
+   * `intervalMs` (default 30 000), cycles the app requests with `sync()` always do. A full recount,
+   * which re-hashes every stored record (~5 µs each) and so also catches damage done to the database
+   * behind syncline's back, runs on the first verifying cycle after the client opens, on
+   * `sync({ verify: 'full' })`, and at most every `fullIntervalMs` (default 86 400 000, a day).
+   * `false` turns the check off. Default `{ intervalMs: 30_000, fullIntervalMs: 86_400_000 }`.
    */
-  verify?: boolean | { intervalMs: number };
+  verify?: boolean | VerifyOptions;
   /** Sync cycles kept in the local run history. Default 50. */
   historyLimit?: number;
   /**
@@ -68,6 +72,16 @@ export interface ClientOptions {
   random?: () => number;
 }
 
+export interface VerifyOptions {
+  /** Background cycles verify at most this often (ms). Default 30 000. */
+  intervalMs?: number;
+  /** A full recount runs at most this often (ms), besides the first verify after open. Default a day. */
+  fullIntervalMs?: number;
+}
+
+export const DEFAULT_VERIFY_INTERVAL_MS = 30_000;
+export const DEFAULT_FULL_VERIFY_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
 export interface SyncRequest {
   /** Queue order: high before normal before low. Default normal. */
   priority?: SyncPriority;
@@ -77,6 +91,11 @@ export interface SyncRequest {
   collections?: readonly string[];
   /** Cancels like `handle.cancel()`. */
   signal?: AbortSignal;
+  /**
+   * `'full'`: verify by re-hashing every stored record (a full recount), not just the maintained
+   * digest lanes — e.g. after restoring a backup or when support suspects a damaged database.
+   */
+  verify?: 'full';
 }
 
 export interface ClientStatus {

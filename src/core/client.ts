@@ -6,7 +6,7 @@
 import { Collection, type CollectionHost, type QueuedMutation } from './collection.js';
 import { ClosedError, InvalidArgumentError, toSynclineError, type SynclineError } from './errors.js';
 
-export type { ClientOptions, ClientStatus, SyncRequest } from './client-options.js';
+export type { ClientOptions, ClientStatus, SyncRequest, VerifyOptions } from './client-options.js';
 import { Emitter } from './subscribable.js';
 import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
 import { loadOrCreateIdentity, randomId } from './identity.js';
@@ -26,7 +26,14 @@ import { defaultPlan, type SyncPlan } from './planner.js';
 import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
-import { positive, type ClientOptions, type ClientStatus, type SyncRequest } from './client-options.js';
+import {
+  DEFAULT_FULL_VERIFY_INTERVAL_MS,
+  DEFAULT_VERIFY_INTERVAL_MS,
+  positive,
+  type ClientOptions,
+  type ClientStatus,
+  type SyncRequest,
+} from './client-options.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
@@ -59,6 +66,8 @@ export class SynclineClient {
   /** The cursor after the last cycle (a hint for pokes; the store holds the truth). */
   #knownCursor = 0;
   #lastVerifyAt: number | undefined;
+  /** Undefined until this client's first full recount: the first verifying cycle after open does one. */
+  #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
@@ -83,6 +92,7 @@ export class SynclineClient {
       ...defaultPlan,
       historyLimit: positive(options.historyLimit, 50, 'historyLimit'),
       verify: options.verify !== false,
+      fullVerify: false,
       collections: undefined,
       now: () => this.#timers.now(),
       emit: (event) => this.#emit(event),
@@ -272,10 +282,14 @@ export class SynclineClient {
     const direction = request.direction ?? 'both';
     const collections = request.collections === undefined ? undefined : [...new Set(request.collections)].sort();
     for (const c of collections ?? []) this.collection(c); // validates the name
-    const key = `${this.clientId}|${direction}|${collections?.join(',') ?? '*'}`;
+    if (request.verify !== undefined && request.verify !== 'full') {
+      throw new InvalidArgumentError(`sync({ verify }) accepts only 'full', got ${JSON.stringify(request.verify)}.`);
+    }
+    const full = request.verify === 'full';
+    const key = `${this.clientId}|${direction}|${collections?.join(',') ?? '*'}${full ? '|full' : ''}`;
     return this.#queue.enqueue(key, request.priority ?? 'normal', (handle) => {
       const signals = [this.#abort.signal, handle.signal, ...(extra === undefined ? [] : [extra])];
-      return this.#cycles.run(() => this.#cycle(trigger, direction, collections, anySignal(signals), handle));
+      return this.#cycles.run(() => this.#cycle(trigger, direction, collections, full, anySignal(signals), handle));
     });
   }
 
@@ -283,6 +297,7 @@ export class SynclineClient {
     trigger: SyncTrigger,
     direction: SyncDirection,
     collections: string[] | undefined,
+    fullRequested: boolean,
     signal: AbortSignal,
     handle: SyncHandle,
   ): Promise<SyncCycleResult> {
@@ -295,7 +310,8 @@ export class SynclineClient {
     this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
     this.#emit({ type: 'sync.started', syncId, trigger });
     const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
-    const verify = this.#verifyDue(trigger);
+    const verify = this.#verifyDue(trigger) || fullRequested;
+    const fullVerify = fullRequested || this.#fullVerifyDue();
     const start = this.#o.transport.stats();
     const progress: CycleContext['progress'] = (phase, done, total) => {
       const now = this.#o.transport.stats();
@@ -304,8 +320,9 @@ export class SynclineClient {
       this.#emit({ type: 'sync.progress', syncId, ...report });
     };
     try {
-      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify }, result, signal);
+      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify, fullVerify }, result, signal);
       if (result.verify.status !== 'skipped') this.#lastVerifyAt = this.#timers.now();
+      if (result.verify.full === true) this.#lastFullVerifyAt = this.#timers.now();
       if (result.direction !== 'push') this.#knownCursor = Math.max(this.#knownCursor, result.cursor);
       this.#status = { ...this.#status, syncing: false, lastError: undefined, lastSyncAt: this.#timers.now() };
       this.#emit({ type: 'sync.completed', syncId, result });
@@ -320,8 +337,15 @@ export class SynclineClient {
   #verifyDue(trigger: SyncTrigger): boolean {
     const option = this.#o.verify ?? true;
     if (option === false) return false;
-    const interval = option === true ? 30_000 : option.intervalMs;
+    const interval = option === true ? DEFAULT_VERIFY_INTERVAL_MS : positive(option.intervalMs, DEFAULT_VERIFY_INTERVAL_MS, 'verify.intervalMs');
     return trigger === 'manual' || this.#lastVerifyAt === undefined || this.#timers.now() - this.#lastVerifyAt >= interval;
+  }
+
+  /** The first verify after open recounts every record, and so does one at most every full interval. */
+  #fullVerifyDue(): boolean {
+    const option = this.#o.verify ?? true;
+    const interval = typeof option === 'object' ? positive(option.fullIntervalMs, DEFAULT_FULL_VERIFY_INTERVAL_MS, 'verify.fullIntervalMs') : DEFAULT_FULL_VERIFY_INTERVAL_MS;
+    return this.#lastFullVerifyAt === undefined || this.#timers.now() - this.#lastFullVerifyAt >= interval;
   }
 
   #reportFailure(error: SynclineError, retryInMs: number | undefined): void {

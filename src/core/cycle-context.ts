@@ -23,6 +23,8 @@ export interface CycleContext {
   historyLimit: number;
   /** Compare local and server digests after pulling (and repair on mismatch). */
   verify: boolean;
+  /** Verify by re-hashing every stored record (a full recount) instead of the maintained lanes. */
+  fullVerify: boolean;
   /** Pull only these collections this cycle (a refresh that leaves the cursor where it is). */
   collections: readonly string[] | undefined;
   now(): number;

@@ -23,8 +23,12 @@ export interface SyncCycleResult {
   pulled: { changes: number; pages: number; requests: number; resets: number };
   /** Malformed outbox entries moved aside by the validate phase. */
   quarantined: number;
-  /** The convergence check: verified, repaired (a collection differed and was re-pulled), or not done. */
-  verify: { status: 'verified' | 'repaired' | 'unverified' | 'skipped'; mismatches: string[]; repaired: string[] };
+  /**
+   * The convergence check: verified, repaired (a collection differed and was re-pulled), not done, or
+   * incomparable (the server sent digests of another format). `full`: every stored record was
+   * re-hashed (a full recount) rather than the maintained lanes compared.
+   */
+  verify: { status: 'verified' | 'repaired' | 'unverified' | 'skipped' | 'incomparable'; mismatches: string[]; repaired: string[]; full?: boolean };
   /** The batch plan the prepare phase chose. */
   plan: { pushBatchSize: number; pullPageSize: number; requestTimeoutMs: number; concurrency: number };
   /** Milliseconds spent per phase. */
@@ -52,6 +56,10 @@ export type SyncEvent =
   | { type: 'mutation.quarantined'; id: number; reason: string }
   | { type: 'verify.mismatch'; collection: string; local: CollectionDigest | undefined; server: CollectionDigest | undefined }
   | { type: 'verify.repaired'; collection: string; records: number; verified: boolean }
+  /** A full recount found maintained digest lanes that disagreed with the stored records, and rebuilt them. */
+  | { type: 'verify.recounted'; rebuilt: string[] }
+  /** The server's digests are of a format this client does not compute: nothing was compared or repaired. */
+  | { type: 'verify.incomparable'; serverFormat: number; clientFormat: number }
   | { type: 'sync.completed'; syncId: string; result: SyncCycleResult }
   | { type: 'sync.failed'; syncId: string; error: SynclineError; retryInMs: number | undefined }
   | { type: 'online.changed'; online: boolean }

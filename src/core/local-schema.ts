@@ -9,11 +9,14 @@
  *  - `outbox_keys` index (collection, key, mutation id) so rebasing one record is cheap.
  *  - `quarantine`  malformed outbox entries moved aside by the validate phase, with their raw content.
  *  - `runs`        the last N sync cycle results (run history).
+ *  - `digests`     the maintained convergence digest lanes, one row per collection (key: collection
+ *                  name; value `{ v: digest format, count, a, b }`), see src/core/digest-lanes.ts.
  *  - `unsettled`   index of outbox ids whose outcome is unknown: the next push batch, found without
  *                  scanning past applied entries that wait for a pull (an outbox drain stays linear).
  *
  * Persisted format version history:
- *  - 1: first version.
+ *  - 1: first version. Later additions within 1: the `digests` table and `meta/digestLanes` (the
+ *    digest format the lanes are kept in; absent = not kept yet, the next verify rebuilds them).
  */
 import { z } from 'zod';
 import { StoredDataError } from './errors.js';
@@ -33,6 +36,7 @@ export const T = {
   unsettled: 'unsettled',
   quarantine: 'quarantine',
   runs: 'runs',
+  digests: 'digests',
 } as const;
 
 export const META = {
@@ -42,6 +46,7 @@ export const META = {
   cursor: 'cursor',
   lease: 'lease',
   runSeq: 'runSeq',
+  digestLanes: 'digestLanes',
 } as const;
 
 const SEP = '\u0000';

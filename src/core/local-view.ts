@@ -6,6 +6,7 @@ import type { JsonObject } from '../protocol/json.js';
 import type { Change } from '../protocol/wire.js';
 import { applyRecordOp } from '../protocol/record-ops.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
+import { writeConfirmedRecords } from './digest-lanes.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import {
   T,
@@ -84,11 +85,17 @@ export async function rebaseRecord(tx: StoreWriter, collection: string, key: str
   else await tx.delete(T.overlay, rk);
 }
 
-/** Store one server change as confirmed state (a tombstone deletes the record). */
+/** Store one server change as confirmed state (a tombstone deletes the record), keeping the digest lanes. */
 export async function writeConfirmed(tx: StoreWriter, change: Change): Promise<void> {
-  const rk = recordKey(change.collection, change.key);
-  if ('deleted' in change) await tx.delete(T.records, rk);
-  else await tx.put(T.records, rk, { v: 1, value: change.value, version: change.version });
+  await writeConfirmedAll(tx, [change]);
+}
+
+/** Store server changes as confirmed state: like `writeConfirmed` per change, with the lanes written once. */
+export async function writeConfirmedAll(tx: StoreWriter, changes: readonly Change[]): Promise<void> {
+  await writeConfirmedRecords(
+    tx,
+    changes.map((c) => ({ collection: c.collection, key: c.key, version: c.version, value: 'deleted' in c ? undefined : c.value })),
+  );
 }
 
 /** Rebase only a record with an overlay row: any other record shows its confirmed value already. */

@@ -8,7 +8,7 @@ import type { StoreWriter } from '../stores/store.js';
 import { encodeSeq } from '../stores/store.js';
 import { T, META, readNumber } from './local-schema.js';
 import { entriesUpTo, removeEntry } from './outbox.js';
-import { TouchedRecords, rebaseIfOverlaid, writeConfirmed } from './local-view.js';
+import { TouchedRecords, rebaseIfOverlaid, writeConfirmedAll } from './local-view.js';
 import type { OutboxEntry } from './local-schema.js';
 
 export interface AppliedPage {
@@ -26,10 +26,8 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
     return { touched: new TouchedRecords(), completed: [] };
   }
   const touched = new TouchedRecords();
-  for (const change of page.changes) {
-    await writeConfirmed(tx, change);
-    touched.add(change.collection, change.key);
-  }
+  await writeConfirmedAll(tx, page.changes);
+  for (const change of page.changes) touched.add(change.collection, change.key);
   await tx.put(T.meta, META.cursor, page.cursor);
 
   const completed: OutboxEntry[] = [];

@@ -23,7 +23,7 @@ export async function pullAll(
   ctx: CycleContext,
   result: SyncCycleResult,
   signal: AbortSignal,
-): Promise<{ cursor: number; digests: PullResponse['digests']; reset: boolean }> {
+): Promise<{ cursor: number; digests: PullResponse['digests']; digestFormat: number | undefined; reset: boolean }> {
   let reset = false;
   const pages = new PageFetcher(ctx, result, signal);
   try {
@@ -51,7 +51,7 @@ export async function pullAll(
       result.cursor = page.cursor;
       if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
       ctx.progress('pull', result.pulled.changes, undefined);
-      if (!page.hasMore) return { cursor: page.cursor, digests: page.digests, reset };
+      if (!page.hasMore) return { cursor: page.cursor, digests: page.digests, digestFormat: page.digestFormat, reset };
     }
   } finally {
     pages.close();

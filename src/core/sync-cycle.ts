@@ -77,7 +77,7 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
   return result;
 
   async function runPhases(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
-    let server: { cursor: number; digests: PullResponse['digests']; reset: boolean } | undefined;
+    let server: { cursor: number; digests: PullResponse['digests']; digestFormat: number | undefined; reset: boolean } | undefined;
     const phase = async (name: SyncPhaseName, body: () => Promise<void>): Promise<void> => {
       checkAborted(signal);
       const started = ctx.now();
@@ -104,7 +104,7 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
       const digests = server?.digests;
       // After a reset the verify is what removes records deleted while tombstones were purged.
       if ((ctx.verify || server?.reset === true) && server !== undefined && digests !== undefined) {
-        await verifyAndRepair(ctx, result, { cursor: server.cursor, digests }, signal);
+        await verifyAndRepair(ctx, result, { cursor: server.cursor, digests, digestFormat: server.digestFormat }, ctx.fullVerify, signal);
       }
     });
     // Acknowledged entries already left the outbox when their pull page committed; what is left to

@@ -9,6 +9,7 @@
  *    `settledThrough` (lets the server forget stored outcomes).
  *    Generic write args `hlc`; `conflict` on rejected outcomes (and `result.conflict` on applied
  *    generic writes); GET /v1/conflicts.
+ *    Pull `digestFormat` next to `digests`: 2 = digests cover record values (absent = 1, versions only).
  */
 import { z } from 'zod';
 import type { JsonValue } from './json.js';
@@ -162,6 +163,11 @@ export const pullResponse = z.strictObject({
    * the scope at `cursor`, read in the same snapshot as the page (see src/protocol/digest.ts).
    */
   digests: z.record(collectionName, z.strictObject({ count: z.number().int().min(0), digest: z.string().regex(/^[0-9a-f]{16}$/) })).optional(),
+  /**
+   * The format of `digests` (src/protocol/digest.ts); absent means 1. A client compares only digests
+   * of the format it computes, and reports any other as "cannot compare" instead of repairing.
+   */
+  digestFormat: z.number().int().min(1).optional(),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 

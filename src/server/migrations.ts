@@ -85,6 +85,15 @@ migrations['0005_tombstone_times'] = {
   },
 };
 
+// Digest format 2 covers values: every stored digest is recomputed, and rows learn to keep their own
+// contribution (filled as they are next written; until then it is computed from the value).
+migrations['0008_value_digest'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('records').addColumn('digest_hash', 'varchar(16)').execute();
+    await backfillDigests(db as unknown as Kysely<ServerDatabase>);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Bring the schema up to date; safe to call on every start and from several processes. */

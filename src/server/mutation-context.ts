@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 import { bumpScopeVersion, incrementCounter, listLiveRecords, liveVersionOf, readRecord, writeRecord } from './storage.js';
+import { liveContribution } from './digest-storage.js';
+import type { RecordHash } from '../protocol/digest.js';
 import type { MutationContext } from './types.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
@@ -40,8 +42,8 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
       await writeRecord(trx, { scope, collection, key, value, version });
     },
     async delete(collection, key) {
-      const liveVersion = liveVersionOf(await readRecord(trx, scope, collection, key));
-      await writeAt(trx, scope, { collection, key, value: null, liveVersion });
+      const row = await readRecord(trx, scope, collection, key);
+      await writeAt(trx, scope, { collection, key, value: null, liveVersion: liveVersionOf(row), liveHash: liveContribution(row) });
     },
     async list(collection, options) {
       const rows = await listLiveRecords(trx, scope, collection, options?.limit ?? DEFAULT_LIST_LIMIT);
@@ -51,6 +53,16 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
   };
 }
 
+/** A record write by a caller that just read the record: its live version and digest contribution (if live). */
+interface KnownRecord {
+  collection: string;
+  key: string;
+  value: JsonObject | null;
+  liveVersion: number | undefined;
+  /** `liveContribution` of the row read; undefined: read it again if the record is live. */
+  liveHash?: RecordHash | undefined;
+}
+
 /**
  * Write a record whose live version the caller has just read in this transaction (the built-in generic
  * writes read it for conflict detection), sparing the read `put`/`delete` would make. value null
@@ -58,7 +70,7 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
  */
 export async function writeKnownRecord(
   ctx: MutationContext,
-  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined },
+  record: KnownRecord,
 ): Promise<number | undefined> {
   const trx = transactions.get(ctx);
   if (trx === undefined) throw new Error('writeKnownRecord needs a context made by createMutationContext');
@@ -68,12 +80,12 @@ export async function writeKnownRecord(
 async function writeAt(
   trx: Kysely<ServerDatabase>,
   scope: string,
-  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined },
+  record: KnownRecord,
 ): Promise<number | undefined> {
   // Deleting what is not there writes nothing, so it needs no version and no tombstone.
   if (record.value === null && record.liveVersion === undefined) return undefined;
   const version = await bumpScopeVersion(trx, scope);
-  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion });
+  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion, liveHash: record.liveHash });
   return version;
 }
 

@@ -11,6 +11,7 @@ import { toInt } from './schema.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeState } from './storage.js';
 import { readDigests } from './digest-storage.js';
+import { DIGEST_FORMAT } from '../protocol/digest.js';
 import { assertCursorAnswerable } from './tombstones.js';
 
 /**
@@ -53,6 +54,7 @@ export async function handlePull(
       const digests = await readDigests(trx, scope);
       const only = request.collection;
       response.digests = only === undefined ? digests : only in digests ? { [only]: digests[only] as NonNullable<(typeof digests)[string]> } : {};
+      response.digestFormat = DIGEST_FORMAT;
     }
     return response;
   });

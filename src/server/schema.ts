@@ -25,6 +25,8 @@ export interface RecordsTable {
   deleted: number;
   /** When a tombstone was written (epoch ms; null for a live record): time-based purge keys on it. */
   deleted_at: Generated<number | null>;
+  /** The live row's digest contribution (16 hex, see src/server/digest-storage.ts); null: hash the value. */
+  digest_hash: Generated<string | null>;
 }
 
 export interface ClientsTable {

@@ -7,7 +7,8 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import { toInt } from './schema.js';
-import { updateDigest } from './digest-storage.js';
+import { liveContribution, readContribution, updateDigest } from './digest-storage.js';
+import { hashHex, recordHash, type RecordHash } from '../protocol/digest.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 
 type Db = Kysely<ServerDatabase>;
@@ -66,15 +67,17 @@ export async function readRecord(db: Db, scope: string, collection: string, key:
 }
 
 /**
- * Upsert a record (value null = tombstone) at the given version. `known.liveVersion` is the version of
- * the live record being replaced (undefined: none), for callers that just read it; otherwise it is
- * read here, as the digest needs it.
+ * Upsert a record (value null = tombstone) at the given version, keeping the scope's digest. `known`
+ * says whether the record being replaced is live (liveVersion undefined: it is not), for callers that
+ * just read it, with its digest contribution if they have it (`liveContribution` of the row they
+ * read); otherwise that contribution is read here when the record is live.
  */
 export async function writeRecord(
   db: Db,
   row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number },
-  known?: { liveVersion: number | undefined },
+  known?: { liveVersion: number | undefined; liveHash?: RecordHash | undefined },
 ): Promise<void> {
+  const after = row.value === null ? undefined : recordHash(row.collection, row.key, row.version, row.value);
   const values = {
     scope: row.scope,
     collection: row.collection,
@@ -83,14 +86,22 @@ export async function writeRecord(
     version: row.version,
     deleted: row.value === null ? 1 : 0,
     deleted_at: row.value === null ? Date.now() : null,
+    digest_hash: after === undefined ? null : hashHex(after),
   };
-  const liveBefore = known === undefined ? liveVersionOf(await readRecord(db, row.scope, row.collection, row.key)) : known.liveVersion;
-  await updateDigest(db, row.scope, row.collection, row.key, liveBefore, row.value === null ? undefined : row.version);
+  const before =
+    known === undefined
+      ? liveContribution(await readRecord(db, row.scope, row.collection, row.key))
+      : known.liveVersion === undefined
+        ? undefined
+        : (known.liveHash ?? (await readContribution(db, row.scope, row.collection, row.key)));
+  await updateDigest(db, row.scope, row.collection, before, after);
   await db
     .insertInto('records')
     .values(values)
     .onConflict((oc) =>
-      oc.columns(['scope', 'collection', 'key']).doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted, deleted_at: values.deleted_at }),
+      oc
+        .columns(['scope', 'collection', 'key'])
+        .doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted, deleted_at: values.deleted_at, digest_hash: values.digest_hash }),
     )
     .execute();
 }

@@ -7,6 +7,8 @@ import type { JsonObject, JsonValue } from '../../protocol/json.js';
 import type { ConflictRecord } from '../../protocol/wire.js';
 import { writeKnownRecord } from '../mutation-context.js';
 import { readRecord } from '../storage.js';
+import { liveContribution } from '../digest-storage.js';
+import type { RecordHash } from '../../protocol/digest.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
 import { appendConflict } from './audit-storage.js';
@@ -26,36 +28,37 @@ export interface WriteEnv {
 
 /** Returns the handler result: `{ conflict }` when a conflict was resolved, else nothing. */
 export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promise<JsonValue | undefined> {
-  const state = await readState(env, write);
+  const { state, liveHash } = await readState(env, write);
   const detection = detectConflict(write, state, env.ctx.clientId);
   if (!detection.conflict) {
-    await apply(env, write, state, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' });
+    await apply(env, write, state, liveHash, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' });
     return undefined;
   }
   const resolution = await resolveConflict(env.strategy, write, state, detection.fields, env.ctx.clientId);
   const entry = auditEntry(env, write, state, detection.fields);
   if (resolution.kind === 'reject') throw new ConflictRejection({ ...entry, resolution: 'server', value: entry.serverValue, ...stampOf(state) });
-  const after = await apply(env, write, state, resolution);
+  const after = await apply(env, write, state, liveHash, resolution);
   const final = { ...entry, resolution: resolution.resolution, value: after.value ?? null, ...(after.hlc === undefined ? {} : { hlc: after.hlc }) };
   const seq = await appendConflict(env.trx, env.ctx.scope, final);
   // The report is plain JSON (zod output type keeps optional keys as `| undefined`).
   return { conflict: toReport(seq, final) as unknown as JsonValue };
 }
 
-async function readState(env: WriteEnv, write: GenericWrite): Promise<RecordState> {
+/** The record's state, and its digest contribution for the write that replaces it (no second read). */
+async function readState(env: WriteEnv, write: GenericWrite): Promise<{ state: RecordState; liveHash: RecordHash | undefined }> {
   const row = await readRecord(env.trx, env.ctx.scope, write.collection, write.key);
   const version = toInt(row?.version);
   const value = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
   const clock = await readRecordClock(env.trx, env.ctx.scope, write.collection, write.key, version);
-  return { value, version, clock };
+  return { state: { value, version, clock }, liveHash: liveContribution(row) };
 }
 
 /** Write the resolved value (if any) through the context's storage, so versions and digests stay right. */
-async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
+async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, liveHash: RecordHash | undefined, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
   if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
   const { ctx } = env;
   const liveVersion = state.value === undefined ? undefined : state.version;
-  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion });
+  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion, liveHash });
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.
   if (version === undefined) return { value: undefined, hlc: state.clock.hlc };
   const clock = advanceClock(state.clock, write.hlc, resolution.stamped);
