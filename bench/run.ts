@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
  * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path.
- * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>,
+ * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
  *
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'push-batch': { type: 'string' },
+    'pg-mutations': { type: 'string' },
     'compress-requests': { type: 'string' },
     'poke-store': { type: 'string' },
   },
@@ -48,6 +49,7 @@ const config = {
   drainBatchSizes: [undefined, 500] as Array<number | undefined>,
   writePath: writePathOptions(quick, {
     pushBatchSize: positiveIntOption(values['push-batch'], '--push-batch'),
+    pgMutations: positiveIntOption(values['pg-mutations'], '--pg-mutations'),
     compressRequests: onOffOption(values['compress-requests'], '--compress-requests'),
     pokeStore: pokeStoreOption(values['poke-store']),
   }),

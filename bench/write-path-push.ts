@@ -130,7 +130,7 @@ export async function runPostgresPush(options: WritePathOptions, log: (line: str
     const synchronousCommit = await showSetting(postgres.url, 'synchronous_commit');
     const server = await startWritePathServer(postgres.url);
     const scope = freshScope('write-path-pg');
-    const perClient = Math.ceil(options.records / options.pgClients);
+    const perClient = Math.ceil(options.pgMutations / options.pgClients);
     const clients = await Promise.all(Array.from({ length: options.pgClients }, () => benchClient({ url: server.url, scope, store: 'memory' }, options)));
     try {
       log(`  write path: PostgreSQL, ${options.pgClients} clients queueing ${perClient} puts each`);

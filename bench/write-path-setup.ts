@@ -20,6 +20,11 @@ export interface WritePathOptions {
   compressRequests: boolean | undefined;
   /** Concurrent clients of the PostgreSQL push, all in one scope (issue 9: 10). */
   pgClients: number;
+  /**
+   * Puts they push in all. Apart from `records` because, one commit per mutation and each waiting for
+   * fsync, PostgreSQL with synchronous_commit on runs at the disk's flush rate before group commit.
+   */
+  pgMutations: number;
   /** Receipts queued offline before the server comes up (issue 9: 1,000). */
   offlineReceipts: number;
   /** Delta syncs of 1 % each; the median is reported. */
@@ -37,6 +42,7 @@ export function writePathOptions(quick: boolean, overrides: { [K in keyof WriteP
     pushBatchSize: undefined,
     compressRequests: undefined,
     pgClients: 10,
+    pgMutations: quick ? 1_000 : 5_000,
     offlineReceipts: quick ? 200 : 1_000,
     deltaRounds: quick ? 3 : 5,
     pokeWrites: quick ? 50 : 200,
