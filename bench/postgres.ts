@@ -175,13 +175,16 @@ function post(url: string, path: string, scope: string, body: unknown): Promise<
   });
 }
 
-/** A fresh database on SYNCLINE_PG_URL's server, or on a throwaway local cluster. */
-async function openPostgres(): Promise<{ url: string; close(): Promise<void> } | { skipped: string }> {
+/**
+ * A fresh database on SYNCLINE_PG_URL's server (whose settings are its own), or on a throwaway local
+ * cluster started with `settings`.
+ */
+export async function openPostgres(settings: Record<string, string> = POSTGRES_SETTINGS): Promise<{ url: string; close(): Promise<void> } | { skipped: string }> {
   const shared = process.env.SYNCLINE_PG_URL;
   if (shared !== undefined && shared !== '') return freshDatabase(shared, async () => {});
   const bindir = findPostgresBindir();
   if (bindir === undefined) return { skipped: 'no PostgreSQL (set SYNCLINE_PG_URL or install the postgresql package)' };
-  const cluster = await startLocalCluster(bindir, POSTGRES_SETTINGS);
+  const cluster = await startLocalCluster(bindir, settings);
   return freshDatabase(cluster.url, cluster.stop);
 }
 

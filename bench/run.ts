@@ -1,5 +1,9 @@
 /**
- * `npm run bench [-- --quick]`: sync benchmarks on loopback HTTP with real SQLite files.
+ * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
+ * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path.
+ * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
+ * --compress-requests on|off (client request gzip; unset = the transport's default),
+ * --poke-store memory|sqlite.
  *
  * Every server and every client scenario runs in its own child process (so peak RSS is per process);
  * all of them, and the temp dir, are removed on exit, failure or Ctrl-C. Results go to stdout as
@@ -18,16 +22,39 @@ import { runShapedLink, shapedLinkTable } from './shaped-link.js';
 import { backendTable, runBackendComparison } from './postgres.js';
 import { runResumeBench } from './resume.js';
 import { digestTable, resumeTable } from './resume-report.js';
+import { runWritePath, writePathTable } from './write-path.js';
+import { writePathOptions } from './write-path-setup.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'push-batch': { type: 'string' },
+    'pg-mutations': { type: 'string' },
+    'compress-requests': { type: 'string' },
+    'poke-store': { type: 'string' },
+  },
+});
 const quick = values.quick === true;
+const only = parseOnly(values.only);
 const config = {
   quick,
+  sections: only ?? [...SECTIONS],
   datasets: quick ? [10_000] : [10_000, 100_000],
   drainMutations: quick ? 2_000 : 10_000,
   /** undefined = the client's default pushBatchSize. */
   drainBatchSizes: [undefined, 500] as Array<number | undefined>,
+  writePath: writePathOptions(quick, {
+    pushBatchSize: positiveIntOption(values['push-batch'], '--push-batch'),
+    pgMutations: positiveIntOption(values['pg-mutations'], '--pg-mutations'),
+    compressRequests: onOffOption(values['compress-requests'], '--compress-requests'),
+    pokeStore: pokeStoreOption(values['poke-store']),
+  }),
 };
+const runs = (section: Section): boolean => config.sections.includes(section);
 
 const dir = mkdtempSync(join(tmpdir(), 'syncline-bench-'));
 let cleanedUp = false;
@@ -51,44 +78,100 @@ function log(line: string): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  log('baselines (idle client and server processes)');
-  const baselines = await runBaselines(dir);
-  const datasets: DatasetResult[] = [];
-  for (const receipts of config.datasets) {
-    log(`dataset N = ${receipts}`);
-    datasets.push(await runDataset(dir, receipts, log));
+  const results: Record<string, unknown> = {};
+  const out: string[] = [];
+  if (runs('pull') || runs('drain')) {
+    log('baselines (idle client and server processes)');
+    const baselines = await runBaselines(dir);
+    results['baselines'] = baselines;
+    out.push(`Peak RSS of idle processes (node + tsx + imports, no data): client ${mib(baselines.idleClientMaxRssBytes)}, server ${mib(baselines.idleServerMaxRssBytes)}`);
   }
-  const drains: DrainResult[] = [];
-  for (const batch of config.drainBatchSizes) drains.push(await runDrain(dir, config.drainMutations, batch, log));
-  const shapedReceipts = quick ? 1_000 : 10_000;
-  const shaped = await runShapedLink(dir, shapedReceipts, log);
-  const pullAhead = await runPullAhead(dir, quick ? 2_000 : 10_000, quick ? 250 : 500, quick ? 1 : 3, log);
-  const backends = await runBackendComparison(dir, quick, log);
-  const resumeRecords = quick ? 10_000 : 100_000;
-  const resume = await runResumeBench(dir, resumeRecords, [1, 3, 5], log);
+  if (runs('pull')) {
+    const datasets: DatasetResult[] = [];
+    for (const receipts of config.datasets) {
+      log(`dataset N = ${receipts}`);
+      datasets.push(await runDataset(dir, receipts, log));
+    }
+    results['datasets'] = datasets;
+    out.push(`Initial and delta pull\n${datasetTable(datasets)}`);
+  }
+  if (runs('drain')) {
+    const drains: DrainResult[] = [];
+    for (const batch of config.drainBatchSizes) drains.push(await runDrain(dir, config.drainMutations, batch, log));
+    results['drains'] = drains;
+    out.push(`Outbox drain (${config.drainMutations.toLocaleString('en-US')} receipts.create queued offline, then one sync)\n${drainTable(drains)}`);
+  }
+  if (runs('backends')) {
+    const backends = await runBackendComparison(dir, quick, log);
+    results['backends'] = backends;
+    const skipped = backends.skipped === undefined ? '' : `\nPostgreSQL skipped: ${backends.skipped}`;
+    out.push(`Server backends: SQLite vs PostgreSQL (${backends.postgresSettings}; one-mutation push requests)\n${backendTable(backends)}${skipped}`);
+  }
+  if (runs('shaped-link')) {
+    const shapedReceipts = quick ? 1_000 : 10_000;
+    const shaped = await runShapedLink(dir, shapedReceipts, log);
+    results['shaped'] = shaped;
+    out.push(`Shaped link: 1 Mbit/s each way, 100 ms RTT (TCP proxy on loopback), ${shapedReceipts.toLocaleString('en-US')} receipts; lower bound = round trips × RTT + wire bytes ÷ rate\n${shapedLinkTable(shaped)}`);
+  }
+  if (runs('pull-ahead')) {
+    const pullAhead = await runPullAhead(dir, quick ? 2_000 : 10_000, quick ? 250 : 500, quick ? 1 : 3, log);
+    results['pullAhead'] = pullAhead;
+    const aheadLink = `${(PULL_AHEAD_LINK.bytesPerSecond * 8) / 1e6} Mbit/s, ${PULL_AHEAD_LINK.oneWayDelayMs * 2} ms RTT`;
+    out.push(`Pull ahead: a fresh client pulls ${pullAhead.receipts.toLocaleString('en-US')} receipts in ${pullAhead.pages} pages of ${pullAhead.pageSize} over ${aheadLink} (gzip, client on a SQLite file, whose commits the page ahead hides)\n${pullAheadTable(pullAhead)}`);
+  }
+  if (runs('resume')) {
+    const resumeRecords = quick ? 10_000 : 100_000;
+    const resume = await runResumeBench(dir, resumeRecords, [1, 3, 5], log);
+    results['resume'] = resume;
+    out.push(`Resume overhead: initial pull of ${resumeRecords.toLocaleString('en-US')} receipts (bulk-seeded), pages of ${resume.pageSize}, SIGKILLed ${resume.killDelayMs} ms after a committed page, evenly spread, restarted on the same file; bytes are pull bodies as the server sent them (gzip)\n${resumeTable(resume)}`);
+    out.push(`Digest cost (SQLite; push throughput with and without digest upkeep is not separable, so its pieces are timed)\n${digestTable(resume)}`);
+  }
+  if (runs('write-path')) {
+    const writePath = await runWritePath(dir, config.writePath, log);
+    results['writePath'] = writePath;
+    out.push(`Write path (issue 9): loopback HTTP, clients on SQLite files unless said, SQLite server on its defaults; times are client wall times\n${writePathTable(writePath)}`);
+  }
   const totalMs = performance.now() - started;
 
   const machine = machineInfo();
-  process.stdout.write(`\nsyncline bench${quick ? ' (--quick)' : ''}: ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.date}\n`);
+  process.stdout.write(`\nsyncline bench${quick ? ' (--quick)' : ''}${only === undefined ? '' : ` (--only ${only.join(',')})`}: ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.date}\n`);
   process.stdout.write('Loopback HTTP, SQLite files (client durability: default "full"); bytes are response/request bodies as they crossed the wire (gzip on by default; these synthetic receipts compress far better than real ones), without HTTP headers.\n\n');
-  process.stdout.write(`Peak RSS of idle processes (node + tsx + imports, no data): client ${mib(baselines.idleClientMaxRssBytes)}, server ${mib(baselines.idleServerMaxRssBytes)}\n\n`);
-  process.stdout.write(`Initial and delta pull\n${datasetTable(datasets)}\n\n`);
-  process.stdout.write(`Outbox drain (${config.drainMutations.toLocaleString('en-US')} receipts.create queued offline, then one sync)\n${drainTable(drains)}\n\n`);
-  process.stdout.write(`Server backends: SQLite vs PostgreSQL (${backends.postgresSettings}; one-mutation push requests)\n${backendTable(backends)}\n`);
-  if (backends.skipped !== undefined) process.stdout.write(`PostgreSQL skipped: ${backends.skipped}\n`);
-  process.stdout.write('\n');
-  process.stdout.write(`Shaped link: 1 Mbit/s each way, 100 ms RTT (TCP proxy on loopback), ${shapedReceipts.toLocaleString('en-US')} receipts; lower bound = round trips × RTT + wire bytes ÷ rate\n${shapedLinkTable(shaped)}\n\n`);
-  const aheadLink = `${(PULL_AHEAD_LINK.bytesPerSecond * 8) / 1e6} Mbit/s, ${PULL_AHEAD_LINK.oneWayDelayMs * 2} ms RTT`;
-  process.stdout.write(`Pull ahead: a fresh client pulls ${pullAhead.receipts.toLocaleString('en-US')} receipts in ${pullAhead.pages} pages of ${pullAhead.pageSize} over ${aheadLink} (gzip, client on a SQLite file, whose commits the page ahead hides)\n${pullAheadTable(pullAhead)}\n\n`);
-  process.stdout.write(`Resume overhead: initial pull of ${resumeRecords.toLocaleString('en-US')} receipts (bulk-seeded), pages of ${resume.pageSize}, SIGKILLed ${resume.killDelayMs} ms after a committed page, evenly spread, restarted on the same file; bytes are pull bodies as the server sent them (gzip)\n${resumeTable(resume)}\n\n`);
-  process.stdout.write(`Digest cost (SQLite; push throughput with and without digest upkeep is not separable, so its pieces are timed)\n${digestTable(resume)}\n\n`);
+  for (const section of out) process.stdout.write(`${section}\n\n`);
   process.stdout.write(`Total bench time ${(totalMs / 1000).toFixed(1)} s\n`);
 
   const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, 'latest.json');
-  writeFileSync(file, `${JSON.stringify({ machine, config, totalMs, baselines, datasets, drains, backends, shaped, pullAhead, resume }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine, config, totalMs, ...results }, null, 2)}\n`);
   process.stdout.write(`Results written to ${file}\n`);
+}
+
+function parseOnly(raw: string | undefined): Section[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--only: unknown section(s) ${JSON.stringify(unknown)}; choose from ${SECTIONS.join(', ')} (comma-separated).`);
+  }
+  return names as Section[];
+}
+
+function positiveIntOption(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${raw}".`);
+  return n;
+}
+
+function onOffOption(raw: string | undefined, flag: string): boolean | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new Error(`${flag} must be on or off, got "${raw}".`);
+}
+
+function pokeStoreOption(raw: string | undefined): 'memory' | 'sqlite' | undefined {
+  if (raw === undefined || raw === 'memory' || raw === 'sqlite') return raw;
+  throw new Error(`--poke-store must be memory or sqlite, got "${raw}".`);
 }
 
 function mib(bytes: number): string {

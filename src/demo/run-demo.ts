@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { createClient } from '../core/client.js';
 import { createMemoryStore } from '../stores/memory-store.js';
 import { createHttpTransport } from '../transport/http-transport.js';
-import { createSyncServer, serveNode, tokenAuth } from '../server.js';
+import { createSyncServer, serveNode, tokenAuth, type SyncServer, type SyncServerOptions } from '../server.js';
 import { receiptHandlers, productsCollection } from '../receipts.js';
 import { createPrng } from '../testing/prng.js';
 import { conflictsResponse } from '../protocol/wire.js';
 import { PosTerminal } from './pos-terminal.js';
+import { APPLICATIONS_COLLECTION, ApplicationLog, type ApplicationCheck } from './application-log.js';
 import { checkDelivery, fingerprint, type DeliveryCheck, type ServerDocument } from './verify-demo.js';
 
 export interface DemoOptions {
@@ -26,9 +27,26 @@ export interface DemoOptions {
   /** Called at the scenario's milestones (outage starts, outage ends, draining). */
   onPhase?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * Builds the demo's server. Default `createSyncServer`; a deliberately broken variant goes here to
+   * show that the report's checks catch it.
+   */
+  createServer?: (options: SyncServerOptions) => SyncServer;
 }
 
-export interface DemoReport extends DeliveryCheck {
+export interface DemoReport extends Omit<DeliveryCheck, 'duplicates' | 'outOfOrder'> {
+  /**
+   * Second and later applications of one mutation id, counted at the sync layer (every run of a
+   * named handler is logged, rejected runs included), so a domain that quietly refuses a resend
+   * cannot hide one.
+   */
+  duplicates: number;
+  /** Applications of a till's mutation after one with a higher id (sync layer). */
+  outOfOrder: number;
+  /** The sync-layer log in full: final runs, and runs whose transaction rolled back after returning. */
+  applications: ApplicationCheck;
+  /** The same questions asked of the receipts themselves (one per mutation, numbers in order). */
+  documents: Pick<DeliveryCheck, 'duplicates' | 'outOfOrder'>;
   clients: number;
   receiptsPerClient: number;
   seed: number;
@@ -53,10 +71,11 @@ const FAULTS = { dropRequest: 0.1, serverError: 0.05, lostResponse: 0.1, duplica
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'syncline-demo-'));
-  const server = createSyncServer({
+  const applicationLog = new ApplicationLog();
+  const server = (options.createServer ?? createSyncServer)({
     database: { sqlite: join(dir, 'server.db') },
     auth: tokenAuth({ demo: 'shop-1' }),
-    mutations: receiptHandlers,
+    mutations: applicationLog.wrap(receiptHandlers),
     collections: productsCollection,
   });
   const http = await serveNode(server, { port: 0 });
@@ -92,7 +111,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     const serverDocs = await readServer(http.url);
     const replicas = await Promise.all(tills.map(async (t) => fingerprint(await t.client.collection('receipts').list())));
-    const check = checkDelivery(tills, serverDocs);
+    const { duplicates, outOfOrder, ...check } = checkDelivery(tills, serverDocs);
+    const applications = applicationLog.check(await readServer(http.url, APPLICATIONS_COLLECTION));
     const stock = await checkStock(http.url, tills);
     const conflicts = await readConflicts(http.url);
     const replicasConverged = replicas.every((r) => r === fingerprint(serverDocs));
@@ -101,6 +121,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       receiptsPerClient: options.receipts,
       seed: options.seed,
       ...check,
+      duplicates: applications.duplicates,
+      outOfOrder: applications.outOfOrder,
+      applications,
+      documents: { duplicates, outOfOrder },
       voids: tills.reduce((s, t) => s + t.created.filter((d) => d.kind === 'void').length, 0),
       replicasConverged,
       restarts: tills.reduce((s, t) => s + t.restarts, 0),
@@ -111,7 +135,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       durationMs: Date.now() - started,
       ok: false,
     };
-    report.ok = report.lost === 0 && report.duplicates === 0 && report.outOfOrder === 0 && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged && stock.consistent;
+    const exactlyOnceInOrder = report.duplicates === 0 && report.outOfOrder === 0 && duplicates === 0 && outOfOrder === 0;
+    report.ok = report.lost === 0 && exactlyOnceInOrder && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged && stock.consistent;
     return report;
   } finally {
     clearInterval(progress);

@@ -7,6 +7,9 @@ describe('the demo', () => {
     const report = await runDemo({ clients: 3, receipts: 25, seed: 11, paceMs: 4 });
     expect(report).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0, unexpectedRejections: 0, documentNumbersGapFree: true, replicasConverged: true, ok: true });
     expect(report.onServer).toBe(report.created - report.expectedRejections);
+    // Counted at the sync layer: every sale and void (rejected ones too) ran exactly once, in order.
+    expect(report.applications).toEqual({ applications: report.created, duplicates: 0, outOfOrder: 0, rolledBack: 0 });
+    expect(report.documents).toEqual({ duplicates: 0, outOfOrder: 0 });
     // The scenario really exercised what it claims to.
     expect(report.faults.lostResponses + report.faults.dropped + report.faults.serverErrors).toBeGreaterThan(0);
   }, 120_000);
