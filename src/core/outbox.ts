@@ -7,9 +7,8 @@ import { applyRecordOp, type RecordOp } from '../protocol/record-ops.js';
 import type { Mutation, MutationOutcome } from '../protocol/wire.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
-import { StoredDataError } from './errors.js';
 import { conflictOf, resolvedOps } from './conflict-outcome.js';
-import { T, META, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
+import { T, META, outboxEntrySchema, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
 import type { TouchedRecords } from './local-view.js';
 import { indexEntry, readView, unindexEntry } from './local-view.js';
 
@@ -40,16 +39,32 @@ export async function appendMutation(tx: StoreWriter, mutation: NewMutation): Pr
   return entry;
 }
 
-/** The oldest entries whose outcome is still unknown, in id order: the next push batch. */
-export async function unsettledEntries(tx: StoreReader, limit: number): Promise<OutboxEntry[]> {
-  const ids = await tx.scan(T.unsettled, { limit });
-  const out: OutboxEntry[] = [];
+/** An unsettled entry as read for a push: parsed, or found malformed (the validate step quarantines it). */
+export type UnsettledRead =
+  | { ok: true; entry: OutboxEntry }
+  | { ok: false; key: string; id: number; raw: JsonValue; reason: string };
+
+/**
+ * The oldest entries after `afterId` whose outcome is still unknown, in id order, each parsed once:
+ * the next push batch. Reads `limit` entries, never the whole backlog. The slice stops before the
+ * first hole in the ids (an entry settled out of turn) so that a batch is always consecutive; the
+ * ids after the hole come in the next slice.
+ */
+export async function unsettledEntries(tx: StoreReader, limit: number, afterId = 0): Promise<UnsettledRead[]> {
+  const ids = await tx.scan(T.unsettled, { start: encodeSeq(afterId + 1), limit });
+  const out: UnsettledRead[] = [];
+  let previous: number | undefined;
   for (const [k] of ids) {
+    const id = decodeSeq(k);
+    if (previous !== undefined && id !== previous + 1) break;
+    previous = id;
     const raw = await tx.get(T.outbox, k);
     if (raw === undefined) {
-      throw new StoredDataError(`The outbox index lists mutation ${decodeSeq(k)} but the outbox has no such entry; the local database is damaged.`);
+      out.push({ ok: false, key: k, id, raw: null, reason: 'the outbox index lists this mutation but the outbox has no entry for it' });
+      continue;
     }
-    out.push(parseOutboxEntry(raw, `outbox/${k}`));
+    const parsed = outboxEntrySchema.safeParse(raw);
+    out.push(parsed.success ? { ok: true, entry: parsed.data } : { ok: false, key: k, id, raw, reason: parsed.error.issues[0]?.message ?? 'invalid' });
   }
   return out;
 }

@@ -2,8 +2,8 @@
 import { ServerError } from './errors.js';
 import type { SyncCycleResult } from './events.js';
 import { T } from './local-schema.js';
-import { decodeSeq, type StoreReader } from '../stores/store.js';
-import { toWire, unsettledEntries } from './outbox.js';
+import { toWire } from './outbox.js';
+import { readPushBatch } from './validate-phase.js';
 import { settlePushResponse } from './conflict-settle.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
@@ -12,10 +12,9 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
   const total = await ctx.store.read((tx) => tx.count(T.unsettled));
   for (;;) {
     checkAborted(signal);
-    const { batch, settledThrough } = await ctx.store.read(async (tx) => ({
-      batch: await unsettledEntries(tx, ctx.pushBatchSize),
-      settledThrough: await settledThroughId(tx),
-    }));
+    // Each batch is read as a slice and validated (malformed entries quarantined) as it is read.
+    const { entries: batch, settledThrough, quarantined } = await readPushBatch(ctx, 0, ctx.pushBatchSize);
+    result.quarantined += quarantined;
     if (batch.length === 0) return;
     const mutations = batch.map(toWire);
     await ctx.plugins.run('beforePush', mutations);
@@ -43,10 +42,4 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
     if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
     ctx.progress('push', result.pushed.sent, Math.max(total, result.pushed.sent));
   }
-}
-
-/** Every id below the oldest outbox entry is settled and gone: it will never be sent again. */
-async function settledThroughId(tx: StoreReader): Promise<number> {
-  const [oldest] = await tx.scan(T.outbox, { limit: 1 });
-  return oldest === undefined ? 0 : decodeSeq(oldest[0]) - 1;
 }

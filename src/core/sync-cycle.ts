@@ -4,10 +4,10 @@
  *   ┌──────────┐   ┌─────────┐   ┌──────────────────────────────┐   ┌────────┐   ┌─────────┐
  *   │ validate │──▶│ prepare │──▶│ execute                      │──▶│ verify │──▶│ cleanup │
  *   └──────────┘   └─────────┘   │  push batch ▸ commit ▸ …     │   └────────┘   └─────────┘
- *    malformed      batch plan   │  pull page  ▸ commit ▸ …     │    digests      record the run
- *    entries →      from the     └──────────────────────────────┘    equal? else   (history)
- *    quarantine     planner       each commit is a checkpoint        repair the
- *                                                                    collection
+ *    credentials;   batch plan   │  pull page  ▸ commit ▸ …     │    digests      record the run
+ *    malformed      from the     └──────────────────────────────┘    equal? else   (history)
+ *    entries →      planner       each commit is a checkpoint        repair the
+ *    quarantine (as each push batch is read)                         collection
  *
  *   any phase ──error/cancel──▶ the run is recorded as failed/cancelled; every committed step stays,
  *                                and the next cycle continues from the last checkpoint.
@@ -19,7 +19,7 @@ import type { SyncCycleResult, SyncEvent, SyncPhaseName, SyncTrigger } from './e
 import { pushAll } from './push-phase.js';
 import { pullAll, pullCollections } from './pull-phase.js';
 import { recordRun } from './run-history.js';
-import { assertCredentials, quarantineMalformed } from './validate-phase.js';
+import { assertCredentials } from './validate-phase.js';
 import { verifyAndRepair } from './verify-phase.js';
 import { checkAborted, type CycleContext, type SyncDirection } from './cycle-context.js';
 import type { PullResponse } from '../protocol/wire.js';
@@ -87,10 +87,8 @@ export async function runSyncCycle(ctx: CycleContext, result: SyncCycleResult, s
       result.phases[name] = took;
       ctx.emit({ type: 'sync.phase', syncId: result.syncId, phase: name, state: 'completed', durationMs: took });
     };
-    await phase('validate', async () => {
-      await assertCredentials(ctx);
-      result.quarantined = await quarantineMalformed(ctx);
-    });
+    // Outbox entries are validated as each push batch is read (readPushBatch), not all up front.
+    await phase('validate', () => assertCredentials(ctx));
     await phase('prepare', async () => {
       result.plan = { pushBatchSize: ctx.pushBatchSize, pullPageSize: ctx.pullPageSize, requestTimeoutMs: ctx.requestTimeoutMs, concurrency: ctx.concurrency };
     });
