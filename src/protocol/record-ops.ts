@@ -45,7 +45,7 @@ export const deleteArgs = z.strictObject({
 const fieldName = z.string().min(1).max(256).refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed');
 
 /** The amount added by `increment`: any finite number (integers are exact; fractions add in binary floating point). */
-const incrementBy = z.number().refine(Number.isFinite, 'by must be a finite number');
+const incrementBy = z.number({ error: 'by must be a finite number' }).refine(Number.isFinite, 'by must be a finite number');
 
 /**
  * Add `by` to a numeric field, at apply time: it never conflicts, so concurrent increments from any
