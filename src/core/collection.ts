@@ -8,6 +8,9 @@ import { checkExpected, patchBase, type PatchOptions } from './patch-expected.js
 
 export type { PatchOptions } from './patch-expected.js';
 
+/** Fields of T that hold numbers (any field when T is an untyped record). */
+export type NumericField<T extends JsonObject> = string extends keyof T ? string : { [K in keyof T & string]: T[K] extends number | null | undefined ? K : never }[keyof T & string];
+
 export interface QueuedMutation {
   /** Mutation id: 1, 2, 3, … per client database. */
   mutationId: number;
@@ -90,7 +93,7 @@ export class Collection<T extends JsonObject = JsonObject> {
    * exact sums. Refused at once when this database shows a non-number in the field; a server that
    * holds one rejects the increment with code `invalid-increment`.
    */
-  async increment(key: string, field: keyof T & string, by: number): Promise<QueuedMutation> {
+  async increment(key: string, field: NumericField<T>, by: number): Promise<QueuedMutation> {
     const collection = this.name;
     const checked = incrementArgs.safeParse({ collection, key: checkKey(key), field, by });
     if (!checked.success) throw new InvalidArgumentError(`increment(${JSON.stringify(key)}, ${JSON.stringify(field)}, ${String(by)}): ${describeIssues(checked.error)}.`);

@@ -32,3 +32,14 @@ describe('increment as a record op', () => {
     expect(incrementArgs.safeParse({ collection: 'c', key: 'k', field: '', by: 1 }).success).toBe(false);
   });
 });
+
+// Type-level: a typed collection only increments its numeric fields (checked by tsc, not at run time).
+import type { Collection } from '../../src/index.js';
+type Product = { name: string; stock: number; points?: number | null };
+export function typeChecks(products: Collection<Product>, untyped: Collection): void {
+  void products.increment('p', 'stock', 1);
+  void products.increment('p', 'points', 1);
+  // @ts-expect-error name is a string field
+  void products.increment('p', 'name', 1);
+  void untyped.increment('p', 'anything', 1);
+}
