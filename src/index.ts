@@ -5,7 +5,7 @@
 export { createClient, SynclineClient } from './core/client.js';
 export type { ClientOptions, ClientStatus, VerifyOptions } from './core/client.js';
 export { Collection } from './core/collection.js';
-export type { QueuedMutation } from './core/collection.js';
+export type { QueuedMutation, PatchOptions } from './core/collection.js';
 export type { LocalMutator, ViewReader } from './core/mutators.js';
 export type {
   SyncEvent,
@@ -27,6 +27,7 @@ export {
   ServerError,
   CircuitOpenError,
   ResponseTooLargeError,
+  StaleReadError,
   isSynclineError,
   retryAfterOf,
 } from './core/errors.js';
@@ -78,6 +79,8 @@ export type { SyncOptions, SyncResult, DeltaCalculationResult } from './facade/p
 export { BackgroundSyncService } from './facade/background-sync-service.js';
 export type { BackgroundSyncOptions, BackgroundJob, BackgroundTrigger } from './facade/background-sync-service.js';
 export type { ConflictLogEntry } from './core/conflict-log.js';
+export type { RejectedMutation } from './core/local-schema.js';
+export { DEFAULT_REJECTION_LOG_LIMIT } from './core/rejection-log.js';
 export { DEFAULT_CONFLICT_LOG_LIMIT } from './core/conflict-log.js';
 export { HybridLogicalClock, compareHlc, formatHlc, parseHlc } from './protocol/hlc.js';
 export type { HlcTimestamp } from './protocol/hlc.js';

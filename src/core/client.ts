@@ -17,6 +17,8 @@ import { Mutex } from './mutex.js';
 import { appendMutation } from './outbox.js';
 import { stampWrite } from './conflict-clock.js';
 import { readConflictLog, type ConflictLogEntry } from './conflict-log.js';
+import { clearRejections, logId, readRejections } from './rejection-log.js';
+import type { RejectedMutation } from './local-schema.js';
 import { defaultRetryPolicy } from './retry-policy.js';
 import { alwaysOnline, silentLogger, systemTimers, type Logger, type NetworkStatus, type Timers } from './seams.js';
 import { newCycleResult, runSyncCycle, type CycleContext, type SyncDirection } from './sync-cycle.js';
@@ -144,7 +146,7 @@ export class SynclineClient {
    */
   async mutate(name: string, args: JsonValue): Promise<QueuedMutation> {
     this.#assertOpen();
-    if (name === 'put' || name === 'patch' || name === 'delete') {
+    if (name === 'put' || name === 'patch' || name === 'delete' || name === 'increment') {
       throw new InvalidArgumentError(`"${name}" is a generic record operation; use collection(...).${name}() instead.`);
     }
     const parsed = jsonValue.safeParse(args);
@@ -227,6 +229,25 @@ export class SynclineClient {
    */
   async conflicts(options: { limit?: number; after?: number } = {}): Promise<ConflictLogEntry[]> {
     return this.#o.store.read((tx) => readConflictLog(tx, options));
+  }
+
+  /**
+   * The rejected-mutations log, oldest first: mutations the server refused for good, with its code
+   * and message (the same as the `mutation.rejected` event), shared by every tab and process on this
+   * database. The most recent 1000 are kept (DEFAULT_REJECTION_LOG_LIMIT). `after` is an entry's id;
+   * `limit` defaults to 100.
+   */
+  async rejectedMutations(options: { limit?: number; after?: number } = {}): Promise<RejectedMutation[]> {
+    const limit = options.limit === undefined ? undefined : positive(options.limit, 0, 'limit');
+    const after = options.after === undefined ? 0 : logId(options.after, 'after');
+    return this.#o.store.read((tx) => readRejections(tx, { after, ...(limit === undefined ? {} : { limit }) }));
+  }
+
+  /** Drop log entries with id <= `throughId`, e.g. once the app has shown them; returns how many went. */
+  async clearRejectedMutations(throughId: number): Promise<number> {
+    this.#assertOpen();
+    const through = logId(throughId, 'throughId');
+    return this.#o.store.write((tx) => clearRejections(tx, through));
   }
 
   /** Stop background work, wait for a running cycle, release the lease; close the store if owned. */

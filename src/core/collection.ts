@@ -1,9 +1,15 @@
 /** A named collection of records: reads from the optimistic view, writes as generic mutations. */
 import { InvalidArgumentError } from './errors.js';
 import type { RecordsChange } from './events.js';
-import type { JsonObject } from '../protocol/json.js';
+import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { collectionName, describeIssues, jsonObject, recordKey } from '../protocol/wire.js';
-import type { PatchArgs, PutArgs, DeleteArgs, RecordOp } from '../protocol/record-ops.js';
+import { incremented, incrementArgs, type PatchArgs, type PutArgs, type DeleteArgs, type IncrementArgs, type RecordOp } from '../protocol/record-ops.js';
+import { checkExpected, patchBase, type PatchOptions } from './patch-expected.js';
+
+export type { PatchOptions } from './patch-expected.js';
+
+/** Fields of T that hold numbers (any field when T is an untyped record). */
+export type NumericField<T extends JsonObject> = string extends keyof T ? string : { [K in keyof T & string]: T[K] extends number | null | undefined ? K : never }[keyof T & string];
 
 export interface QueuedMutation {
   /** Mutation id: 1, 2, 3, … per client database. */
@@ -19,10 +25,10 @@ export interface CollectionHost {
    * and the write's hybrid-logical-clock stamp (last-writer-wins on the server compares them).
    */
   queueRecordWrite(
-    name: 'put' | 'patch' | 'delete',
+    name: 'put' | 'patch' | 'delete' | 'increment',
     collection: string,
     key: string,
-    build: (ctx: { baseVersion: number | null; current: JsonObject | undefined; hlc: string }) => { args: PutArgs | PatchArgs | DeleteArgs; op: RecordOp },
+    build: (ctx: { baseVersion: number | null; current: JsonObject | undefined; hlc: string }) => { args: PutArgs | PatchArgs | DeleteArgs | IncrementArgs; op: RecordOp },
   ): Promise<QueuedMutation>;
   subscribeRecords(listener: (change: RecordsChange & { source: 'local' | 'remote' }) => void): () => void;
 }
@@ -58,15 +64,47 @@ export class Collection<T extends JsonObject = JsonObject> {
     }));
   }
 
-  /** Set some fields; the others keep whatever value they have when the server applies it. */
-  async patch(key: string, fields: Partial<T>): Promise<QueuedMutation> {
+  /**
+   * Set some fields; the others keep whatever value they have when the server applies it.
+   *
+   * Without options the server checks each field against the value this database shows when the
+   * patch is queued. When `fields` were computed from an earlier read (read-modify-write, e.g.
+   * `stock: seen - 1`), pass what was read as `options.expected` — one entry per field set — so a
+   * change made in between by another tab, process or device is a conflict the collection's policy
+   * resolves (`server-wins` rejects, a `delta` merge counts both), not a lost update. For counters,
+   * `increment` needs no read at all.
+   */
+  async patch(key: string, fields: Partial<T>, options: PatchOptions<T> = {}): Promise<QueuedMutation> {
     const f = checkValue(fields as JsonObject);
     if (Object.keys(f).length === 0) throw new InvalidArgumentError('patch() needs at least one field to set.');
+    const read = checkExpected(f, options);
     const collection = this.name;
-    return this.#host.queueRecordWrite('patch', collection, checkKey(key), ({ baseVersion, current, hlc }) => {
-      const expected: JsonObject = {};
-      for (const field of Object.keys(f)) expected[field] = current?.[field] ?? null;
-      return { args: { collection, key, fields: f, expected, baseVersion, hlc }, op: { op: 'patch', collection, key, fields: f } };
+    return this.#host.queueRecordWrite('patch', collection, checkKey(key), (ctx) => {
+      const { expected, baseVersion } = patchBase(collection, key, f, read, ctx);
+      return { args: { collection, key, fields: f, expected, baseVersion, hlc: ctx.hlc }, op: { op: 'patch', collection, key, fields: f } };
+    });
+  }
+
+  /**
+   * Add `by` to a numeric field: a counter (stock, points) that needs no read and never conflicts.
+   * Increments from any number of tabs, processes and devices all count — locally (the view sums
+   * them) and on the server, which adds `by` to the value it holds when the mutation applies. A
+   * missing record or field counts as 0. `by` is any finite number; use integers (e.g. cents) for
+   * exact sums. Refused at once when this database shows a non-number in the field; a server that
+   * holds one rejects the increment with code `invalid-increment`.
+   */
+  async increment(key: string, field: NumericField<T>, by: number): Promise<QueuedMutation> {
+    const collection = this.name;
+    const checked = incrementArgs.safeParse({ collection, key: checkKey(key), field, by });
+    if (!checked.success) throw new InvalidArgumentError(`increment(${JSON.stringify(key)}, ${JSON.stringify(field)}, ${String(by)}): ${describeIssues(checked.error)}.`);
+    return this.#host.queueRecordWrite('increment', collection, key, ({ current, hlc }) => {
+      if (incremented(current, field, by) === undefined) {
+        const found: JsonValue | undefined = current?.[field];
+        throw new InvalidArgumentError(
+          `Cannot increment field "${field}" of ${collection}/${key}: it holds ${JSON.stringify(found)}, not a number (or the sum is not finite). Patch it to a number first.`,
+        );
+      }
+      return { args: { collection, key, field, by, hlc }, op: { op: 'increment', collection, key, field, by } };
     });
   }
 

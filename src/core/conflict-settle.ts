@@ -29,7 +29,7 @@ export async function settlePushResponse(ctx: SettleContext, response: PushRespo
   const answers = await askPlugins(ctx, response.outcomes);
   const touched = new TouchedRecords();
   const { settled, logged } = await ctx.store.write(async (tx) => {
-    const out = await settleOutcomes(tx, response.outcomes, touched);
+    const out = await settleOutcomes(tx, response.outcomes, touched, { now: ctx.now() });
     const entries: Array<Omit<ConflictLogEntry, 'seq' | 'v'>> = [];
     for (const { entry, outcome } of out) {
       const report = conflictOf(entry.name, outcome);

@@ -26,6 +26,7 @@ export type SynclineErrorCode =
   | 'unavailable'
   | 'circuit-open'
   | 'rejected'
+  | 'stale-read'
   | 'internal';
 
 export interface SynclineErrorOptions {
@@ -161,6 +162,19 @@ export class ResponseTooLargeError extends SynclineError {
   constructor(message: string, options: SynclineErrorOptions & { limitBytes: number }) {
     super('response-too-large', message, options);
     this.limitBytes = options.limitBytes;
+  }
+}
+
+/**
+ * `patch(key, fields, { expected, ifChanged: 'throw' })` refused the write: the local database already
+ * shows a different value in a field than the caller read (another tab, process or pull changed it),
+ * so the write would certainly meet a conflict. Nothing was queued. Read the record again and
+ * recompute. `details`: collection, key, fields (the ones that differ), expected, current.
+ */
+export class StaleReadError extends SynclineError {
+  override name = 'StaleReadError' as const;
+  constructor(message: string, options?: SynclineErrorOptions) {
+    super('stale-read', message, options);
   }
 }
 

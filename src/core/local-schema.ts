@@ -13,6 +13,8 @@
  *                  name; value `{ v: digest format, count, a, b }`), see src/core/digest-lanes.ts.
  *  - `unsettled`   index of outbox ids whose outcome is unknown: the next push batch, found without
  *                  scanning past applied entries that wait for a pull (an outbox drain stays linear).
+ *  - `rejected_mutations`  the rejected-mutations log: mutations the server refused for good, with
+ *                  its code and message, written when the outcome is settled. Key: encodeSeq(id).
  *
  * Persisted format version history:
  *  - 1: first version. Later additions within 1: the `digests` table and `meta/digestLanes` (the
@@ -37,6 +39,7 @@ export const T = {
   quarantine: 'quarantine',
   runs: 'runs',
   digests: 'digests',
+  rejections: 'rejected_mutations',
 } as const;
 
 export const META = {
@@ -94,6 +97,23 @@ export const outboxEntrySchema = z.strictObject({
   covered: z.boolean(),
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+/** An entry of the rejected-mutations log (format 1). */
+export const rejectedMutationSchema = z.strictObject({
+  v: z.literal(1),
+  /** The mutation id (1, 2, 3, … per database); the `after`/`throughId` cursor of the log. */
+  id: z.number().int().min(1),
+  name: z.string().min(1),
+  args: jsonValue,
+  /** The server's code (e.g. `conflict`, `invalid-args`, `handler-failed`, a handler's own) and message. */
+  code: z.string(),
+  message: z.string(),
+  /** Client clock (ms) when the rejection was settled. */
+  rejectedAt: z.number(),
+  /** When the mutation was queued (client clock, ms). */
+  createdAt: z.number(),
+});
+export type RejectedMutation = z.infer<typeof rejectedMutationSchema>;
 
 /** Hot path (records are read in bulk): a hand-written check instead of a schema walk. */
 export function parseStoredRecord(raw: JsonValue | undefined, where: string): StoredRecord | undefined {

@@ -11,6 +11,8 @@ import { conflictOf, resolvedOps } from './conflict-outcome.js';
 import { T, META, outboxEntrySchema, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
 import type { TouchedRecords } from './local-view.js';
 import { indexEntry, readView, unindexEntry } from './local-view.js';
+import { appendRejections } from './rejection-log.js';
+import type { RejectedMutation } from './local-schema.js';
 
 export interface NewMutation {
   name: string;
@@ -79,17 +81,21 @@ export interface SettledMutation {
 }
 
 /**
- * Record push outcomes. Rejected entries leave the outbox at once and their optimistic effects are
- * rolled back; applied ones stay in the overlay until a pull brings their effects (no flicker), unless
- * a pull already did (`covered`), in which case they are done. An applied write whose conflict the
- * server resolved keeps, as its optimistic effect, the record the resolution produced.
+ * Record push outcomes. Rejected entries leave the outbox at once, their optimistic effects are
+ * rolled back and they enter the rejected-mutations log (same transaction: every tab sees the log and
+ * the rollback together); applied ones stay in the overlay until a pull brings their effects (no
+ * flicker), unless a pull already did (`covered`), in which case they are done. An applied write
+ * whose conflict the server resolved keeps, as its optimistic effect, the record the resolution produced.
+ * `log.now`: the client clock, stamped on log entries.
  */
 export async function settleOutcomes(
   tx: StoreWriter,
   outcomes: readonly MutationOutcome[],
   touched: TouchedRecords,
+  log: { now: number; limit?: number },
 ): Promise<SettledMutation[]> {
   const settled: SettledMutation[] = [];
+  const rejections: RejectedMutation[] = [];
   for (const outcome of outcomes) {
     const raw = await tx.get(T.outbox, encodeSeq(outcome.id));
     if (raw === undefined) continue;
@@ -99,7 +105,11 @@ export async function settleOutcomes(
     await tx.delete(T.unsettled, encodeSeq(entry.id));
     if (outcome.status === 'rejected' || entry.covered) {
       await removeEntry(tx, entry);
-      if (outcome.status === 'rejected') touched.addOps(entry);
+      if (outcome.status === 'rejected') {
+        touched.addOps(entry);
+        const { id, name, args, createdAt } = entry;
+        rejections.push({ v: 1, id, name, args, code: outcome.code, message: outcome.message, rejectedAt: log.now, createdAt });
+      }
     } else {
       // A conflict the server resolved: the optimistic effect becomes the resolution, at once.
       const conflict = conflictOf(entry.name, outcome);
@@ -109,6 +119,7 @@ export async function settleOutcomes(
       if (ops !== entry.ops) touched.addOps(entry);
     }
   }
+  await appendRejections(tx, rejections, log.limit);
   return settled;
 }
 

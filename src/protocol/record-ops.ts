@@ -1,6 +1,7 @@
 /**
  * Generic record operations. They are both mutation names on the wire (`put`, `patch`, `delete`,
- * with these args) and the local effects a client applies optimistically and re-applies on rebase.
+ * `increment`, with these args) and the local effects a client applies optimistically and re-applies
+ * on rebase.
  */
 import { z } from 'zod';
 import { collectionName, jsonObject, recordKey, version } from './wire.js';
@@ -10,7 +11,7 @@ import { hlcString } from './hlc.js';
 /** The writer's hybrid-logical-clock stamp (last-writer-wins); a server stamps writes that lack one. */
 const writeStamp = hlcString.optional();
 
-export const RECORD_OP_NAMES = ['put', 'patch', 'delete'] as const;
+export const RECORD_OP_NAMES = ['put', 'patch', 'delete', 'increment'] as const;
 export type RecordOpName = (typeof RECORD_OP_NAMES)[number];
 
 export const putArgs = z.strictObject({
@@ -37,20 +38,46 @@ export const deleteArgs = z.strictObject({
   hlc: writeStamp,
 });
 
+/**
+ * A field name a counter can live in. Not `__proto__`: copying a record with it as an own key would
+ * differ between a JSON.parse'd object and a spread.
+ */
+const fieldName = z.string().min(1).max(256).refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed');
+
+/** The amount added by `increment`: any finite number (integers are exact; fractions add in binary floating point). */
+const incrementBy = z.number({ error: 'by must be a finite number' }).refine(Number.isFinite, 'by must be a finite number');
+
+/**
+ * Add `by` to a numeric field, at apply time: it never conflicts, so concurrent increments from any
+ * number of writers all count. A missing record or field (or null) counts as 0; a field holding
+ * anything but a number is a permanent rejection (`invalid-increment`). No `baseVersion`: the
+ * current value is read where the increment applies.
+ */
+export const incrementArgs = z.strictObject({
+  collection: collectionName,
+  key: recordKey,
+  field: fieldName,
+  by: incrementBy,
+  hlc: writeStamp,
+});
+
 export type PutArgs = z.infer<typeof putArgs>;
 export type PatchArgs = z.infer<typeof patchArgs>;
 export type DeleteArgs = z.infer<typeof deleteArgs>;
+export type IncrementArgs = z.infer<typeof incrementArgs>;
 
 /** A local effect of a mutation on one record. */
 export type RecordOp =
   | { op: 'put'; collection: string; key: string; value: JsonObject }
   | { op: 'patch'; collection: string; key: string; fields: JsonObject }
-  | { op: 'delete'; collection: string; key: string };
+  | { op: 'delete'; collection: string; key: string }
+  | { op: 'increment'; collection: string; key: string; field: string; by: number };
 
 export const recordOp: z.ZodType<RecordOp> = z.union([
   z.strictObject({ op: z.literal('put'), collection: collectionName, key: recordKey, value: jsonObject }),
   z.strictObject({ op: z.literal('patch'), collection: collectionName, key: recordKey, fields: jsonObject }),
   z.strictObject({ op: z.literal('delete'), collection: collectionName, key: recordKey }),
+  z.strictObject({ op: z.literal('increment'), collection: collectionName, key: recordKey, field: fieldName, by: incrementBy }),
 ]);
 
 /** Apply one op to a record value (undefined = absent). Patch on an absent record creates it. */
@@ -62,5 +89,23 @@ export function applyRecordOp(current: JsonObject | undefined, op: RecordOp): Js
       return { ...(current ?? {}), ...op.fields };
     case 'delete':
       return undefined;
+    case 'increment': {
+      // Rebase must be total: a field that stopped being a number is left alone (the server rejects).
+      const next = incremented(current, op.field, op.by);
+      return next === undefined ? current : { ...(current ?? {}), [op.field]: next };
+    }
   }
+}
+
+/**
+ * The field's value after adding `by` (missing or null counts as 0), or undefined when the increment
+ * cannot apply: the field holds something else than a number, or the sum is not finite.
+ */
+export function incremented(current: JsonObject | undefined, field: string, by: number): number | undefined {
+  // Own properties only: "constructor" must not find Object.prototype's.
+  const value = current !== undefined && Object.hasOwn(current, field) ? (current[field] ?? null) : null;
+  const base = value === null ? 0 : value;
+  if (typeof base !== 'number') return undefined;
+  const sum = base + by;
+  return Number.isFinite(sum) ? sum : undefined;
 }

@@ -1,16 +1,18 @@
 /**
- * Server handlers for the generic record mutations `put`, `patch` and `delete`. A write whose base no
- * longer matches the record is a conflict, resolved by the collection's strategy (see
- * src/server/conflicts/): detection, resolution, HLC stamps and the audit trail live there.
+ * Server handlers for the generic record mutations `put`, `patch`, `delete` and `increment`. A
+ * put/patch/delete whose base no longer matches the record is a conflict, resolved by the
+ * collection's strategy (see src/server/conflicts/): detection, resolution, HLC stamps and the audit
+ * trail live there. An increment never conflicts (conflicts/increment.ts).
  */
 import type { z } from 'zod';
 import { HybridLogicalClock } from '../protocol/hlc.js';
-import { deleteArgs, patchArgs, putArgs } from '../protocol/record-ops.js';
+import { deleteArgs, incrementArgs, patchArgs, putArgs } from '../protocol/record-ops.js';
 import type { RecordOpName } from '../protocol/record-ops.js';
 import { describeIssues } from '../protocol/wire.js';
 import type { JsonValue } from '../protocol/json.js';
 import type { GenericWrite } from './conflicts/detect.js';
 import { runGenericWrite } from './conflicts/generic-write.js';
+import { runIncrement } from './conflicts/increment.js';
 import { DEFAULT_CONFLICT_STRATEGY, type ConflictStrategy } from './conflicts/strategy.js';
 import { transactionOf } from './mutation-context.js';
 import { MutationRejection } from './mutation-rejection.js';
@@ -33,11 +35,14 @@ export function createRecordHandlers(
     if (policy?.writable === true) return policy.conflicts ?? DEFAULT_CONFLICT_STRATEGY;
     throw new MutationRejection('forbidden', `Collection "${collection}" does not accept generic writes; use its named mutations.`);
   };
-  const run = async (ctx: MutationContext, write: GenericWrite): Promise<JsonValue | undefined> => {
-    const strategy = strategyOf(write.collection);
+  const transaction = (ctx: MutationContext) => {
     const trx = transactionOf(ctx);
     if (trx === undefined) throw new Error('Generic writes must run inside a push transaction.');
-    return runGenericWrite({ trx, ctx, strategy, now }, write);
+    return trx;
+  };
+  const run = async (ctx: MutationContext, write: GenericWrite): Promise<JsonValue | undefined> => {
+    const strategy = strategyOf(write.collection);
+    return runGenericWrite({ trx: transaction(ctx), ctx, strategy, now }, write);
   };
   return {
     async put(ctx, raw) {
@@ -51,6 +56,11 @@ export function createRecordHandlers(
     async delete(ctx, raw) {
       const { hlc, ...args } = parseArgs(deleteArgs, raw, 'delete');
       return run(ctx, { op: 'delete', ...args, hlc: hlc ?? serverClock.now() });
+    },
+    async increment(ctx, raw) {
+      const { hlc, ...args } = parseArgs(incrementArgs, raw, 'increment');
+      strategyOf(args.collection); // writable or forbidden; the strategy itself does not apply
+      return runIncrement(transaction(ctx), ctx, { ...args, hlc: hlc ?? serverClock.now() });
     },
   };
 }
