@@ -134,3 +134,17 @@ it('commits the answered batch when the batch sent ahead fails, and the next cyc
   expect(log.filter((l) => l.startsWith('request'))).toEqual(['request 11', 'request 21']);
   expect(result.pushed).toMatchObject({ sent: 15, applied: 15 });
 });
+
+it("still stops with 'no-progress' when an answer settles nothing that is still waiting", async () => {
+  const inner = server.transport();
+  const silent: Transport = {
+    ...inner,
+    stats: () => inner.stats(),
+    pull: (request, options) => inner.pull(request, options),
+    health: (options) => inner.health(options),
+    push: async () => ({ v: 1, lastMutationId: 0, outcomes: [] }),
+  };
+  const client = await pusher(silent, 2, []);
+  await expect(client.sync({ direction: 'push' })).rejects.toMatchObject({ serverCode: 'no-progress', message: expect.stringContaining('mutations 1..10') });
+  expect(await client.pendingCount()).toBe(25);
+});
