@@ -33,7 +33,7 @@ export interface ClientOptions {
   pullIntervalMs?: number;
   /** Per-request deadline in ms. Default: the planner's, else 30 000. */
   requestTimeoutMs?: number;
-  /** Requests a cycle may have in flight (2 = pull one page ahead); see `SyncPlan.concurrency`. Default: the planner's, else 2. */
+  /** Requests a cycle may have in flight (2 = pull one page ahead, push one batch ahead); see `SyncPlan.concurrency`. Default: the planner's, else 2. */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
   /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */

@@ -17,7 +17,7 @@ export interface CycleContext {
   pushBatchSize: number;
   pullPageSize: number;
   requestTimeoutMs: number;
-  /** Requests in flight at once; 2 or more lets the pull fetch one page ahead. */
+  /** Requests in flight at once; 2 or more lets the pull fetch one page ahead and the push send one batch ahead. */
   concurrency: number;
   /** Runs to keep in the local history. */
   historyLimit: number;

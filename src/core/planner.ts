@@ -12,9 +12,10 @@ export interface SyncPlan {
   requestTimeoutMs: number;
   /**
    * Requests one cycle may have in flight. With 2 or more the pull asks for the next page while it
-   * applies the current one, so the store's work hides behind the round trip. Cursor paging knows the
-   * next cursor only from the current page, so more than one page ahead is impossible and values
-   * above 2 act as 2; pushes always go one batch at a time (the server's gap check needs the order).
+   * applies the current one, and the push sends the next batch (once the server has answered the
+   * current one) while it commits the current outcomes, so the store's work hides behind the round
+   * trip. Only the answer names the next cursor, and a batch sent before its predecessor was answered
+   * could arrive as a gap, so more than one ahead is impossible and values above 2 act as 2.
    * Default 2; 1 on poor links, where a page fetched ahead of a cancel would waste scarce bytes.
    */
   concurrency?: number;

@@ -1,45 +1,142 @@
-/** The push half of the execute phase: consecutive batches, each response committed before the next. */
+/**
+ * The push half of the execute phase: batches of consecutive mutations, oldest first, each response
+ * committed (its outcomes settled) as one step.
+ *
+ * With `concurrency` ≥ 2 the next batch is sent as soon as the server has answered the current one,
+ * and travels while the current one's outcomes are committed locally: the server has consumed the
+ * answered ids, so the next consecutive ids are no gap. Never before an answer (a batch that overtook
+ * its predecessor would be refused as a gap) and never more than one batch ahead. A failure of either
+ * leaves nothing to repair: an uncommitted outcome is asked for again by the next cycle, and the
+ * server answers a resent mutation as a duplicate.
+ */
 import { ServerError } from './errors.js';
 import type { SyncCycleResult } from './events.js';
-import { T } from './local-schema.js';
+import { T, type OutboxEntry } from './local-schema.js';
+import { encodeSeq } from '../stores/store.js';
 import { toWire } from './outbox.js';
-import { readPushBatch } from './validate-phase.js';
 import { settlePushResponse } from './conflict-settle.js';
-import { PROTOCOL_VERSION } from '../protocol/wire.js';
+import { PROTOCOL_VERSION, type PushResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
+import { anySignal } from './any-signal.js';
+import { readPushBatch } from './validate-phase.js';
 
 export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
+  // A count, not a scan: the store counts the unsettled index without reading entries.
   const total = await ctx.store.read((tx) => tx.count(T.unsettled));
-  for (;;) {
+  const sender = new BatchSender(ctx, result, signal);
+  try {
     checkAborted(signal);
-    // Each batch is read as a slice and validated (malformed entries quarantined) as it is read.
-    const { entries: batch, settledThrough, quarantined } = await readPushBatch(ctx, 0, ctx.pushBatchSize);
-    result.quarantined += quarantined;
-    if (batch.length === 0) return;
-    const mutations = batch.map(toWire);
-    await ctx.plugins.run('beforePush', mutations);
-    result.pushed.requests += 1;
-    const response = await ctx.transport.push(
-      { v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations, settledThrough },
-      { signal, timeoutMs: ctx.requestTimeoutMs },
-    );
-    // Settles, corrects the optimistic view, logs conflicts and lets plugins re-apply (conflict-settle.ts).
-    const { settled, touched } = await settlePushResponse(ctx, response);
-    if (settled.length === 0) {
-      // The server answered without settling anything we sent: continuing would resend forever.
-      throw new ServerError(200, 'no-progress', `The server returned no outcome for mutations ${batch[0]?.id}..${batch.at(-1)?.id}; it may be misbehaving. Sync stops here and retries later.`, { retryable: true });
+    let current = await sender.send(0);
+    while (current !== undefined) {
+      const response = await current.response;
+      const through = answeredThrough(current.entries, response);
+      // Preparing the next batch may fail (a plugin, the store); that surfaces once this one is committed.
+      const ahead = ctx.concurrency >= 2 && through !== undefined ? await captured(sender.send(through, through + 1)) : undefined;
+      await commitBatch(ctx, result, current.entries, response, total);
+      checkAborted(signal);
+      if (ahead?.failed === true) throw ahead.error;
+      current = ahead?.value ?? (await sender.send(0));
     }
-    result.pushed.sent += batch.length;
-    for (const { entry, outcome } of settled) {
-      if (outcome.status === 'applied') {
-        result.pushed.applied += 1;
-        ctx.emit({ type: 'mutation.applied', id: entry.id, name: entry.name, result: outcome.result, duplicate: outcome.duplicate === true });
-      } else {
-        result.pushed.rejected += 1;
-        ctx.emit({ type: 'mutation.rejected', id: entry.id, name: entry.name, code: outcome.code, message: outcome.message });
-      }
-    }
-    if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
-    ctx.progress('push', result.pushed.sent, Math.max(total, result.pushed.sent));
+  } finally {
+    sender.close();
   }
+}
+
+interface SentBatch {
+  entries: OutboxEntry[];
+  response: Promise<PushResponse>;
+}
+
+/** Reads, validates and sends batches; one still in flight when the push stops is aborted. */
+class BatchSender {
+  readonly #ctx: CycleContext;
+  readonly #result: SyncCycleResult;
+  readonly #signal: AbortSignal;
+  readonly #inFlight = new Set<AbortController>();
+
+  constructor(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal) {
+    this.#ctx = ctx;
+    this.#result = result;
+    this.#signal = signal;
+  }
+
+  /**
+   * Sends the unsettled entries after `afterId` (the oldest when 0). With `firstId`, only if the
+   * slice starts exactly there (a batch sent ahead must follow the answered ids without a hole).
+   */
+  async send(afterId: number, firstId?: number): Promise<SentBatch | undefined> {
+    const ctx = this.#ctx;
+    const batch = await readPushBatch(ctx, afterId, ctx.pushBatchSize);
+    this.#result.quarantined += batch.quarantined;
+    const first = batch.entries[0];
+    if (first === undefined || (firstId !== undefined && first.id !== firstId)) return undefined;
+    const mutations = batch.entries.map(toWire);
+    await ctx.plugins.run('beforePush', mutations);
+    checkAborted(this.#signal);
+    this.#result.pushed.requests += 1;
+    const abort = new AbortController();
+    this.#inFlight.add(abort);
+    const response = ctx.transport.push(
+      { v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations, settledThrough: batch.settledThrough },
+      { signal: anySignal([this.#signal, abort.signal]), timeoutMs: ctx.requestTimeoutMs },
+    );
+    const done = (): void => void this.#inFlight.delete(abort);
+    // Its failure surfaces when it is awaited; until then (or if it never is) it is not unhandled.
+    response.then(done, done);
+    return { entries: batch.entries, response };
+  }
+
+  close(): void {
+    for (const abort of this.#inFlight) abort.abort();
+    this.#inFlight.clear();
+  }
+}
+
+/**
+ * The last id of the batch's answered prefix: the server has consumed every id up to it, so a batch
+ * starting right after it is no gap. Undefined when the answer covers none of the batch.
+ */
+function answeredThrough(entries: readonly OutboxEntry[], response: PushResponse): number | undefined {
+  const answered = new Set(response.outcomes.map((o) => o.id));
+  let through: number | undefined;
+  for (const entry of entries) {
+    if (!answered.has(entry.id) || entry.id > response.lastMutationId) break;
+    through = entry.id;
+  }
+  return through;
+}
+
+/**
+ * Settles the outcomes, corrects the optimistic view, logs conflicts and lets plugins re-apply
+ * (conflict-settle.ts), in one transaction; then reports what it settled.
+ */
+async function commitBatch(ctx: CycleContext, result: SyncCycleResult, entries: readonly OutboxEntry[], response: PushResponse, total: number): Promise<void> {
+  const { settled, touched } = await settlePushResponse(ctx, response);
+  const first = entries[0]!;
+  // Settled nothing: fine if another tab or process (a leader whose lease this cycle outlasted) has
+  // settled these entries meanwhile; but if the batch still waits, resending it would loop forever.
+  if (settled.length === 0 && (await ctx.store.read((tx) => tx.get(T.unsettled, encodeSeq(first.id)))) !== undefined) {
+    throw new ServerError(200, 'no-progress', `The server returned no outcome for mutations ${first.id}..${entries.at(-1)?.id}; it may be misbehaving. Sync stops here and retries later.`, { retryable: true });
+  }
+  result.pushed.sent += entries.length;
+  for (const { entry, outcome } of settled) {
+    if (outcome.status === 'applied') {
+      result.pushed.applied += 1;
+      ctx.emit({ type: 'mutation.applied', id: entry.id, name: entry.name, result: outcome.result, duplicate: outcome.duplicate === true });
+    } else {
+      result.pushed.rejected += 1;
+      ctx.emit({ type: 'mutation.rejected', id: entry.id, name: entry.name, code: outcome.code, message: outcome.message });
+    }
+  }
+  if (touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: touched.entries() });
+  ctx.progress('push', result.pushed.sent, Math.max(total, result.pushed.sent));
+}
+
+type Captured<T> = { failed: false; value: T } | { failed: true; error: unknown };
+
+function captured<T>(promise: Promise<T>): Promise<Captured<T>> {
+  return promise.then(
+    (value) => ({ failed: false, value }),
+    (error: unknown) => ({ failed: true, error }),
+  );
 }

@@ -23,7 +23,7 @@ beforeEach(async () => {
   server = startServer({ sqlitePath: join(dir.path, 'server.db') });
   clock = new VirtualClock();
   // The fault transport's bandwidth model counts uncompressed JSON, so measure without gzip.
-  const http = createHttpTransport({ url: 'http://syncline.test', token: 't1', fetch: (r) => server.server.fetch(r), compression: { responses: false } });
+  const http = createHttpTransport({ url: 'http://syncline.test', token: 't1', fetch: (r) => server.server.fetch(r), compression: { requests: false, responses: false } });
   fault = createFaultTransport(http, { seed: 42, timers: clock });
   monitor = new NetworkMonitor({ timers: clock, probe: fault });
   client = await memoryClient(monitor.measure(fault), { planner: createAdaptivePlanner(monitor), timers: clock });

@@ -119,3 +119,37 @@ it('a server without gzip support is still reachable: small bodies are never com
   expect(encoding).toBeNull();
   await server.close();
 });
+
+describe('transport: request compression by default', () => {
+  /** Records each request's Content-Encoding and its body size as sent. */
+  function recording(compression?: { requests?: boolean }) {
+    const sent: Array<{ encoding: string | null; bytes: number }> = [];
+    const http = createHttpTransport({
+      url: 'http://test',
+      token: 'token-a',
+      ...(compression === undefined ? {} : { compression }),
+      fetch: async (r) => {
+        const body = await r.clone().arrayBuffer();
+        sent.push({ encoding: r.headers.get('content-encoding'), bytes: body.byteLength });
+        return t.server.fetch(r);
+      },
+    });
+    return { http, sent };
+  }
+
+  it('gzips a push body of 1 KiB or more without being asked, and leaves smaller bodies plain', async () => {
+    const { http, sent } = recording();
+    await http.push(JSON.parse(pushBody(5000)) as never);
+    await http.pull({ v: 1, clientId: 'client-gzip-0001', cursor: 0, limit: 10 });
+    expect(sent.map((s) => s.encoding)).toEqual(['gzip', null]);
+    expect(sent[0]!.bytes).toBeLessThan(500);
+    expect(http.stats().bytesSent).toBe(sent[0]!.bytes + sent[1]!.bytes);
+    expect((await pullAll(t)).size).toBe(1);
+  });
+
+  it('sends plain JSON when request compression is turned off', async () => {
+    const { http, sent } = recording({ requests: false });
+    await http.push(JSON.parse(pushBody(5000)) as never);
+    expect(sent).toEqual([{ encoding: null, bytes: pushBody(5000).length }]);
+  });
+});
