@@ -85,6 +85,17 @@ migrations['0005_tombstone_times'] = {
   },
 };
 
+// Who produced each record's value, so a pull can send a client an echo marker instead of its own write.
+migrations['0007_record_origin'] = {
+  async up(db: Kysely<unknown>) {
+    // One column per statement: SQLite's ALTER TABLE adds one at a time. Existing rows stay null (no origin).
+    await db.schema.alterTable('records').addColumn('origin_client', 'varchar(64)').execute();
+    await db.schema.alterTable('records').addColumn('origin_mutation', 'bigint').execute();
+    await db.schema.alterTable('records').addColumn('origin_first', 'bigint').execute();
+    await db.schema.alterTable('records').addColumn('origin_base', 'bigint').execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Bring the schema up to date; safe to call on every start and from several processes. */

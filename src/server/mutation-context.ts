@@ -4,6 +4,7 @@ import type { JsonObject } from '../protocol/json.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
 import { bumpScopeVersion, incrementCounter, listLiveRecords, liveVersionOf, readRecord, writeRecord } from './storage.js';
 import type { MutationContext } from './types.js';
+import type { RecordOrigin } from './record-origin.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -58,7 +59,7 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
  */
 export async function writeKnownRecord(
   ctx: MutationContext,
-  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined },
+  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined; origin?: RecordOrigin | undefined },
 ): Promise<number | undefined> {
   const trx = transactions.get(ctx);
   if (trx === undefined) throw new Error('writeKnownRecord needs a context made by createMutationContext');
@@ -68,12 +69,12 @@ export async function writeKnownRecord(
 async function writeAt(
   trx: Kysely<ServerDatabase>,
   scope: string,
-  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined },
+  record: { collection: string; key: string; value: JsonObject | null; liveVersion: number | undefined; origin?: RecordOrigin | undefined },
 ): Promise<number | undefined> {
   // Deleting what is not there writes nothing, so it needs no version and no tombstone.
   if (record.value === null && record.liveVersion === undefined) return undefined;
   const version = await bumpScopeVersion(trx, scope);
-  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion });
+  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version, origin: record.origin }, { liveVersion: record.liveVersion });
   return version;
 }
 

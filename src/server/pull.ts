@@ -1,10 +1,10 @@
 /**
  * POST /v1/pull. One read transaction (a snapshot) gives the page of changes, the cursor and the
- * client's lastMutationId together, so they always describe the same state.
+ * client's lastMutationId together, so they always describe the same state. A client that asks for
+ * it gets its own verbatim writes back as echo markers, not values (src/server/pull-echoes.ts).
  */
 import type { Kysely } from 'kysely';
-import type { JsonObject } from '../protocol/json.js';
-import type { Change, PullRequest, PullResponse } from '../protocol/wire.js';
+import type { PullRequest, PullResponse } from '../protocol/wire.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { HttpError } from './http-errors.js';
 import { toInt } from './schema.js';
@@ -12,6 +12,7 @@ import type { RecordRow, ServerDatabase } from './schema.js';
 import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeState } from './storage.js';
 import { readDigests } from './digest-storage.js';
 import { assertCursorAnswerable } from './tombstones.js';
+import { isEcho, splitPage } from './pull-echoes.js';
 
 /**
  * A page stops growing once its records' JSON passes this many characters (at least one record is
@@ -41,13 +42,13 @@ export async function handlePull(
       });
     }
     assertCursorAnswerable(request.cursor, purgedThrough);
-    const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
-    const page = withinBudget(rows.slice(0, limit), maxPageChars);
-    const hasMore = rows.length > page.length;
+    const ownFrom = request.elideOwnFrom;
+    const { page, hasMore } = await readPage(trx, scope, request, limit, Math.max(limit, maxLimit), maxPageChars);
     const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
     // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
     const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
-    const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes: page.map(toChange) };
+    const { changes, echoes } = splitPage(page, request.clientId, ownFrom);
+    const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes, ...(ownFrom === undefined ? {} : { echoes }) };
     // The last page describes the scope (or the one collection asked for) at the head: attach digests.
     if (!hasMore) {
       const digests = await readDigests(trx, scope);
@@ -58,19 +59,37 @@ export async function handlePull(
   });
 }
 
-/** The longest prefix of `rows` whose values fit in `maxChars` (never empty when rows are not). */
-function withinBudget(rows: RecordRow[], maxChars: number): RecordRow[] {
+/**
+ * The page: the longest prefix of the changes after the cursor with at most `limit` full records
+ * and within `maxChars`. Echoes (records the client rebuilds itself) cost next to nothing, so a page
+ * may hold more of them, up to `maxRows` rows in all: an echo of 10k puts takes two requests, not 10.
+ */
+async function readPage(
+  trx: Kysely<ServerDatabase>,
+  scope: string,
+  request: PullRequest,
+  limit: number,
+  maxRows: number,
+  maxChars: number,
+): Promise<{ page: RecordRow[]; hasMore: boolean }> {
+  const page: RecordRow[] = [];
+  let full = 0;
   let used = 0;
-  for (let i = 0; i < rows.length; i += 1) {
-    // Key and collection count too: a page of tombstones with long keys is not free either.
-    used += (rows[i]?.value?.length ?? 0) + (rows[i]?.key.length ?? 0) + 64;
-    if (used > maxChars && i > 0) return rows.slice(0, i);
+  let after = request.cursor;
+  for (;;) {
+    const chunk = await readChangesSince(trx, scope, after, limit + 1, request.collection);
+    for (const row of chunk) {
+      const echo = isEcho(row, request.clientId, request.elideOwnFrom);
+      // Key and collection count too: a page of tombstones with long keys is not free either.
+      const cost = (echo ? 0 : (row.value?.length ?? 0)) + row.key.length + 64;
+      const fullEnough = !echo && full >= limit;
+      if (page.length > 0 && (fullEnough || page.length >= maxRows || used + cost > maxChars)) return { page, hasMore: true };
+      page.push(row);
+      used += cost;
+      if (!echo) full += 1;
+    }
+    const last = chunk.at(-1);
+    if (chunk.length <= limit || last === undefined) return { page, hasMore: false };
+    after = toInt(last.version);
   }
-  return rows;
-}
-
-function toChange(row: RecordRow): Change {
-  const base = { collection: row.collection, key: row.key, version: toInt(row.version) };
-  if (row.deleted !== 0 || row.value === null) return { ...base, deleted: true };
-  return { ...base, value: JSON.parse(row.value) as JsonObject };
 }

@@ -25,6 +25,16 @@ export interface RecordsTable {
   deleted: number;
   /** When a tombstone was written (epoch ms; null for a live record): time-based purge keys on it. */
   deleted_at: Generated<number | null>;
+  /**
+   * Origin of the current value (migration 0007_record_origin), all null unless a client's generic
+   * put/patch produced it verbatim so that client can rebuild it (see src/server/record-origin.ts):
+   * the client, the mutation, the first mutation of its chain of verbatim writes, and the record
+   * version that chain was applied onto (null: onto nothing).
+   */
+  origin_client: Generated<string | null>;
+  origin_mutation: Generated<number | null>;
+  origin_first: Generated<number | null>;
+  origin_base: Generated<number | null>;
 }
 
 export interface ClientsTable {

@@ -9,6 +9,7 @@ import type { JsonObject } from '../protocol/json.js';
 import { toInt } from './schema.js';
 import { updateDigest } from './digest-storage.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
+import type { RecordOrigin } from './record-origin.js';
 
 type Db = Kysely<ServerDatabase>;
 
@@ -68,13 +69,15 @@ export async function readRecord(db: Db, scope: string, collection: string, key:
 /**
  * Upsert a record (value null = tombstone) at the given version. `known.liveVersion` is the version of
  * the live record being replaced (undefined: none), for callers that just read it; otherwise it is
- * read here, as the digest needs it.
+ * read here, as the digest needs it. `row.origin`: set only by a generic write applied verbatim
+ * (src/server/record-origin.ts); every other write clears it.
  */
 export async function writeRecord(
   db: Db,
-  row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number },
+  row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number; origin?: RecordOrigin | undefined },
   known?: { liveVersion: number | undefined },
 ): Promise<void> {
+  const origin = row.value === null ? undefined : row.origin;
   const values = {
     scope: row.scope,
     collection: row.collection,
@@ -83,6 +86,10 @@ export async function writeRecord(
     version: row.version,
     deleted: row.value === null ? 1 : 0,
     deleted_at: row.value === null ? Date.now() : null,
+    origin_client: origin?.clientId ?? null,
+    origin_mutation: origin?.mutationId ?? null,
+    origin_first: origin?.firstMutationId ?? null,
+    origin_base: origin?.baseVersion ?? null,
   };
   const liveBefore = known === undefined ? liveVersionOf(await readRecord(db, row.scope, row.collection, row.key)) : known.liveVersion;
   await updateDigest(db, row.scope, row.collection, row.key, liveBefore, row.value === null ? undefined : row.version);
@@ -90,7 +97,16 @@ export async function writeRecord(
     .insertInto('records')
     .values(values)
     .onConflict((oc) =>
-      oc.columns(['scope', 'collection', 'key']).doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted, deleted_at: values.deleted_at }),
+      oc.columns(['scope', 'collection', 'key']).doUpdateSet({
+        value: values.value,
+        version: values.version,
+        deleted: values.deleted,
+        deleted_at: values.deleted_at,
+        origin_client: values.origin_client,
+        origin_mutation: values.origin_mutation,
+        origin_first: values.origin_first,
+        origin_base: values.origin_base,
+      }),
     )
     .execute();
 }

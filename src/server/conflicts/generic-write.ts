@@ -7,6 +7,7 @@ import type { JsonObject, JsonValue } from '../../protocol/json.js';
 import type { ConflictRecord } from '../../protocol/wire.js';
 import { writeKnownRecord } from '../mutation-context.js';
 import { readRecord } from '../storage.js';
+import { originOfRow, verbatimOrigin, type RecordOrigin } from '../record-origin.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
 import { appendConflict } from './audit-storage.js';
@@ -26,10 +27,12 @@ export interface WriteEnv {
 
 /** Returns the handler result: `{ conflict }` when a conflict was resolved, else nothing. */
 export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promise<JsonValue | undefined> {
-  const state = await readState(env, write);
+  const { origin: previous, ...state } = await readState(env, write);
   const detection = detectConflict(write, state, env.ctx.clientId);
   if (!detection.conflict) {
-    await apply(env, write, state, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' });
+    // Applied as sent: the writer can rebuild the value, so a pull may send it an echo marker instead.
+    const origin = verbatimOrigin(write, state, previous, env.ctx);
+    await apply(env, write, state, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' }, origin);
     return undefined;
   }
   const resolution = await resolveConflict(env.strategy, write, state, detection.fields, env.ctx.clientId);
@@ -42,20 +45,26 @@ export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promi
   return { conflict: toReport(seq, final) as unknown as JsonValue };
 }
 
-async function readState(env: WriteEnv, write: GenericWrite): Promise<RecordState> {
+async function readState(env: WriteEnv, write: GenericWrite): Promise<RecordState & { origin: RecordOrigin | undefined }> {
   const row = await readRecord(env.trx, env.ctx.scope, write.collection, write.key);
   const version = toInt(row?.version);
   const value = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
   const clock = await readRecordClock(env.trx, env.ctx.scope, write.collection, write.key, version);
-  return { value, version, clock };
+  return { value, version, clock, origin: originOfRow(row) };
 }
 
 /** Write the resolved value (if any) through the context's storage, so versions and digests stay right. */
-async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
+async function apply(
+  env: WriteEnv,
+  write: GenericWrite,
+  state: RecordState,
+  resolution: Resolution,
+  origin?: RecordOrigin,
+): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
   if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
   const { ctx } = env;
   const liveVersion = state.value === undefined ? undefined : state.version;
-  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion });
+  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion, origin });
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.
   if (version === undefined) return { value: undefined, hlc: state.clock.hlc };
   const clock = advanceClock(state.clock, write.hlc, resolution.stamped);
