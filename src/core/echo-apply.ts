@@ -61,7 +61,9 @@ async function rebuild(
   }
   for (const entry of await chain(tx, collection, key, echo.from, last)) {
     if (entry === undefined) return undefined;
-    if (entry.outcome?.status === 'rejected') continue;
+    // The server's chain holds only this client's generic puts and patches that took effect; a named
+    // mutation in between (its local guess touching the record) is not part of it.
+    if (entry.outcome?.status === 'rejected' || (entry.name !== 'put' && entry.name !== 'patch')) continue;
     for (const op of entry.ops) if (sameRecord(op, collection, key)) value = applyRecordOp(value, op);
   }
   return value === undefined ? undefined : { collection, key, version: echo.version, value };

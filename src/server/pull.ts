@@ -43,7 +43,7 @@ export async function handlePull(
     }
     assertCursorAnswerable(request.cursor, purgedThrough);
     const ownFrom = request.elideOwnFrom;
-    const { page, hasMore } = await readPage(trx, scope, request, limit, Math.max(limit, maxLimit), maxPageChars);
+    const { page, hasMore } = await readPage(trx, scope, request, limit, maxPageChars);
     const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
     // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
     const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
@@ -60,36 +60,25 @@ export async function handlePull(
 }
 
 /**
- * The page: the longest prefix of the changes after the cursor with at most `limit` full records
- * and within `maxChars`. Echoes (records the client rebuilds itself) cost next to nothing, so a page
- * may hold more of them, up to `maxRows` rows in all: an echo of 10k puts takes two requests, not 10.
+ * The page: the longest prefix of the changes after the cursor with at most `limit` records, within
+ * `maxChars`. An echo costs next to nothing in bytes but counts toward `limit` like any record: the
+ * client applies it in the same transaction (rebuild, confirm, drop the entry, rebase), and `limit`
+ * is what it asked to take at once.
  */
 async function readPage(
   trx: Kysely<ServerDatabase>,
   scope: string,
   request: PullRequest,
   limit: number,
-  maxRows: number,
   maxChars: number,
 ): Promise<{ page: RecordRow[]; hasMore: boolean }> {
-  const page: RecordRow[] = [];
-  let full = 0;
+  const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
   let used = 0;
-  let after = request.cursor;
-  for (;;) {
-    const chunk = await readChangesSince(trx, scope, after, limit + 1, request.collection);
-    for (const row of chunk) {
-      const echo = isEcho(row, request.clientId, request.elideOwnFrom);
-      // Key and collection count too: a page of tombstones with long keys is not free either.
-      const cost = (echo ? 0 : (row.value?.length ?? 0)) + row.key.length + 64;
-      const fullEnough = !echo && full >= limit;
-      if (page.length > 0 && (fullEnough || page.length >= maxRows || used + cost > maxChars)) return { page, hasMore: true };
-      page.push(row);
-      used += cost;
-      if (!echo) full += 1;
-    }
-    const last = chunk.at(-1);
-    if (chunk.length <= limit || last === undefined) return { page, hasMore: false };
-    after = toInt(last.version);
+  for (let i = 0; i < Math.min(rows.length, limit); i += 1) {
+    const row = rows[i] as RecordRow;
+    // Key and collection count too: a page of tombstones with long keys is not free either.
+    used += (isEcho(row, request.clientId, request.elideOwnFrom) ? 0 : (row.value?.length ?? 0)) + row.key.length + 64;
+    if (used > maxChars && i > 0) return { page: rows.slice(0, i), hasMore: true };
   }
+  return { page: rows.slice(0, limit), hasMore: rows.length > limit };
 }

@@ -75,14 +75,15 @@ describeEachDialect('echo markers', (start) => {
     expect(partly.echoes).toMatchObject([{ version: 2, mutationId: 2 }]);
   });
 
-  it('a page holds more echoes than limit, but no more full records', async () => {
-    t = await start({ collections: { notes: { writable: true } } });
-    await t.pushOk(Array.from({ length: 30 }, (_, i) => put(i + 1, `k${String(i).padStart(2, '0')}`, { i })));
-    await t.pushOk([put(1, 'x', { other: true })], { clientId: 'client-other-0001' });
-    const response = await t.post('/v1/pull', { v: 1, clientId: CLIENT, cursor: 0, limit: 5, elideOwnFrom: 1 });
-    const page = (await response.json()) as PullResponse;
-    expect(page.echoes).toMatchObject([{ version: 1, mutationId: 1, count: 30 }]);
-    expect(page.changes.map((c) => c.key)).toEqual(['x']);
-    expect(page.hasMore).toBe(false);
+  it('echoes count toward limit but not toward the byte budget', async () => {
+    t = await start({ collections: { notes: { writable: true } }, limits: { maxPullPageBytes: 2000 } });
+    await t.pushOk(Array.from({ length: 12 }, (_, i) => put(i + 1, `k${String(i).padStart(2, '0')}`, { text: 'x'.repeat(1000) })));
+    const echoed = await pull(0, { elideOwnFrom: 1, limit: 10 });
+    expect(echoed.changes).toEqual([]);
+    expect(echoed.echoes).toMatchObject([{ version: 1, mutationId: 1, count: 10 }]);
+    expect(echoed).toMatchObject({ cursor: 10, hasMore: true });
+    const full = await pull(0, { limit: 10 });
+    expect(full.changes).toHaveLength(1);
+    expect(full.hasMore).toBe(true);
   });
 });
