@@ -134,6 +134,25 @@ describe('full values', () => {
     expect(echoedRecords(pages)).toBe(1);
   });
 
+  it('a marker whose hash differs from what the client rebuilt is not applied: the page comes again in full', async () => {
+    rig = await startRig();
+    let tampered = 0;
+    // The server's hash stands for its values; one that differs means the client's rebuild would be wrong.
+    const a = await rig.client({
+      rewritePull: (pull) => async (request, options) => {
+        const page = await pull(request, options);
+        if (page.echoes === undefined || page.echoes.length === 0) return page;
+        tampered += 1;
+        return { ...page, echoes: page.echoes.map((m) => ({ ...m, hash: '0123456789abcdef' })) };
+      },
+    });
+    await a.client.collection('products').put('p', { name: 'Pane' });
+    const pages = await pagesOfSync(a);
+    expect(tampered).toBe(1);
+    expect(echoedRecords(pages)).toBe(1);
+    expect(fullKeys(pages)).toEqual(['p']);
+  });
+
   it('a client that cannot rebuild an echo asks for the page again in full and stores no guess', async () => {
     rig = await startRig();
     // This client claims to hold every mutation since 1, though its settled entries are gone.
