@@ -1,6 +1,7 @@
 /**
  * Applying one pull page: confirmed records, the cursor, and the outbox entries the page covers, all
- * in one store transaction — a checkpoint. A crash between pages resumes from the last one.
+ * in one store transaction — a checkpoint. A crash between pages resumes from the last one. Echo
+ * markers become confirmed records rebuilt from the outbox, before the page drops those entries.
  */
 import type { JsonValue } from '../protocol/json.js';
 import type { PullResponse } from '../protocol/wire.js';
@@ -10,12 +11,20 @@ import { T, META, readNumber } from './local-schema.js';
 import { entriesUpTo, removeEntry } from './outbox.js';
 import { TouchedRecords, rebaseIfOverlaid, writeConfirmedAll } from './local-view.js';
 import type { OutboxEntry } from './local-schema.js';
+import { resolveEchoes } from './echo-apply.js';
 
 export interface AppliedPage {
   /** Records whose visible value may have changed. */
   touched: TouchedRecords;
   /** Entries that left the outbox because the page covers them and their outcome was known. */
   completed: OutboxEntry[];
+  /** Records confirmed from echo markers (rebuilt from this client's own entries). */
+  echoed: number;
+  /**
+   * True when an echo marker could not be rebuilt exactly: nothing was applied, and the page must be
+   * asked for again without `elideOwnFrom`.
+   */
+  unresolved: boolean;
 }
 
 export async function applyPullPage(tx: StoreWriter, page: PullResponse, requestCursor: number): Promise<AppliedPage> {
@@ -23,11 +32,15 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
   if (stored !== requestCursor) {
     // Another tab or process applied pages meanwhile; this page is stale. Nothing is lost: the next
     // pull continues from the stored cursor.
-    return { touched: new TouchedRecords(), completed: [] };
+    return { touched: new TouchedRecords(), completed: [], echoed: 0, unresolved: false };
   }
+  // Rebuilt before anything is written: the entries and confirmed bases are read as they were.
+  const echoed = page.echoes === undefined || page.echoes.length === 0 ? [] : await resolveEchoes(tx, page.echoes);
+  if (echoed === undefined) return { touched: new TouchedRecords(), completed: [], echoed: 0, unresolved: true };
   const touched = new TouchedRecords();
-  await writeConfirmedAll(tx, page.changes);
-  for (const change of page.changes) touched.add(change.collection, change.key);
+  const changes = echoed.length === 0 ? page.changes : [...page.changes, ...echoed];
+  await writeConfirmedAll(tx, changes);
+  for (const change of changes) touched.add(change.collection, change.key);
   await tx.put(T.meta, META.cursor, page.cursor);
 
   const completed: OutboxEntry[] = [];
@@ -43,7 +56,7 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
     touched.addOps(entry);
   }
   await rebaseTouched(tx, touched);
-  return { touched, completed };
+  return { touched, completed, echoed: echoed.length, unresolved: false };
 }
 
 async function rebaseTouched(tx: StoreWriter, touched: TouchedRecords): Promise<void> {

@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
 import { anySignal } from './any-signal.js';
 import { isSynclineError } from './errors.js';
+import { oldestHeldMutation } from './echo-apply.js';
 
 /**
  * Returns the digests carried by the last page, with the cursor they describe. A server that purged
@@ -29,10 +30,13 @@ export async function pullAll(
   try {
     for (;;) {
       checkAborted(signal);
-      const cursor = await ctx.store.read(async (tx) => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'));
+      const { cursor, heldFrom } = await ctx.store.read(async (tx) => ({
+        cursor: readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor'),
+        heldFrom: await oldestHeldMutation(tx),
+      }));
       let page: PullResponse;
       try {
-        page = await pages.take(cursor);
+        page = await pages.take(cursor, heldFrom);
       } catch (error) {
         if (reset || !isSynclineError(error) || error.code !== 'server-reset') throw error;
         reset = true;
@@ -43,11 +47,18 @@ export async function pullAll(
         });
         continue;
       }
-      if (page.hasMore && ctx.concurrency >= 2) pages.fetchAhead(page.cursor);
+      if (page.hasMore && ctx.concurrency >= 2) pages.fetchAhead(page.cursor, heldFrom);
       await ctx.plugins.run('afterPull', page);
-      const applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
+      let applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
+      if (applied.unresolved) {
+        // An echo this client cannot rebuild exactly (entries gone, another base): the same page in
+        // full. Rare; plugins see both pages, as received.
+        page = await pages.take(cursor, undefined);
+        await ctx.plugins.run('afterPull', page);
+        applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
+      }
       result.pulled.pages += 1;
-      result.pulled.changes += page.changes.length;
+      result.pulled.changes += page.changes.length + applied.echoed;
       result.cursor = page.cursor;
       if (applied.touched.size > 0) ctx.emit({ type: 'records.changed', source: 'remote', changes: applied.touched.entries() });
       ctx.progress('pull', result.pulled.changes, undefined);
@@ -67,7 +78,7 @@ class PageFetcher {
   readonly #ctx: CycleContext;
   readonly #result: SyncCycleResult;
   readonly #signal: AbortSignal;
-  #ahead: { from: number; page: Promise<PullResponse>; abort: AbortController } | undefined;
+  #ahead: { from: number; heldFrom: number | undefined; page: Promise<PullResponse>; abort: AbortController } | undefined;
 
   constructor(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal) {
     this.#ctx = ctx;
@@ -75,20 +86,21 @@ class PageFetcher {
     this.#signal = signal;
   }
 
-  take(cursor: number): Promise<PullResponse> {
+  /** `heldFrom`: the oldest mutation the client holds, to ask for echoes; undefined asks for full values. */
+  take(cursor: number, heldFrom: number | undefined): Promise<PullResponse> {
     const ahead = this.#ahead;
     this.#ahead = undefined;
-    if (ahead?.from === cursor) return ahead.page;
+    if (ahead?.from === cursor && (heldFrom !== undefined || ahead.heldFrom === undefined)) return ahead.page;
     ahead?.abort.abort();
-    return this.#fetch(cursor, this.#signal);
+    return this.#fetch(cursor, heldFrom, this.#signal);
   }
 
-  fetchAhead(cursor: number): void {
+  fetchAhead(cursor: number, heldFrom: number | undefined): void {
     const abort = new AbortController();
-    const page = this.#fetch(cursor, anySignal([this.#signal, abort.signal]));
+    const page = this.#fetch(cursor, heldFrom, anySignal([this.#signal, abort.signal]));
     // Its failure surfaces when the page is taken; until then (or if it never is) it is not unhandled.
     page.catch(() => undefined);
-    this.#ahead = { from: cursor, page, abort };
+    this.#ahead = { from: cursor, heldFrom, page, abort };
   }
 
   close(): void {
@@ -96,15 +108,32 @@ class PageFetcher {
     this.#ahead = undefined;
   }
 
-  #fetch(cursor: number, signal: AbortSignal): Promise<PullResponse> {
-    return requestPage(this.#ctx, this.#result, cursor, undefined, signal);
+  #fetch(cursor: number, heldFrom: number | undefined, signal: AbortSignal): Promise<PullResponse> {
+    return requestPage(this.#ctx, this.#result, cursor, undefined, signal, heldFrom);
   }
 }
 
-/** One pull request from `cursor` (of one collection, or all), counted in the cycle's result. */
-function requestPage(ctx: CycleContext, result: SyncCycleResult, cursor: number, collection: string | undefined, signal: AbortSignal): Promise<PullResponse> {
+/**
+ * One pull request from `cursor` (of one collection, or all), counted in the cycle's result. With
+ * `elideOwnFrom`, records this client's own held mutations produced come back as echo markers.
+ */
+function requestPage(
+  ctx: CycleContext,
+  result: SyncCycleResult,
+  cursor: number,
+  collection: string | undefined,
+  signal: AbortSignal,
+  elideOwnFrom?: number,
+): Promise<PullResponse> {
   result.pulled.requests += 1;
-  const request = { v: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize, ...(collection === undefined ? {} : { collection }) };
+  const request = {
+    v: PROTOCOL_VERSION,
+    clientId: ctx.clientId,
+    cursor,
+    limit: ctx.pullPageSize,
+    ...(collection === undefined ? {} : { collection }),
+    ...(elideOwnFrom === undefined ? {} : { elideOwnFrom }),
+  };
   return ctx.transport.pull(request, { signal, timeoutMs: ctx.requestTimeoutMs });
 }
 

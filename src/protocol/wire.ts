@@ -10,6 +10,10 @@
  *    Generic write args `hlc`; `conflict` on rejected outcomes (and `result.conflict` on applied
  *    generic writes); GET /v1/conflicts.
  *    Pull `digestFormat` next to `digests`: 2 = digests cover record values (absent = 1, versions only).
+ *    Pull `elideOwnFrom` (request) and `echoes` (response): a client that asks for it gets a compact
+ *    marker instead of the full value of a record whose value its own generic writes produced
+ *    verbatim (no echo of what it just pushed). Servers that do not know the field refuse it (400),
+ *    so servers are upgraded before clients, as for the other additions.
  */
 import { z } from 'zod';
 import type { JsonValue } from './json.js';
@@ -129,6 +133,11 @@ export const pullRequest = z.strictObject({
   limit: z.number().int().min(1).max(LIMITS.maxPullLimit),
   /** Only this collection's changes (used to repair one collection from cursor 0). */
   collection: collectionName.optional(),
+  /**
+   * The client still holds its own mutations from this id on and asks for echo markers (see
+   * `echoMarker`) instead of records it can rebuild from them. Absent: every record comes in full.
+   */
+  elideOwnFrom: mutationId.optional(),
 });
 export type PullRequest = z.infer<typeof pullRequest>;
 
@@ -147,6 +156,28 @@ export const deleteChange = z.strictObject({
 export const change = z.union([upsertChange, deleteChange]);
 export type Change = z.infer<typeof change>;
 
+/**
+ * Stands for records of the page whose value the requesting client's own generic writes produced
+ * verbatim. Record i of the marker (i < count) is the one mutation `mutationId + i` wrote, at version
+ * `version + i`. With count 1, the value is the mutations `from`..`mutationId` of this client that
+ * touch that record, applied in id order onto the client's confirmed record at version `base` (onto
+ * nothing when `base` is absent). `hash` is EchoHasher's digest of the marker's records as the server
+ * holds them (src/protocol/echo.ts): a client whose rebuild hashes differently asks again without
+ * `elideOwnFrom`.
+ */
+export const echoMarker = z
+  .strictObject({
+    version: version.min(1),
+    mutationId,
+    count: z.number().int().min(2).max(LIMITS.maxPullLimit).optional(),
+    from: mutationId.optional(),
+    base: version.min(1).optional(),
+    hash: z.string().regex(/^[0-9a-f]{16}$/),
+  })
+  .refine((m) => m.count === undefined || (m.from === undefined && m.base === undefined), 'a run of echoes (count) has no from or base')
+  .refine((m) => m.from === undefined || m.from <= m.mutationId, 'from is at most mutationId');
+export type EchoMarker = z.infer<typeof echoMarker>;
+
 export const pullResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   /** Version of the last change in this page (or the request cursor when the page is empty). */
@@ -158,6 +189,8 @@ export const pullResponse = z.strictObject({
    */
   lastMutationId: z.number().int().min(0),
   changes: z.array(change),
+  /** Only when the request had `elideOwnFrom`: records of the page sent as echo markers, not in `changes`. */
+  echoes: z.array(echoMarker).optional(),
   /**
    * On the last page (hasMore false) only: the convergence digest of every non-empty collection of
    * the scope at `cursor`, read in the same snapshot as the page (see src/protocol/digest.ts).

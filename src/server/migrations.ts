@@ -85,6 +85,17 @@ migrations['0005_tombstone_times'] = {
   },
 };
 
+// Who produced each record's value, so a pull can send a client an echo marker instead of its own write.
+migrations['0007_record_origin'] = {
+  async up(db: Kysely<unknown>) {
+    // One column per statement: SQLite's ALTER TABLE adds one at a time. Existing rows stay null (no origin).
+    await db.schema.alterTable('records').addColumn('origin_client', 'varchar(64)').execute();
+    await db.schema.alterTable('records').addColumn('origin_mutation', 'bigint').execute();
+    await db.schema.alterTable('records').addColumn('origin_first', 'bigint').execute();
+    await db.schema.alterTable('records').addColumn('origin_base', 'bigint').execute();
+  },
+};
+
 // Digest format 2 covers values: every stored digest is recomputed, and rows learn to keep their own
 // contribution (filled as they are next written; until then it is computed from the value).
 migrations['0008_value_digest'] = {

@@ -6,6 +6,7 @@ import { bumpScopeVersion, incrementCounter, listLiveRecords, liveVersionOf, rea
 import { liveContribution } from './digest-storage.js';
 import type { RecordHash } from '../protocol/digest.js';
 import type { MutationContext } from './types.js';
+import type { RecordOrigin } from './record-origin.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -61,6 +62,8 @@ interface KnownRecord {
   liveVersion: number | undefined;
   /** `liveContribution` of the row read; undefined: read it again if the record is live. */
   liveHash?: RecordHash | undefined;
+  /** Set only by a generic write applied verbatim (src/server/record-origin.ts). */
+  origin?: RecordOrigin | undefined;
 }
 
 /**
@@ -85,7 +88,7 @@ async function writeAt(
   // Deleting what is not there writes nothing, so it needs no version and no tombstone.
   if (record.value === null && record.liveVersion === undefined) return undefined;
   const version = await bumpScopeVersion(trx, scope);
-  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version }, { liveVersion: record.liveVersion, liveHash: record.liveHash });
+  await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version, origin: record.origin }, { liveVersion: record.liveVersion, liveHash: record.liveHash });
   return version;
 }
 

@@ -1,10 +1,10 @@
 /**
  * POST /v1/pull. One read transaction (a snapshot) gives the page of changes, the cursor and the
- * client's lastMutationId together, so they always describe the same state.
+ * client's lastMutationId together, so they always describe the same state. A client that asks for
+ * it gets its own verbatim writes back as echo markers, not values (src/server/pull-echoes.ts).
  */
 import type { Kysely } from 'kysely';
-import type { JsonObject } from '../protocol/json.js';
-import type { Change, PullRequest, PullResponse } from '../protocol/wire.js';
+import type { PullRequest, PullResponse } from '../protocol/wire.js';
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { HttpError } from './http-errors.js';
 import { toInt } from './schema.js';
@@ -13,6 +13,7 @@ import { lastMutationIdAtOrBelow, readChangesSince, readClient, readScopeState }
 import { readDigests } from './digest-storage.js';
 import { DIGEST_FORMAT } from '../protocol/digest.js';
 import { assertCursorAnswerable } from './tombstones.js';
+import { isEcho, splitPage } from './pull-echoes.js';
 
 /**
  * A page stops growing once its records' JSON passes this many characters (at least one record is
@@ -42,13 +43,13 @@ export async function handlePull(
       });
     }
     assertCursorAnswerable(request.cursor, purgedThrough);
-    const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
-    const page = withinBudget(rows.slice(0, limit), maxPageChars);
-    const hasMore = rows.length > page.length;
+    const ownFrom = request.elideOwnFrom;
+    const { page, hasMore } = await readPage(trx, scope, request, limit, maxPageChars);
     const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
     // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
     const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
-    const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes: page.map(toChange) };
+    const { changes, echoes } = splitPage(page, request.clientId, ownFrom);
+    const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes, ...(ownFrom === undefined ? {} : { echoes }) };
     // The last page describes the scope (or the one collection asked for) at the head: attach digests.
     if (!hasMore) {
       const digests = await readDigests(trx, scope);
@@ -60,19 +61,26 @@ export async function handlePull(
   });
 }
 
-/** The longest prefix of `rows` whose values fit in `maxChars` (never empty when rows are not). */
-function withinBudget(rows: RecordRow[], maxChars: number): RecordRow[] {
+/**
+ * The page: the longest prefix of the changes after the cursor with at most `limit` records, within
+ * `maxChars`. An echo costs next to nothing in bytes but counts toward `limit` like any record: the
+ * client applies it in the same transaction (rebuild, confirm, drop the entry, rebase), and `limit`
+ * is what it asked to take at once.
+ */
+async function readPage(
+  trx: Kysely<ServerDatabase>,
+  scope: string,
+  request: PullRequest,
+  limit: number,
+  maxChars: number,
+): Promise<{ page: RecordRow[]; hasMore: boolean }> {
+  const rows = await readChangesSince(trx, scope, request.cursor, limit + 1, request.collection);
   let used = 0;
-  for (let i = 0; i < rows.length; i += 1) {
+  for (let i = 0; i < Math.min(rows.length, limit); i += 1) {
+    const row = rows[i] as RecordRow;
     // Key and collection count too: a page of tombstones with long keys is not free either.
-    used += (rows[i]?.value?.length ?? 0) + (rows[i]?.key.length ?? 0) + 64;
-    if (used > maxChars && i > 0) return rows.slice(0, i);
+    used += (isEcho(row, request.clientId, request.elideOwnFrom) ? 0 : (row.value?.length ?? 0)) + row.key.length + 64;
+    if (used > maxChars && i > 0) return { page: rows.slice(0, i), hasMore: true };
   }
-  return rows;
-}
-
-function toChange(row: RecordRow): Change {
-  const base = { collection: row.collection, key: row.key, version: toInt(row.version) };
-  if (row.deleted !== 0 || row.value === null) return { ...base, deleted: true };
-  return { ...base, value: JSON.parse(row.value) as JsonObject };
+  return { page: rows.slice(0, limit), hasMore: rows.length > limit };
 }

@@ -27,6 +27,16 @@ export interface RecordsTable {
   deleted_at: Generated<number | null>;
   /** The live row's digest contribution (16 hex, see src/server/digest-storage.ts); null: hash the value. */
   digest_hash: Generated<string | null>;
+  /**
+   * Origin of the current value (migration 0007_record_origin), all null unless a client's generic
+   * put/patch produced it verbatim so that client can rebuild it (see src/server/record-origin.ts):
+   * the client, the mutation, the first mutation of its chain of verbatim writes, and the record
+   * version that chain was applied onto (null: onto nothing).
+   */
+  origin_client: Generated<string | null>;
+  origin_mutation: Generated<number | null>;
+  origin_first: Generated<number | null>;
+  origin_base: Generated<number | null>;
 }
 
 export interface ClientsTable {

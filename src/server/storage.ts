@@ -10,6 +10,7 @@ import { toInt } from './schema.js';
 import { liveContribution, readContribution, updateDigest } from './digest-storage.js';
 import { hashHex, recordHash, type RecordHash } from '../protocol/digest.js';
 import type { RecordRow, ServerDatabase } from './schema.js';
+import type { RecordOrigin } from './record-origin.js';
 
 type Db = Kysely<ServerDatabase>;
 
@@ -67,17 +68,20 @@ export async function readRecord(db: Db, scope: string, collection: string, key:
 }
 
 /**
+/**
  * Upsert a record (value null = tombstone) at the given version, keeping the scope's digest. `known`
  * says whether the record being replaced is live (liveVersion undefined: it is not), for callers that
  * just read it, with its digest contribution if they have it (`liveContribution` of the row they
- * read); otherwise that contribution is read here when the record is live.
+ * read); otherwise that contribution is read here when the record is live. `row.origin`: set only by
+ * a generic write applied verbatim (src/server/record-origin.ts); every other write clears it.
  */
 export async function writeRecord(
   db: Db,
-  row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number },
+  row: { scope: string; collection: string; key: string; value: JsonObject | null; version: number; origin?: RecordOrigin | undefined },
   known?: { liveVersion: number | undefined; liveHash?: RecordHash | undefined },
 ): Promise<void> {
   const after = row.value === null ? undefined : recordHash(row.collection, row.key, row.version, row.value);
+  const origin = row.value === null ? undefined : row.origin;
   const values = {
     scope: row.scope,
     collection: row.collection,
@@ -87,6 +91,10 @@ export async function writeRecord(
     deleted: row.value === null ? 1 : 0,
     deleted_at: row.value === null ? Date.now() : null,
     digest_hash: after === undefined ? null : hashHex(after),
+    origin_client: origin?.clientId ?? null,
+    origin_mutation: origin?.mutationId ?? null,
+    origin_first: origin?.firstMutationId ?? null,
+    origin_base: origin?.baseVersion ?? null,
   };
   const before =
     known === undefined
@@ -99,9 +107,17 @@ export async function writeRecord(
     .insertInto('records')
     .values(values)
     .onConflict((oc) =>
-      oc
-        .columns(['scope', 'collection', 'key'])
-        .doUpdateSet({ value: values.value, version: values.version, deleted: values.deleted, deleted_at: values.deleted_at, digest_hash: values.digest_hash }),
+      oc.columns(['scope', 'collection', 'key']).doUpdateSet({
+        value: values.value,
+        version: values.version,
+        deleted: values.deleted,
+        deleted_at: values.deleted_at,
+        digest_hash: values.digest_hash,
+        origin_client: values.origin_client,
+        origin_mutation: values.origin_mutation,
+        origin_first: values.origin_first,
+        origin_base: values.origin_base,
+      }),
     )
     .execute();
 }

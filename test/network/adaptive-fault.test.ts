@@ -17,6 +17,8 @@ let clock: VirtualClock;
 let fault: FaultTransport;
 let monitor: NetworkMonitor;
 let client: SynclineClient;
+/** Writes what `client` pulls: its own writes come back as echo markers, which carry no bandwidth signal. */
+let peer: SynclineClient;
 
 beforeEach(async () => {
   dir = tempDir();
@@ -27,10 +29,12 @@ beforeEach(async () => {
   fault = createFaultTransport(http, { seed: 42, timers: clock });
   monitor = new NetworkMonitor({ timers: clock, probe: fault });
   client = await memoryClient(monitor.measure(fault), { planner: createAdaptivePlanner(monitor), timers: clock });
+  peer = await memoryClient(server.transport());
 });
 
 afterEach(async () => {
   await client.close();
+  await peer.close();
   monitor.close();
   await server.close();
   dir.remove();
@@ -43,7 +47,9 @@ async function traffic(rounds: number): Promise<void> {
     for (let i = 0; i < 60; i += 1) {
       written += 1;
       await client.collection('products').put(`p-${written}`, { name: `product ${written}`, price: '1.00', note: 'x'.repeat(80) });
+      await peer.collection('products').put(`q-${written}`, { name: `product ${written}`, price: '1.00', note: 'x'.repeat(80) });
     }
+    await peer.sync();
     await clock.run(client.sync());
     await clock.run(monitor.probe());
   }

@@ -9,6 +9,7 @@ import { writeKnownRecord } from '../mutation-context.js';
 import { readRecord } from '../storage.js';
 import { liveContribution } from '../digest-storage.js';
 import type { RecordHash } from '../../protocol/digest.js';
+import { originOfRow, verbatimOrigin, type RecordOrigin } from '../record-origin.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
 import { appendConflict } from './audit-storage.js';
@@ -28,10 +29,12 @@ export interface WriteEnv {
 
 /** Returns the handler result: `{ conflict }` when a conflict was resolved, else nothing. */
 export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promise<JsonValue | undefined> {
-  const { state, liveHash } = await readState(env, write);
+  const { state, liveHash, origin: previous } = await readState(env, write);
   const detection = detectConflict(write, state, env.ctx.clientId);
   if (!detection.conflict) {
-    await apply(env, write, state, liveHash, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' });
+    // Applied as sent: the writer can rebuild the value, so a pull may send it an echo marker instead.
+    const origin = verbatimOrigin(write, state, previous, env.ctx);
+    await apply(env, write, state, liveHash, { kind: 'write', value: clientEffect(write, state.value), resolution: 'client', stamped: write.op === 'patch' ? Object.keys(write.fields) : 'record' }, origin);
     return undefined;
   }
   const resolution = await resolveConflict(env.strategy, write, state, detection.fields, env.ctx.clientId);
@@ -44,21 +47,28 @@ export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promi
   return { conflict: toReport(seq, final) as unknown as JsonValue };
 }
 
-/** The record's state, and its digest contribution for the write that replaces it (no second read). */
-async function readState(env: WriteEnv, write: GenericWrite): Promise<{ state: RecordState; liveHash: RecordHash | undefined }> {
+/** The record's state, its digest contribution for the write that replaces it (no second read) and its origin. */
+async function readState(env: WriteEnv, write: GenericWrite): Promise<{ state: RecordState; liveHash: RecordHash | undefined; origin: RecordOrigin | undefined }> {
   const row = await readRecord(env.trx, env.ctx.scope, write.collection, write.key);
   const version = toInt(row?.version);
   const value = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
   const clock = await readRecordClock(env.trx, env.ctx.scope, write.collection, write.key, version);
-  return { state: { value, version, clock }, liveHash: liveContribution(row) };
+  return { state: { value, version, clock }, liveHash: liveContribution(row), origin: originOfRow(row) };
 }
 
 /** Write the resolved value (if any) through the context's storage, so versions and digests stay right. */
-async function apply(env: WriteEnv, write: GenericWrite, state: RecordState, liveHash: RecordHash | undefined, resolution: Resolution): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
+async function apply(
+  env: WriteEnv,
+  write: GenericWrite,
+  state: RecordState,
+  liveHash: RecordHash | undefined,
+  resolution: Resolution,
+  origin?: RecordOrigin,
+): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
   if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
   const { ctx } = env;
   const liveVersion = state.value === undefined ? undefined : state.version;
-  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion, liveHash });
+  const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion, liveHash, origin });
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.
   if (version === undefined) return { value: undefined, hlc: state.clock.hlc };
   const clock = advanceClock(state.clock, write.hlc, resolution.stamped);
