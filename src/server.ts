@@ -24,7 +24,11 @@ export type {
   CollectionPolicy,
   MutationContext,
   MutationHandler,
+  Durability,
+  PushOptions,
 } from './server/types.js';
+export type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './server/dead-letters/types.js';
+export { REPLAY_CLIENT_ID } from './server/dead-letters/replay.js';
 export type { ServerDatabase } from './server/schema.js';
 export type {
   ConflictStrategy,

@@ -12,3 +12,5 @@ export { runTimersConformance } from './testing/timers-conformance.js';
 export type { TimersFactory, TimersHarness } from './testing/timers-conformance.js';
 export { runLoggerConformance } from './testing/logger-conformance.js';
 export type { LoggerFactory, LoggerHarness, LogLevel } from './testing/logger-conformance.js';
+export { createBrokenSyncServer } from './testing/broken-server.js';
+export type { BrokenServerFault } from './testing/broken-server.js';

@@ -15,6 +15,8 @@ Commands:
   serve   Run the reference sync server.
           --port P (8787)  --host H (127.0.0.1)  --db FILE|postgres://URL (./data/syncline.db)  --token TOKEN=SCOPE
           --retain-tombstones-days D (off: deleted records are kept as tombstones until purged)
+          --durability durable|relaxed (durable: every acknowledged push is on disk; relaxed: faster,
+            a power loss may lose the last acknowledged pushes)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { productsCollection, receiptHandlers } from '../receipts.js';
 import { createSyncServer, serveNode, tokenAuth } from '../server.js';
 import { describeDatabaseLocation, parseDatabaseLocation } from '../server/database-url.js';
 import type { DatabaseLocation } from '../server/database-url.js';
+import type { Durability } from '../server/types.js';
 
 const DEFAULTS = { port: '8787', host: '127.0.0.1', db: './data/syncline.db', token: 'demo=demo' } as const;
 
@@ -18,6 +19,8 @@ export interface ServeConfig {
   tokens: Record<string, string>;
   /** From `--retain-tombstones-days`: purge tombstones older than this on a schedule (off when absent). */
   retainTombstonesMs?: number;
+  /** From `--durability`: 'durable' (default, fsync on every commit) or 'relaxed'. */
+  durability: Durability;
 }
 
 export function parseServeArgs(argv: string[]): ServeConfig {
@@ -30,13 +33,23 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       db: { type: 'string', default: DEFAULTS.db },
       token: { type: 'string', multiple: true },
       'retain-tombstones-days': { type: 'string' },
+      durability: { type: 'string', default: 'durable' },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError(`--port: expected an integer 0-65535, got "${values.port}".`);
   }
-  const config: ServeConfig = { port, host: values.host, database: parseDatabaseLocation(values.db), tokens: parseTokens(values.token ?? [DEFAULTS.token]) };
+  if (values.durability !== 'durable' && values.durability !== 'relaxed') {
+    throw new InvalidArgumentError(`--durability: expected "durable" (fsync on every commit, the default) or "relaxed" (faster; a power loss may lose acknowledged pushes), got "${values.durability}".`);
+  }
+  const config: ServeConfig = {
+    port,
+    host: values.host,
+    database: parseDatabaseLocation(values.db),
+    tokens: parseTokens(values.token ?? [DEFAULTS.token]),
+    durability: values.durability,
+  };
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
   return config;
@@ -71,6 +84,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     mutations: receiptHandlers,
     collections: productsCollection,
     logger: lineLogger(out),
+    durability: config.durability,
     ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
   });
   // A bad configuration fails loudly here; a database that is not up yet is retried by the server
@@ -79,7 +93,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     if (!isSynclineError(error) || !error.retryable) throw error;
   });
   const http = await serveNode(server, { port: config.port, host: config.host });
-  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')})`);
+  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')}, durability: ${describeDurability(config.durability)})`);
   try {
     await abortion(signal);
   } finally {
@@ -87,6 +101,12 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     await server.close();
     out.log('syncline server stopped');
   }
+}
+
+function describeDurability(durability: Durability): string {
+  return durability === 'durable'
+    ? 'durable — every acknowledged push is on disk (fsync per commit)'
+    : 'relaxed — a power loss may lose the last acknowledged pushes';
 }
 
 function abortion(signal: AbortSignal): Promise<void> {

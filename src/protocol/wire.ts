@@ -28,6 +28,8 @@ export const LIMITS = {
   maxNameLength: 128,
   maxKeyLength: 256,
   maxClientIdLength: 64,
+  /** Arrays/objects nested in a mutation's args or a record value; deeper input can never succeed. */
+  maxJsonDepth: 64,
 } as const;
 
 export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>

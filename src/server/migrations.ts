@@ -7,6 +7,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { ServerDatabase } from './schema.js';
 import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
+import { deadLettersMigration } from './dead-letters/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -84,6 +85,9 @@ migrations['0005_tombstone_times'] = {
     await (db as unknown as Kysely<ServerDatabase>).updateTable('records').set({ deleted_at: Date.now() }).where('deleted', '=', 1).execute();
   },
 };
+
+// Mutations given up after repeated handler failures, and the attempt count on the client row.
+migrations['0006_dead_letters'] = deadLettersMigration;
 
 // Who produced each record's value, so a pull can send a client an echo marker instead of its own write.
 migrations['0007_record_origin'] = {

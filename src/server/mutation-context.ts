@@ -15,6 +15,8 @@ export interface MutationIdentity {
   clientId: string;
   mutationId: number;
   createdAt: number;
+  /** Only for a dead letter the server replays. */
+  replayOf?: { clientId: string; mutationId: number; deadLetterId: string };
 }
 
 /** The transaction behind a context, for the built-in generic writes (conflict clocks and audit). */

@@ -2,13 +2,14 @@
  * POSTGRESQL-ONLY. Opening a `pg` pool behind kysely's PostgresDialect. `pg` is an optional peer
  * dependency, loaded on first use, so `syncline/server` on SQLite works without it installed.
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import type * as PgNamespace from 'pg';
 import type { Pool } from 'pg';
 import { InvalidArgumentError } from '../core/errors.js';
 import { silentLogger } from '../core/seams.js';
 import type { Logger } from '../core/seams.js';
 import type { ServerDatabase } from './schema.js';
+import type { Durability } from './types.js';
 
 type PgModule = typeof PgNamespace;
 
@@ -21,6 +22,8 @@ export interface PostgresOptions {
   /** Pool size of this server instance (default 10). */
   maxConnections?: number;
   logger?: Logger;
+  /** 'durable' (default): `synchronous_commit = on`; 'relaxed': `off` (see SyncServerOptions.durability). */
+  durability?: Durability;
 }
 
 /** Load the `pg` module (CommonJS) or explain how to get it. */
@@ -43,5 +46,10 @@ export function openPostgresDatabase(options: PostgresOptions): Kysely<ServerDat
     created.on('error', (error) => logger.warn('server: idle PostgreSQL connection failed', { error: error.message }));
     return created;
   };
-  return new Kysely<ServerDatabase>({ dialect: new PostgresDialect({ pool }) });
+  // Set on every connection, not left to the cluster's default: "acknowledged" must mean "on disk"
+  // unless the operator chose otherwise here.
+  const synchronousCommit = CompiledQuery.raw(`SET synchronous_commit = ${options.durability === 'relaxed' ? 'off' : 'on'}`);
+  return new Kysely<ServerDatabase>({
+    dialect: new PostgresDialect({ pool, onCreateConnection: async (connection) => void (await connection.executeQuery(synchronousCommit)) }),
+  });
 }

@@ -5,17 +5,43 @@
  * is limited by its decompressed size, so a gzip bomb stops at the limit too.
  */
 import { decodedBodyStream, invalidGzip } from './compression.js';
+import { LIMITS } from '../protocol/wire.js';
 import { HttpError, invalidRequest } from './http-errors.js';
+
+/** Levels a request puts around a value: body → mutations → mutation → args. */
+const ENVELOPE_DEPTH = 3;
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   assertJsonContentType(request.headers.get('content-type'));
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   const text = await readLimitedText(request, maxBytes);
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (cause) {
     throw new HttpError(400, 'invalid-json', `The request body is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  assertJsonDepth(body, LIMITS.maxJsonDepth + ENVELOPE_DEPTH);
+  return body;
+}
+
+/**
+ * Refuse input nested deeper than the protocol allows, before the (recursive) schema validation sees
+ * it: a few thousand levels would overflow the stack there and answer a retryable 500 forever.
+ * Iterative, so the check itself cannot overflow.
+ */
+export function assertJsonDepth(value: unknown, maxDepth: number): void {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    const depth = item.depth + 1;
+    if (depth > maxDepth) {
+      throw invalidRequest(`The request nests arrays/objects deeper than the protocol allows: mutation args and record values may nest at most ${LIMITS.maxJsonDepth} levels.`, {
+        maxJsonDepth: LIMITS.maxJsonDepth,
+      });
+    }
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Generated, Selectable } from 'kysely';
 import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
+import type { DeadLettersTable } from './dead-letters/schema.js';
 
 export interface ScopesTable {
   scope: string;
@@ -44,6 +45,12 @@ export interface ClientsTable {
   /** A client belongs to the first scope it pushed in, for good. */
   scope: string;
   last_mutation_id: number;
+  /** The next mutation of this client, when its handler has failed unexpectedly (0006_dead_letters). */
+  failing_mutation_id: Generated<number | null>;
+  /** Failed attempts of `failing_mutation_id` so far. */
+  failing_attempts: Generated<number>;
+  /** When it first failed (epoch ms). */
+  failing_since: Generated<number | null>;
 }
 
 export interface MutationOutcomesTable {
@@ -79,6 +86,7 @@ export interface ServerDatabase {
   clients: ClientsTable;
   mutation_outcomes: MutationOutcomesTable;
   counters: CountersTable;
+  dead_letters: DeadLettersTable;
 }
 
 export type RecordRow = Selectable<RecordsTable>;

@@ -17,6 +17,16 @@ type Db = Kysely<ServerDatabase>;
 export interface ClientRow {
   scope: string;
   lastMutationId: number;
+  /** The client's next mutation, while its handler keeps failing unexpectedly. */
+  failing?: FailingMutation;
+}
+
+export interface FailingMutation {
+  mutationId: number;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** First failure, epoch ms. */
+  since: number;
 }
 
 /**
@@ -147,23 +157,48 @@ export async function readChangesSince(db: Db, scope: string, cursor: number, li
 }
 
 export async function readClient(db: Db, clientId: string): Promise<ClientRow | undefined> {
-  const row = await db.selectFrom('clients').select(['scope', 'last_mutation_id']).where('client_id', '=', clientId).executeTakeFirst();
-  return row === undefined ? undefined : { scope: row.scope, lastMutationId: toInt(row.last_mutation_id) };
+  const row = await db
+    .selectFrom('clients')
+    .select(['scope', 'last_mutation_id', 'failing_mutation_id', 'failing_attempts', 'failing_since'])
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const client: ClientRow = { scope: row.scope, lastMutationId: toInt(row.last_mutation_id) };
+  if (row.failing_mutation_id !== null) {
+    client.failing = { mutationId: toInt(row.failing_mutation_id), attempts: toInt(row.failing_attempts), since: toInt(row.failing_since) };
+  }
+  return client;
 }
 
-export async function saveClient(db: Db, clientId: string, scope: string, lastMutationId: number): Promise<void> {
+/** Record the client's progress; `failing` replaces the failing-mutation state (null clears it). */
+export async function saveClient(db: Db, clientId: string, scope: string, lastMutationId: number, failing: FailingMutation | null = null): Promise<void> {
+  const state = {
+    last_mutation_id: lastMutationId,
+    failing_mutation_id: failing?.mutationId ?? null,
+    failing_attempts: failing?.attempts ?? 0,
+    failing_since: failing?.since ?? null,
+  };
   await db
     .insertInto('clients')
-    .values({ client_id: clientId, scope, last_mutation_id: lastMutationId })
-    .onConflict((oc) => oc.column('client_id').doUpdateSet({ last_mutation_id: lastMutationId }))
+    .values({ client_id: clientId, scope, ...state })
+    .onConflict((oc) => oc.column('client_id').doUpdateSet(state))
     .execute();
 }
 
-export async function saveOutcome(db: Db, clientId: string, mutationId: number, version: number, outcome: unknown): Promise<void> {
-  await db
-    .insertInto('mutation_outcomes')
-    .values({ client_id: clientId, mutation_id: mutationId, version, outcome: JSON.stringify(outcome) })
-    .execute();
+/** Rows per INSERT: well below SQLite's and PostgreSQL's bound-parameter limits. */
+const OUTCOME_ROWS_PER_INSERT = 500;
+
+/** Store outcomes of one client's mutations, one multi-row INSERT per 500. */
+export async function saveOutcomes(db: Db, clientId: string, outcomes: ReadonlyArray<{ id: number; version: number }>): Promise<void> {
+  for (let i = 0; i < outcomes.length; i += OUTCOME_ROWS_PER_INSERT) {
+    const rows = outcomes.slice(i, i + OUTCOME_ROWS_PER_INSERT).map((outcome) => ({
+      client_id: clientId,
+      mutation_id: outcome.id,
+      version: outcome.version,
+      outcome: JSON.stringify(outcome),
+    }));
+    await db.insertInto('mutation_outcomes').values(rows).execute();
+  }
 }
 
 /** Delete the stored outcomes of one client's mutations up to `throughId` (they will not be resent). */
@@ -172,15 +207,16 @@ export async function forgetOutcomes(db: Db, clientId: string, throughId: number
   await db.deleteFrom('mutation_outcomes').where('client_id', '=', clientId).where('mutation_id', '<=', throughId).execute();
 }
 
-/** The stored wire outcome (parsed JSON, unvalidated) of one mutation, if any. */
-export async function readOutcome(db: Db, clientId: string, mutationId: number): Promise<unknown> {
-  const row = await db
+/** Stored wire outcomes (parsed JSON, unvalidated) of the client's mutations `from..through`, by id. */
+export async function readOutcomes(db: Db, clientId: string, from: number, through: number): Promise<Map<number, unknown>> {
+  const rows = await db
     .selectFrom('mutation_outcomes')
-    .select('outcome')
+    .select(['mutation_id', 'outcome'])
     .where('client_id', '=', clientId)
-    .where('mutation_id', '=', mutationId)
-    .executeTakeFirst();
-  return row === undefined ? undefined : (JSON.parse(row.outcome) as unknown);
+    .where('mutation_id', '>=', from)
+    .where('mutation_id', '<=', through)
+    .execute();
+  return new Map(rows.map((row) => [toInt(row.mutation_id), JSON.parse(row.outcome) as unknown]));
 }
 
 /**

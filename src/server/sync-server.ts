@@ -15,7 +15,10 @@ import { errorResponse, HttpError, internalError, invalidRequest, jsonResponse }
 import { InvalidArgumentError } from '../core/errors.js';
 import { migrateToLatest } from './migrations.js';
 import { DEFAULT_PULL_PAGE_CHARS, handlePull } from './pull.js';
-import { handlePush } from './push.js';
+import { handlePush, PUSH_FAULT, pushSettings } from './push.js';
+import type { PushDeps, PushFault } from './push.js';
+import { listDeadLetters } from './dead-letters/storage.js';
+import { replayDeadLetter } from './dead-letters/replay.js';
 import { readJsonBody } from './read-body.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { handleConflictsQuery } from './conflicts/route.js';
@@ -31,7 +34,7 @@ import { runPurgeSchedule, validateRetention } from './tombstone-schedule.js';
 import { createServerInit, initFailureToHttp } from './server-init.js';
 import { createPokeReplay } from './poke-replay.js';
 import { readScopeVersion } from './storage.js';
-import type { AuthResult, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
+import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -44,6 +47,8 @@ interface Route {
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const logger = options.logger ?? silentLogger;
   const ownsDatabase = !(options.database instanceof Kysely);
+  const durability = options.durability ?? 'durable';
+  if (durability !== 'durable' && durability !== 'relaxed') throw new InvalidArgumentError(`durability must be 'durable' or 'relaxed', got ${JSON.stringify(durability)}.`);
   let db: Kysely<ServerDatabase> | undefined;
   let closed = false;
   // Aborted by close(): stops the scheduled purge.
@@ -73,7 +78,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const replay = createPokeReplay({ scopes: () => pokes.scopes(), readVersion: (scope) => readScopeVersion(database(), scope), emit: (change) => scopeChanges.emit(change), logger });
   // Each step is safe to repeat, so an attempt that failed half-way is simply run again.
   const init = createServerInit(async () => {
-    db ??= openDatabase(options.database, logger);
+    db ??= openDatabase(options.database, durability, logger);
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info('server: schema migrated', { migrations: applied });
     await fanout?.start((change) => scopeChanges.emit(change), () => replay.replay());
@@ -88,8 +93,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     logger,
     signal: stopping.signal,
   });
+  const handlers = buildHandlers(options);
+  const settings = pushSettings(options.push);
+  const fault = (options as InternalOptions)[PUSH_FAULT];
+  const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }) });
   const dispatcher: Dispatcher = {
-    routes: buildRoutes(options, logger, database, onCommitted, onConflict, pokes),
+    routes: buildRoutes(options, pushDeps, database, onConflict, pokes),
     basePath: (options.basePath ?? '').replace(/\/+$/, ''),
     auth: options.auth,
     ready,
@@ -113,6 +122,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return purgeTombstones(database(), options);
     },
     onConflict: (listener) => conflicts.subscribe(listener),
+    async deadLetters(query) {
+      await ready();
+      return listDeadLetters(database(), query);
+    },
+    async replayDeadLetter(id) {
+      await ready();
+      return replayDeadLetter({ db: database(), handlers, logger, onCommitted, now: Date.now }, id);
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -128,10 +145,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   };
 }
 
-function openDatabase(database: SyncServerOptions['database'], logger: Logger): Kysely<ServerDatabase> {
+/** The broken-server hook rides along on the options object under a symbol, outside the public type. */
+type InternalOptions = SyncServerOptions & { [PUSH_FAULT]?: PushFault };
+
+function openDatabase(database: SyncServerOptions['database'], durability: Durability, logger: Logger): Kysely<ServerDatabase> {
   if (database instanceof Kysely) return database;
-  if ('sqlite' in database) return openSqliteDatabase(database.sqlite);
-  return openPostgresDatabase({ url: database.postgres, logger, ...(database.maxConnections === undefined ? {} : { maxConnections: database.maxConnections }) });
+  if ('sqlite' in database) return openSqliteDatabase(database.sqlite, durability);
+  return openPostgresDatabase({ url: database.postgres, logger, durability, ...(database.maxConnections === undefined ? {} : { maxConnections: database.maxConnections }) });
 }
 
 /** A server that opens PostgreSQL itself also listens there; otherwise changes stay in process. */
@@ -140,15 +160,8 @@ function defaultFanout(database: SyncServerOptions['database'], logger: Logger):
   return createPostgresFanout({ url: database.postgres, logger });
 }
 
-function buildRoutes(
-  options: SyncServerOptions,
-  logger: Logger,
-  database: () => Kysely<ServerDatabase>,
-  onCommitted: (change: ScopeChange) => void,
-  onConflict: (event: ServerConflictEvent) => void,
-  pokes: PokeStreams,
-): Map<string, Route> {
-  const handlers = new Map<string, MutationHandler>(Object.entries({
+function buildHandlers(options: SyncServerOptions): Map<string, MutationHandler> {
+  return new Map<string, MutationHandler>(Object.entries({
     ...createRecordHandlers(options.collections ?? {}),
     ...(options.mutations ?? {}),
     // A client replaces an outbox entry it cannot read with this, so the id is consumed, not a gap.
@@ -156,6 +169,15 @@ function buildRoutes(
       throw new MutationRejection('skipped-by-client', 'The client could not read this mutation from its local store and skipped it.');
     },
   }));
+}
+
+function buildRoutes(
+  options: SyncServerOptions,
+  pushDeps: () => PushDeps,
+  database: () => Kysely<ServerDatabase>,
+  onConflict: (event: ServerConflictEvent) => void,
+  pokes: PokeStreams,
+): Map<string, Route> {
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
   const maxPullPageBytes = positiveLimit(options.limits?.maxPullPageBytes, DEFAULT_PULL_PAGE_CHARS, 'limits.maxPullPageBytes');
@@ -167,7 +189,7 @@ function buildRoutes(
       auth: true,
       async run(request, auth) {
         const body = parseMessage(pushRequest, await readJsonBody(request, maxBodyBytes));
-        const response = await handlePush({ db: database(), handlers, logger, onCommitted }, scopeOf(auth), body);
+        const response = await handlePush(pushDeps(), scopeOf(auth), body);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
         return jsonResponse(response);
       },

@@ -8,6 +8,7 @@ import type { TombstoneRetention } from './tombstone-schedule.js';
 import type { ServerDatabase } from './schema.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
+import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-letters/types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -73,6 +74,36 @@ export interface SyncServerOptions {
   logger?: Logger;
   /** Path prefix of every endpoint, e.g. '/sync' → '/sync/v1/push'. Default ''. */
   basePath?: string;
+  /**
+   * `'durable'` (default): a push is acknowledged only once its commit is on disk — SQLite
+   * `synchronous = FULL` (WAL), PostgreSQL `synchronous_commit = on` — so it survives a power loss.
+   * `'relaxed'` trades that for speed: SQLite `synchronous = NORMAL`, PostgreSQL
+   * `synchronous_commit = off` per connection; a crash of the process loses nothing, a power loss (or
+   * an OS crash) may lose the last acknowledged pushes, and their clients then meet `mutation-gap`.
+   * Applies when the server opens the database itself (`{ sqlite }` or `{ postgres }`).
+   */
+  durability?: Durability;
+  /** How pushes are committed and when a failing mutation is given up; see `PushOptions`. */
+  push?: PushOptions;
+}
+
+export type Durability = 'durable' | 'relaxed';
+
+export interface PushOptions {
+  /**
+   * A push request is applied in slices, one transaction each (group commit): a slice ends after
+   * this many mutations (default 200) ...
+   */
+  maxSliceMutations?: number;
+  /** ... or once it has run this long, in ms (default 50), so one big request cannot hold the scope lock for long. */
+  maxSliceMs?: number;
+  /**
+   * A mutation whose handler throws unexpectedly (anything but `MutationRejection`) on this many
+   * attempts (default 5; each a push of the client, which retries with backoff) is given up: it is
+   * consumed with outcome `rejected`, code `handler-failed`, and kept as a dead letter
+   * (`server.deadLetters()`, `server.replayDeadLetter(id)`).
+   */
+  maxHandlerAttempts?: number;
 }
 
 export interface SyncServer {
@@ -102,6 +133,14 @@ export interface SyncServer {
    * after their push committed. The durable record is the audit trail (GET /v1/conflicts).
    */
   onConflict(listener: (event: ServerConflictEvent) => void): () => void;
+  /** Mutations given up after `push.maxHandlerAttempts` failed attempts, oldest first. */
+  deadLetters(options?: DeadLetterQuery): Promise<DeadLetter[]>;
+  /**
+   * Run a dead letter's mutation through its handler again, as a new server-side write (see
+   * `MutationContext.replayOf`), with the scope lock, in its own transaction; on success it is marked
+   * replayed and clients are poked. A failure is recorded on the dead letter and returned, not thrown.
+   */
+  replayDeadLetter(id: string): Promise<DeadLetterReplay>;
   /** Wait for running requests; stop the purge schedule and the fanout; release the database if the server opened it. Idempotent. */
   close(): Promise<void>;
 }
@@ -112,8 +151,16 @@ export interface SyncServer {
  */
 export interface MutationContext {
   scope: string;
+  /**
+   * The client that made the mutation. For a dead letter replayed by the server it is
+   * `'syncline:replay'` (never a real client id: those are [A-Za-z0-9_-]) and `replayOf` names the
+   * original client and mutation.
+   */
   clientId: string;
+  /** The client's mutation id; in a replay, the scope's replay number (1, 2, 3, …), so `(clientId, mutationId)` stays unique. */
   mutationId: number;
+  /** Set only when the server replays a dead letter: the mutation it re-runs. */
+  replayOf?: { clientId: string; mutationId: number; deadLetterId: string };
   /** Client wall-clock time the mutation was made (informational). */
   createdAt: number;
   /** The live (non-deleted) record, or undefined. */

@@ -66,8 +66,10 @@ describePostgres('fan-out between instances [postgres]', (pgHandle) => {
     await eventually('B hears about version 2', () => seenByB.some((c) => c.version === 2));
     expect(seenByB.every((c) => c.scope === 'shop-1')).toBe(true);
     expect((await b.pull(0, 10, shop)).changes.map((c) => c.key)).toEqual(['x', 'y']);
-    // A emitted in process right after each commit, and ignored its own notifications.
-    expect(seenByA).toEqual([{ scope: 'shop-1', version: 1 }, { scope: 'shop-1', version: 2 }]);
+    // A emitted in process right after each slice commit (group commit: one or two here, as the
+    // slice's time bound falls), and ignored its own notifications.
+    expect(seenByA.at(-1)).toEqual({ scope: 'shop-1', version: 2 });
+    expect(seenByA.map((c) => c.version)).toEqual([...new Set(seenByA.map((c) => c.version))].sort());
 
     // And the other way round, in another scope.
     await b.pushOk([putNote(1, 'z')], { clientId: 'client-till-0002', token: 'shop-2' });

@@ -161,8 +161,18 @@ describeEachDialect('push', (start) => {
     expect(page.changes.map((c) => c.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('emits onScopeChanged once per slice commit that moved the version', async () => {
+    // A time bound no test machine reaches: the four mutations form one slice.
+    t = await start({ collections: writableNotes, mutations: failingHandlers, push: { maxSliceMs: 600_000 } });
+    const seen: Array<{ scope: string; version: number }> = [];
+    t.server.onScopeChanged((change) => seen.push(change));
+    await t.pushOk([putNote(1, 'a'), mutation(2, 'refuse', null), mutation(3, 'echo', 1), putNote(4, 'b')]);
+    expect(seen).toEqual([{ scope: 'scope-a', version: 2 }]);
+  });
+
   it('emits onScopeChanged after each commit that moved the version, not for rejections or duplicates', async () => {
-    t = await start({ collections: writableNotes, mutations: failingHandlers });
+    // One mutation per slice: a commit per mutation, so each that moved the version is announced.
+    t = await start({ collections: writableNotes, mutations: failingHandlers, push: { maxSliceMutations: 1 } });
     const seen: Array<{ scope: string; version: number }> = [];
     const unsubscribe = t.server.onScopeChanged((change) => seen.push(change));
     await t.pushOk([putNote(1, 'a'), mutation(2, 'refuse', null), mutation(3, 'echo', 1), putNote(4, 'b')]);

@@ -20,6 +20,9 @@ describe('syncline serve', () => {
     expect(() => parseServeArgs(['--retain-tombstones-days', '0'])).toThrow(/positive number of days/);
     expect(() => parseServeArgs(['--retain-tombstones-days', 'soon'])).toThrow(/positive number of days/);
     expect(() => parseServeArgs(['--port', 'x'])).toThrow(/--port/);
+    expect(parseServeArgs([]).durability).toBe('durable');
+    expect(parseServeArgs(['--durability', 'relaxed']).durability).toBe('relaxed');
+    expect(() => parseServeArgs(['--durability', 'fast'])).toThrow(/--durability/);
   });
 
   it('serves receipts on a SQLite file (creating its directory) until aborted', async () => {
@@ -38,6 +41,7 @@ describe('syncline serve', () => {
     };
     const running = runServe(['--port', '0', '--db', join(dir, 'nested', 'db.sqlite'), '--token', 'secret=shop'], out, controller.signal);
     const url = await listening;
+    expect(lines.find((line) => line.includes('listening on'))).toContain('durability: durable');
     const push = await fetch(`${url}/v1/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer secret' },

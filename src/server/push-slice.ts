@@ -1,0 +1,195 @@
+/**
+ * One slice of a push request, in one transaction (group commit): the scope lock and the client row
+ * are taken once, each new mutation runs inside its own savepoint (a rejection rolls back only its
+ * own writes), and the outcomes and the client's new lastMutationId are written once, at the end.
+ * A handler that fails unexpectedly ends the slice: its savepoint is rolled back, the slice commits
+ * what came before it together with the failed attempt, and the caller answers 500. After
+ * `maxHandlerAttempts` failed attempts the mutation is consumed as `rejected` / `handler-failed` and
+ * kept as a dead letter instead, and the slice goes on.
+ */
+import type { ControlledTransaction, Kysely } from 'kysely';
+import type { JsonValue } from '../protocol/json.js';
+import type { Mutation, MutationOutcome } from '../protocol/wire.js';
+import { recordRejectedConflict } from './conflicts/rejection.js';
+import { insertDeadLetter } from './dead-letters/storage.js';
+import { HttpError } from './http-errors.js';
+import { createMutationContext, type MutationIdentity } from './mutation-context.js';
+import { MutationRejection, isMutationRejection } from './mutation-rejection.js';
+import type { PushDeps } from './push.js';
+import type { ServerDatabase } from './schema.js';
+import { isTransientDatabaseError } from './server-init.js';
+import { lockScope, readClient, readOutcomes, readScopeVersion, saveClient, saveOutcomes } from './storage.js';
+import type { FailingMutation } from './storage.js';
+import type { MutationHandler } from './types.js';
+
+type Trx = ControlledTransaction<ServerDatabase>;
+
+/** The push's dependencies plus the client whose slice this is. */
+interface SliceEnv extends PushDeps {
+  clientId: string;
+}
+
+export interface SliceResult {
+  /** Outcomes of the mutations this slice settled: a prefix of the ones it was given, in order. */
+  outcomes: MutationOutcome[];
+  lastMutationId: number;
+  /** The mutation whose handler failed (not counted as settled); what came before it committed. */
+  failure?: { mutation: Mutation; error: unknown };
+}
+
+type Attempt = { ok: true; outcome: MutationOutcome } | { ok: false; error: unknown };
+
+export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[]): Promise<SliceResult> {
+  const deps: SliceEnv = { ...pushDeps, clientId };
+  const trx = await deps.db.startTransaction().execute();
+  let finished = false;
+  try {
+    // The scope row lock is held to commit: it orders versions and serialises this client's pushes.
+    const versionBefore = await lockScope(trx, scope);
+    // Read under the scope lock: a concurrent request of the same client may have moved on.
+    const client = await readClient(trx, clientId);
+    assertClientScope(client?.scope, scope, clientId);
+    const last = client?.lastMutationId ?? 0;
+    const first = mutations[0];
+    if (first !== undefined && first.id > last + 1) throw gapError(last);
+
+    // Ids at or below `last` were consumed by an earlier request: answer them, do not run them.
+    const resent = deps.fault === 'reapply-resends' ? [] : mutations.filter((m) => m.id <= last);
+    const outcomes = await storedOutcomes(trx, clientId, resent);
+    const run = await runNew(trx, deps, scope, client?.failing, mutations.slice(resent.length));
+    const lastMutationId = Math.max(last, ...run.fresh.map((o) => o.id));
+    const failing = run.failing ?? (client?.failing !== undefined && client.failing.mutationId > lastMutationId ? client.failing : null);
+    await saveOutcomes(trx, clientId, deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh);
+    if (run.fresh.length > 0 || run.failing !== undefined) await saveClient(trx, clientId, scope, lastMutationId, failing);
+    finished = true;
+    await trx.commit().execute();
+
+    const version = Math.max(0, ...run.fresh.map((o) => o.version));
+    if (version > versionBefore) deps.onCommitted?.({ scope, version });
+    outcomes.push(...run.fresh);
+    if (deps.fault === 'out-of-order') outcomes.sort((a, b) => a.id - b.id);
+    return { outcomes, lastMutationId, ...(run.failure === undefined ? {} : { failure: run.failure }) };
+  } catch (error) {
+    if (!finished) await trx.rollback().execute().catch(() => {});
+    throw error;
+  }
+}
+
+interface RunResult {
+  fresh: MutationOutcome[];
+  failure?: { mutation: Mutation; error: unknown };
+  /** The failing-mutation state to store, when an attempt failed and counts. */
+  failing?: FailingMutation;
+}
+
+/** Run new mutations in order until the slice is full, one fails, or they run out. */
+async function runNew(trx: Trx, deps: SliceEnv, scope: string, failing: FailingMutation | undefined, mutations: Mutation[]): Promise<RunResult> {
+  const started = performance.now();
+  const fresh: MutationOutcome[] = [];
+  // The broken variant (src/testing/broken-server.ts) applies a slice backwards.
+  const queue = deps.fault === 'out-of-order' ? mutations.slice(0, deps.slice.maxMutations).reverse() : mutations;
+  for (const mutation of queue) {
+    if (fresh.length >= deps.slice.maxMutations || (fresh.length > 0 && performance.now() - started >= deps.slice.maxMs)) break;
+    const attempt = await attemptMutation(trx, deps, scope, mutation);
+    if (attempt.ok) {
+      fresh.push(attempt.outcome);
+      continue;
+    }
+    // A database that went away is not the handler's fault: the attempt does not count.
+    if (isTransientFailure(attempt.error)) return { fresh, failure: { mutation, error: attempt.error } };
+    const attempts = (failing?.mutationId === mutation.id ? failing.attempts : 0) + 1;
+    const since = failing?.mutationId === mutation.id ? failing.since : deps.now();
+    if (attempts < deps.maxHandlerAttempts) {
+      return { fresh, failure: { mutation, error: attempt.error }, failing: { mutationId: mutation.id, attempts, since } };
+    }
+    fresh.push(await giveUp(trx, deps, scope, mutation, attempt.error, attempts, since));
+  }
+  return { fresh };
+}
+
+/**
+ * Run one new mutation inside a savepoint. A rejection rolls back to it, so its writes (and any
+ * counter it took) vanish, while its outcome is still recorded with the slice.
+ */
+async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, mutation: Mutation): Promise<Attempt> {
+  const sp = await trx.savepoint('mutation').execute();
+  const clientId = deps.clientId;
+  try {
+    const result = await runHandler(sp, deps.handlers, { scope, clientId, mutationId: mutation.id, createdAt: mutation.createdAt }, mutation);
+    const version = await readScopeVersion(sp, scope);
+    await sp.releaseSavepoint('mutation').execute();
+    return { ok: true, outcome: { id: mutation.id, status: 'applied', version, ...(result === undefined ? {} : { result }) } };
+  } catch (error) {
+    // If even this fails the transaction is gone: the caller rolls the slice back and answers 500.
+    await sp.rollbackToSavepoint('mutation').execute();
+    await sp.releaseSavepoint('mutation').execute();
+    if (!isMutationRejection(error)) return { ok: false, error };
+    const version = await readScopeVersion(trx, scope);
+    // A server-wins conflict records its audit entry here, after the rollback, and reports it.
+    const outcome: MutationOutcome = { id: mutation.id, status: 'rejected', version, code: error.code, message: error.message, ...(await recordRejectedConflict(trx, scope, error)) };
+    deps.logger.info('push: mutation rejected', { scope, clientId, mutationId: mutation.id, name: mutation.name, code: error.code });
+    return { ok: true, outcome };
+  }
+}
+
+/** The mutation failed `attempts` times: consume it as rejected and keep it as a dead letter. */
+async function giveUp(trx: Trx, deps: SliceEnv, scope: string, mutation: Mutation, error: unknown, attempts: number, since: number): Promise<MutationOutcome> {
+  const message = errorMessage(error);
+  await insertDeadLetter(trx, { scope, clientId: deps.clientId, mutation, error: message, attempts, firstFailedAt: since, now: deps.now() });
+  deps.logger.error('push: mutation dead-lettered after repeated handler failures', { scope, clientId: deps.clientId, mutationId: mutation.id, name: mutation.name, attempts, error: message });
+  const version = await readScopeVersion(trx, scope);
+  return { id: mutation.id, status: 'rejected', version, code: 'handler-failed', message };
+}
+
+export async function runHandler(trx: Kysely<ServerDatabase>, handlers: ReadonlyMap<string, MutationHandler>, identity: MutationIdentity, mutation: Mutation): Promise<JsonValue | undefined> {
+  const handler = handlers.get(mutation.name);
+  if (handler === undefined) {
+    throw new MutationRejection('unknown-mutation', `This server has no mutation named "${mutation.name}".`);
+  }
+  return await handler(createMutationContext(trx, identity), mutation.args);
+}
+
+async function storedOutcomes(trx: Trx, clientId: string, resent: Mutation[]): Promise<MutationOutcome[]> {
+  const first = resent[0];
+  const lastResent = resent.at(-1);
+  if (first === undefined || lastResent === undefined) return [];
+  const stored = await readOutcomes(trx, clientId, first.id, lastResent.id);
+  return resent.map((m) => {
+    const outcome = stored.get(m.id);
+    if (typeof outcome === 'object' && outcome !== null) return { ...(outcome as MutationOutcome), duplicate: true };
+    // Only a client restored from an old backup resends what it declared settled. Its effect (if any)
+    // is in the server state, which the client's next pull brings; the outcome itself is gone.
+    return {
+      id: m.id,
+      status: 'rejected',
+      version: 0,
+      code: 'outcome-forgotten',
+      message: `Mutation ${m.id} was processed long ago and its outcome was forgotten after the client declared it settled; its effect, if any, is in the server state.`,
+      duplicate: true,
+    };
+  });
+}
+
+export function assertClientScope(clientScope: string | undefined, scope: string, clientId: string): void {
+  if (clientScope === undefined || clientScope === scope) return;
+  throw new HttpError(403, 'forbidden', `Client ${clientId} belongs to another scope; a client id cannot be reused across scopes. Create a new client id.`);
+}
+
+export function gapError(lastMutationId: number): HttpError {
+  const expectedId = lastMutationId + 1;
+  return new HttpError(409, 'mutation-gap', `Mutation ids must continue from ${lastMutationId}: the next mutation must have id ${expectedId}.`, {
+    details: { expectedId, lastMutationId },
+  });
+}
+
+/** PostgreSQL serialization failures and deadlocks (class 40) are transient too. */
+function isTransientFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isTransientDatabaseError(error) || (typeof code === 'string' && /^40...$/.test(code));
+}
+
+/** What a client and the dead-letter table may see of an error: its message, never its stack. */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message === '' ? 'The handler failed without a message.' : message).slice(0, 2000);
+}
