@@ -4,6 +4,7 @@
  * specific (store, transport, timers, network status, logger) is injected.
  */
 import { Collection, type CollectionHost, type QueuedMutation } from './collection.js';
+import { assertShallowEnough } from './json-depth.js';
 import { ClosedError, InvalidArgumentError, toSynclineError, type SynclineError } from './errors.js';
 
 export type { ClientOptions, ClientStatus, SyncRequest, VerifyOptions } from './client-options.js';
@@ -149,6 +150,7 @@ export class SynclineClient {
     if (name === 'put' || name === 'patch' || name === 'delete' || name === 'increment') {
       throw new InvalidArgumentError(`"${name}" is a generic record operation; use collection(...).${name}() instead.`);
     }
+    assertShallowEnough(args, 'Mutation args');
     const parsed = jsonValue.safeParse(args);
     if (!parsed.success) throw new InvalidArgumentError(`Mutation args must be JSON: ${describeIssues(parsed.error)}.`);
     const mutator = this.#o.mutators?.[name];

@@ -1,4 +1,5 @@
 /** A named collection of records: reads from the optimistic view, writes as generic mutations. */
+import { assertShallowEnough } from './json-depth.js';
 import { InvalidArgumentError } from './errors.js';
 import type { RecordsChange } from './events.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
@@ -131,6 +132,7 @@ function checkKey(key: string): string {
 }
 
 function checkValue(value: JsonObject): JsonObject {
+  assertShallowEnough(value, 'Record values');
   const parsed = jsonObject.safeParse(value);
   if (!parsed.success) {
     throw new InvalidArgumentError(`Record values must be plain JSON objects: ${describeIssues(parsed.error)}.`, { cause: parsed.error });

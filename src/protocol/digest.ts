@@ -47,7 +47,8 @@ export function canonicalJson(value: JsonValue): string {
   return `${out}}`;
 }
 
-function fmix32(h: number): number {
+/** murmur3's 32-bit finaliser: spreads every input bit over the whole word. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

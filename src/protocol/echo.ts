@@ -6,23 +6,7 @@
  * instead of storing a wrong value. Both ends hash with `EchoHasher`; key order does not matter.
  */
 import type { JsonValue } from './json.js';
-
-/** JSON with object keys sorted (code-unit order) at every depth: one text per structural value. */
-export function canonicalJson(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`).join(',')}}`;
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { canonicalJson, fmix32 } from './digest.js';
 
 /**
  * A 64-bit hash (two FNV-1a lanes over UTF-16 code units, finished with murmur3's fmix32) of a

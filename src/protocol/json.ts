@@ -20,3 +20,18 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   if (aKeys.length !== Object.keys(b).length) return false;
   return aKeys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
 }
+
+/**
+ * Whether `value` nests arrays/objects more than `maxDepth` levels deep. Iterative, so it cannot
+ * overflow the stack on the very input it exists to refuse (recursive validators and hashers would).
+ */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    const depth = item.depth + 1;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth });
+  }
+  return false;
+}

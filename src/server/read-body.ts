@@ -6,6 +6,7 @@
  */
 import { decodedBodyStream, invalidGzip } from './compression.js';
 import { LIMITS } from '../protocol/wire.js';
+import { nestsDeeperThan } from '../protocol/json.js';
 import { HttpError, invalidRequest } from './http-errors.js';
 
 /** Levels a request puts around a value: body → mutations → mutation → args. */
@@ -32,17 +33,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
  * Iterative, so the check itself cannot overflow.
  */
 export function assertJsonDepth(value: unknown, maxDepth: number): void {
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (typeof item.value !== 'object' || item.value === null) continue;
-    const depth = item.depth + 1;
-    if (depth > maxDepth) {
-      throw invalidRequest(`The request nests arrays/objects deeper than the protocol allows: mutation args and record values may nest at most ${LIMITS.maxJsonDepth} levels.`, {
-        maxJsonDepth: LIMITS.maxJsonDepth,
-      });
-    }
-    for (const child of Object.values(item.value)) stack.push({ value: child, depth });
-  }
+  if (!nestsDeeperThan(value, maxDepth)) return;
+  throw invalidRequest(`The request nests arrays/objects deeper than the protocol allows: mutation args may nest at most ${LIMITS.maxJsonDepth} levels (record values, inside them, ${LIMITS.maxJsonDepth - 1}). Flatten the data.`, {
+    maxJsonDepth: LIMITS.maxJsonDepth,
+  });
 }
 
 function assertJsonContentType(contentType: string | null): void {
