@@ -19,6 +19,24 @@ export interface MutationIdentity {
   replayOf?: { clientId: string; mutationId: number; deadLetterId: string };
 }
 
+/**
+ * The newest scope version handed out through each transaction (or savepoint) a context runs on.
+ * Every version of a mutation is allocated here, so the push knows its outcome version without
+ * reading the scope row back after each handler.
+ */
+const allocated = new WeakMap<Kysely<ServerDatabase>, number>();
+
+/** The newest version a context on `trx` allocated, or undefined when its handler wrote nothing. */
+export function versionAllocatedIn(trx: Kysely<ServerDatabase>): number | undefined {
+  return allocated.get(trx);
+}
+
+async function nextVersion(trx: Kysely<ServerDatabase>, scope: string): Promise<number> {
+  const version = await bumpScopeVersion(trx, scope);
+  allocated.set(trx, version);
+  return version;
+}
+
 /** The transaction behind a context, for the built-in generic writes (conflict clocks and audit). */
 const transactions = new WeakMap<MutationContext, Kysely<ServerDatabase>>();
 
@@ -41,7 +59,7 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
       return liveValue(row);
     },
     async put(collection, key, value) {
-      const version = await bumpScopeVersion(trx, scope);
+      const version = await nextVersion(trx, scope);
       await writeRecord(trx, { scope, collection, key, value, version });
     },
     async delete(collection, key) {
@@ -89,7 +107,7 @@ async function writeAt(
 ): Promise<number | undefined> {
   // Deleting what is not there writes nothing, so it needs no version and no tombstone.
   if (record.value === null && record.liveVersion === undefined) return undefined;
-  const version = await bumpScopeVersion(trx, scope);
+  const version = await nextVersion(trx, scope);
   await writeRecord(trx, { scope, collection: record.collection, key: record.key, value: record.value, version, origin: record.origin }, { liveVersion: record.liveVersion, liveHash: record.liveHash });
   return version;
 }

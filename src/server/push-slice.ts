@@ -13,12 +13,12 @@ import type { Mutation, MutationOutcome } from '../protocol/wire.js';
 import { recordRejectedConflict } from './conflicts/rejection.js';
 import { insertDeadLetter } from './dead-letters/storage.js';
 import { HttpError } from './http-errors.js';
-import { createMutationContext, type MutationIdentity } from './mutation-context.js';
+import { createMutationContext, versionAllocatedIn, type MutationIdentity } from './mutation-context.js';
 import { MutationRejection, isMutationRejection } from './mutation-rejection.js';
 import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
-import { lockScope, readClient, readOutcomes, readScopeVersion, saveClient, saveOutcomes } from './storage.js';
+import { lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
 import type { MutationHandler } from './types.js';
 
@@ -56,7 +56,7 @@ export async function runSlice(pushDeps: PushDeps, scope: string, clientId: stri
     // Ids at or below `last` were consumed by an earlier request: answer them, do not run them.
     const resent = deps.fault === 'reapply-resends' ? [] : mutations.filter((m) => m.id <= last);
     const outcomes = await storedOutcomes(trx, clientId, resent);
-    const run = await runNew(trx, deps, scope, client?.failing, mutations.slice(resent.length));
+    const run = await runNew(trx, deps, scope, versionBefore, client?.failing, mutations.slice(resent.length));
     const lastMutationId = Math.max(last, ...run.fresh.map((o) => o.id));
     const failing = run.failing ?? (client?.failing !== undefined && client.failing.mutationId > lastMutationId ? client.failing : null);
     await saveOutcomes(trx, clientId, deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh);
@@ -83,16 +83,19 @@ interface RunResult {
 }
 
 /** Run new mutations in order until the slice is full, one fails, or they run out. */
-async function runNew(trx: Trx, deps: SliceEnv, scope: string, failing: FailingMutation | undefined, mutations: Mutation[]): Promise<RunResult> {
+async function runNew(trx: Trx, deps: SliceEnv, scope: string, versionBefore: number, failing: FailingMutation | undefined, mutations: Mutation[]): Promise<RunResult> {
   const started = performance.now();
   const fresh: MutationOutcome[] = [];
+  // The scope's version as the slice goes, so no outcome needs the scope row read back.
+  let version = versionBefore;
   // The broken variant (src/testing/broken-server.ts) applies a slice backwards.
   const queue = deps.fault === 'out-of-order' ? mutations.slice(0, deps.slice.maxMutations).reverse() : mutations;
   for (const mutation of queue) {
     if (fresh.length >= deps.slice.maxMutations || (fresh.length > 0 && performance.now() - started >= deps.slice.maxMs)) break;
-    const attempt = await attemptMutation(trx, deps, scope, mutation);
+    const attempt = await attemptMutation(trx, deps, scope, version, mutation);
     if (attempt.ok) {
       fresh.push(attempt.outcome);
+      version = attempt.outcome.version;
       continue;
     }
     // A database that went away is not the handler's fault: the attempt does not count.
@@ -102,7 +105,7 @@ async function runNew(trx: Trx, deps: SliceEnv, scope: string, failing: FailingM
     if (attempts < deps.maxHandlerAttempts) {
       return { fresh, failure: { mutation, error: attempt.error }, failing: { mutationId: mutation.id, attempts, since } };
     }
-    fresh.push(await giveUp(trx, deps, scope, mutation, attempt.error, attempts, since));
+    fresh.push(await giveUp(trx, deps, scope, version, mutation, attempt.error, attempts, since));
   }
   return { fresh };
 }
@@ -111,12 +114,12 @@ async function runNew(trx: Trx, deps: SliceEnv, scope: string, failing: FailingM
  * Run one new mutation inside a savepoint. A rejection rolls back to it, so its writes (and any
  * counter it took) vanish, while its outcome is still recorded with the slice.
  */
-async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, mutation: Mutation): Promise<Attempt> {
+async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, versionBefore: number, mutation: Mutation): Promise<Attempt> {
   const sp = await trx.savepoint('mutation').execute();
   const clientId = deps.clientId;
   try {
     const result = await runHandler(sp, deps.handlers, { scope, clientId, mutationId: mutation.id, createdAt: mutation.createdAt }, mutation);
-    const version = await readScopeVersion(sp, scope);
+    const version = versionAllocatedIn(sp) ?? versionBefore;
     await sp.releaseSavepoint('mutation').execute();
     return { ok: true, outcome: { id: mutation.id, status: 'applied', version, ...(result === undefined ? {} : { result }) } };
   } catch (error) {
@@ -124,7 +127,8 @@ async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, mutation
     await sp.rollbackToSavepoint('mutation').execute();
     await sp.releaseSavepoint('mutation').execute();
     if (!isMutationRejection(error)) return { ok: false, error };
-    const version = await readScopeVersion(trx, scope);
+    // Rolled back: the versions it took are handed back, so the scope is where it was before it.
+    const version = versionBefore;
     // A server-wins conflict records its audit entry here, after the rollback, and reports it.
     const outcome: MutationOutcome = { id: mutation.id, status: 'rejected', version, code: error.code, message: error.message, ...(await recordRejectedConflict(trx, scope, error)) };
     deps.logger.info('push: mutation rejected', { scope, clientId, mutationId: mutation.id, name: mutation.name, code: error.code });
@@ -133,11 +137,10 @@ async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, mutation
 }
 
 /** The mutation failed `attempts` times: consume it as rejected and keep it as a dead letter. */
-async function giveUp(trx: Trx, deps: SliceEnv, scope: string, mutation: Mutation, error: unknown, attempts: number, since: number): Promise<MutationOutcome> {
+async function giveUp(trx: Trx, deps: SliceEnv, scope: string, version: number, mutation: Mutation, error: unknown, attempts: number, since: number): Promise<MutationOutcome> {
   const message = errorMessage(error);
   await insertDeadLetter(trx, { scope, clientId: deps.clientId, mutation, error: message, attempts, firstFailedAt: since, now: deps.now() });
   deps.logger.error('push: mutation dead-lettered after repeated handler failures', { scope, clientId: deps.clientId, mutationId: mutation.id, name: mutation.name, attempts, error: message });
-  const version = await readScopeVersion(trx, scope);
   return { id: mutation.id, status: 'rejected', version, code: 'handler-failed', message };
 }
 
