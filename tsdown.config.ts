@@ -13,5 +13,5 @@ export default defineConfig({
   format: ['esm'],
   dts: true,
   platform: 'neutral',
-  external: [/^node:/, 'better-sqlite3', 'kysely', 'hono', /^@hono\//, 'zod', 'pg', 'idb', 'fflate', 'vitest'],
+  external: [/^node:/, 'better-sqlite3', 'kysely', 'hono', /^@hono\//, 'zod', 'pg', 'idb', 'fflate', 'vitest', 'prom-client'],
 });

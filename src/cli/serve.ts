@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isSynclineError } from '../core/errors.js';
 import type { Logger } from '../core/seams.js';
 import { productsCollection, receiptHandlers } from '../receipts.js';
-import { createSyncServer, serveNode, tokenAuth } from '../server.js';
+import { createServerMetrics, createSyncServer, serveNode, tokenAuth } from '../server.js';
 import { describeDatabaseLocation, parseDatabaseLocation } from '../server/database-url.js';
 import type { DatabaseLocation } from '../server/database-url.js';
 import type { Durability } from '../server/types.js';
@@ -21,6 +21,8 @@ export interface ServeConfig {
   retainTombstonesMs?: number;
   /** From `--durability`: 'durable' (default, fsync on every commit) or 'relaxed'. */
   durability: Durability;
+  /** From `--metrics-token`: serve Prometheus metrics at GET /metrics to holders of this token (needs prom-client). */
+  metricsToken?: string;
 }
 
 export function parseServeArgs(argv: string[]): ServeConfig {
@@ -34,6 +36,7 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       token: { type: 'string', multiple: true },
       'retain-tombstones-days': { type: 'string' },
       durability: { type: 'string', default: 'durable' },
+      'metrics-token': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -52,6 +55,7 @@ export function parseServeArgs(argv: string[]): ServeConfig {
   };
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
+  if (values['metrics-token'] !== undefined) config.metricsToken = values['metrics-token'];
   return config;
 }
 
@@ -86,6 +90,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     logger: lineLogger(out),
     durability: config.durability,
     ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
+    ...(config.metricsToken === undefined ? {} : { metrics: await createServerMetrics({ token: config.metricsToken }) }),
   });
   // A bad configuration fails loudly here; a database that is not up yet is retried by the server
   // (503 + Retry-After meanwhile), so the listener starts anyway and recovers without a restart.
@@ -93,7 +98,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     if (!isSynclineError(error) || !error.retryable) throw error;
   });
   const http = await serveNode(server, { port: config.port, host: config.host });
-  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')}, durability: ${describeDurability(config.durability)})`);
+  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')}, durability: ${describeDurability(config.durability)}${config.metricsToken === undefined ? '' : `, metrics: ${http.url}/metrics (bearer: the metrics token)`})`);
   try {
     await abortion(signal);
   } finally {

@@ -111,15 +111,18 @@ migrations['0008_value_digest'] = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+function migrator(db: Kysely<ServerDatabase>): Migrator {
+  return new Migrator({ db, provider, migrationTableName: 'syncline_migrations', migrationLockTableName: 'syncline_migrations_lock' });
+}
+
 /** Bring the schema up to date; safe to call on every start and from several processes. */
 export async function migrateToLatest(db: Kysely<ServerDatabase>): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: 'syncline_migrations',
-    migrationLockTableName: 'syncline_migrations_lock',
-  });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrator(db).migrateToLatest();
   if (error !== undefined) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrations this server knows that the database has not run (readiness); queries the database. */
+export async function pendingMigrations(db: Kysely<ServerDatabase>): Promise<string[]> {
+  return (await migrator(db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

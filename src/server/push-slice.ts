@@ -140,6 +140,7 @@ async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, versionB
 async function giveUp(trx: Trx, deps: SliceEnv, scope: string, version: number, mutation: Mutation, error: unknown, attempts: number, since: number): Promise<MutationOutcome> {
   const message = errorMessage(error);
   await insertDeadLetter(trx, { scope, clientId: deps.clientId, mutation, error: message, attempts, firstFailedAt: since, now: deps.now() });
+  deps.observer?.deadLettered?.(scope);
   deps.logger.error('push: mutation dead-lettered after repeated handler failures', { scope, clientId: deps.clientId, mutationId: mutation.id, name: mutation.name, attempts, error: message });
   return { id: mutation.id, status: 'rejected', version, code: 'handler-failed', message };
 }

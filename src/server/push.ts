@@ -14,6 +14,7 @@ import { assertClientScope, errorMessage, gapError, runSlice } from './push-slic
 import type { ServerDatabase } from './schema.js';
 import { forgetOutcomes, readClient } from './storage.js';
 import type { MutationHandler, PushOptions } from './types.js';
+import type { ServerObserver } from './metrics/observer.js';
 
 /**
  * Internal hook for the deliberately broken server of src/testing/broken-server.ts; not part of
@@ -34,6 +35,8 @@ export interface PushDeps {
   /** Wall clock, epoch ms (failure and dead-letter times). */
   now(): number;
   fault?: PushFault;
+  /** Events deep in the push path, for metrics (dead letters); absent or no-op when metrics are off. */
+  observer?: ServerObserver;
 }
 
 const DEFAULTS = { maxSliceMutations: 200, maxSliceMs: 50, maxHandlerAttempts: 5 } as const;

@@ -34,6 +34,8 @@ import { runPurgeSchedule, validateRetention } from './tombstone-schedule.js';
 import { createServerInit, initFailureToHttp } from './server-init.js';
 import { createPokeReplay } from './poke-replay.js';
 import { readScopeVersion } from './storage.js';
+import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
+import { checkReadiness } from './readiness.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -41,6 +43,8 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 interface Route {
   method: 'GET' | 'POST';
   auth: boolean;
+  /** false: answer without waiting for the database (readiness and metrics must answer while it is down). */
+  init?: false;
   run(request: Request, auth: AuthResult | null): Promise<Response>;
 }
 
@@ -75,14 +79,19 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     logger,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  const instr = instrumentServer(options.metrics, { openStreams: () => pokes.size }, basePath);
+  scopeChanges.subscribe(instr.scopeChanged);
   const replay = createPokeReplay({ scopes: () => pokes.scopes(), readVersion: (scope) => readScopeVersion(database(), scope), emit: (change) => scopeChanges.emit(change), logger });
   // Each step is safe to repeat, so an attempt that failed half-way is simply run again.
-  const init = createServerInit(async () => {
+  const initialise = async (): Promise<void> => {
     db ??= openDatabase(options.database, durability, logger);
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info('server: schema migrated', { migrations: applied });
     await fanout?.start((change) => scopeChanges.emit(change), () => replay.replay());
-  }, logger);
+  };
+  // Each failed attempt to open/migrate counts once (requests refused during the backoff do not).
+  const init = createServerInit(() => initialise().catch(instr.initFailed), logger);
   const ready = (): Promise<void> => init.ready();
   const purgeScheduleStopped = retention === undefined ? undefined : runPurgeSchedule({
     purge: async () => {
@@ -96,23 +105,29 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const handlers = buildHandlers(options);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
-  const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }) });
+  const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }) });
+  const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr);
+  routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
+  if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
   const dispatcher: Dispatcher = {
-    routes: buildRoutes(options, pushDeps, database, onConflict, pokes),
-    basePath: (options.basePath ?? '').replace(/\/+$/, ''),
+    routes,
+    basePath,
     auth: options.auth,
     ready,
     isClosed: () => closed,
     logger,
+    routeFailed: instr.routeFailed,
   };
 
   return {
     ready,
     async fetch(request) {
       const started = Date.now();
+      const finished = instr.started(request);
       const handling = dispatch(request, dispatcher).then((response) => negotiateResponseEncoding(request, response));
       inflight.add(handling);
       const response = await handling.finally(() => inflight.delete(handling));
+      finished(response);
       logger.debug('server: request', { method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Date.now() - started });
       return response;
     },
@@ -128,7 +143,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     },
     async replayDeadLetter(id) {
       await ready();
-      return replayDeadLetter({ db: database(), handlers, logger, onCommitted, now: Date.now }, id);
+      const result = await replayDeadLetter({ db: database(), handlers, logger, onCommitted, now: Date.now }, id);
+      instr.replayed(result);
+      return result;
     },
     async close() {
       if (closed) return;
@@ -177,6 +194,7 @@ function buildRoutes(
   database: () => Kysely<ServerDatabase>,
   onConflict: (event: ServerConflictEvent) => void,
   pokes: PokeStreams,
+  instr: Instrumentation,
 ): Map<string, Route> {
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
@@ -190,6 +208,7 @@ function buildRoutes(
       async run(request, auth) {
         const body = parseMessage(pushRequest, await readJsonBody(request, maxBodyBytes));
         const response = await handlePush(pushDeps(), scopeOf(auth), body);
+        instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
         return jsonResponse(response);
       },
@@ -222,6 +241,8 @@ interface Dispatcher {
   ready(): Promise<void>;
   isClosed(): boolean;
   logger: Logger;
+  /** Sees a route's failure (metrics) and rethrows it. */
+  routeFailed(error: unknown): never;
 }
 
 async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
@@ -229,10 +250,12 @@ async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
     const route = findRoute(request, d.routes, d.basePath);
     if (d.isClosed()) throw new HttpError(503, 'unavailable', 'The server is shutting down; retry shortly.', { retryable: true, headers: { 'retry-after': '1' } });
     const auth = route.auth ? await authenticate(request, d.auth) : null;
-    await d.ready().catch((error: unknown) => {
-      throw initFailureToHttp(error);
-    });
-    return await route.run(request, auth);
+    if (route.init !== false) {
+      await d.ready().catch((error: unknown) => {
+        throw initFailureToHttp(error);
+      });
+    }
+    return await route.run(request, auth).catch(d.routeFailed);
   } catch (error) {
     const httpError = error instanceof HttpError ? error : internalError(error);
     // An unreachable database is logged once per connection attempt (server-init.ts), not per request.

@@ -9,6 +9,7 @@ import type { ServerDatabase } from './schema.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-letters/types.js';
+import type { ServerMetrics } from './metrics/types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -85,6 +86,11 @@ export interface SyncServerOptions {
   durability?: Durability;
   /** How pushes are committed and when a failing mutation is given up; see `PushOptions`. */
   push?: PushOptions;
+  /**
+   * Prometheus metrics for this server, from `await createServerMetrics({ token })` (needs the optional
+   * peer dependency prom-client); one per server. With a token the server answers `GET <basePath>/metrics`.
+   */
+  metrics?: ServerMetrics;
 }
 
 export type Durability = 'durable' | 'relaxed';
