@@ -80,7 +80,12 @@ function validToken(token: string | undefined): string | undefined {
 function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersions, openStreams: () => number): MetricsRecorder {
   const registers = [registry];
   const requests = new prom.Counter({ name: 'syncline_http_requests_total', help: 'HTTP requests answered, by route and status code.', labelNames: ['route', 'status'] as const, registers });
-  const latency = new prom.Histogram({ name: 'syncline_http_request_duration_seconds', help: 'Time to answer push and pull requests, in seconds.', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers });
+  // One unlabelled histogram per route rather than a `route` label: no label lookup per observation,
+  // and text-format parsers that mishandle labelled histograms still read them.
+  const latency = {
+    push: new prom.Histogram({ name: 'syncline_push_duration_seconds', help: 'Time to answer POST /v1/push (any status), in seconds.', buckets: LATENCY_BUCKETS, registers }),
+    pull: new prom.Histogram({ name: 'syncline_pull_duration_seconds', help: 'Time to answer POST /v1/pull (any status), in seconds.', buckets: LATENCY_BUCKETS, registers }),
+  };
   const mutations = new prom.Counter({ name: 'syncline_mutations_total', help: 'Mutations answered in push responses: applied, rejected, or duplicate (a resend of one already settled).', labelNames: ['outcome'] as const, registers });
   const conflicts = new prom.Counter({ name: 'syncline_conflicts_total', help: 'Conflicting generic writes, by collection strategy and resolution.', labelNames: ['strategy', 'resolution'] as const, registers });
   const deadLetters = new prom.Counter({ name: 'syncline_dead_letters_total', help: 'Mutations given up after repeated handler failures and kept as dead letters.', registers });
@@ -108,7 +113,7 @@ function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersio
   return {
     request(route, status, seconds) {
       requests.inc({ route, status: String(status) });
-      if (seconds !== undefined) latency.observe({ route }, seconds);
+      if (seconds !== undefined && (route === 'push' || route === 'pull')) latency[route].observe(seconds);
     },
     mutations: (outcome, count) => mutations.inc({ outcome }, count),
     conflict: (strategy, resolution) => conflicts.inc({ strategy, resolution }),
