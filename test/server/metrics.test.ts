@@ -32,6 +32,7 @@ const handlers: Record<string, MutationHandler> = {
     const n = isJsonObject(args) ? args['n'] : undefined;
     if (n === 3) throw new Error('the fiscal printer exploded');
     await ctx.put('steps', `s${String(n)}`, { n: n ?? null });
+    return undefined;
   },
 };
 
@@ -185,7 +186,7 @@ describe('GET /metrics (real HTTP on loopback)', () => {
     await a.sync();
     // Another connection takes the records table away under the running server: a real SQLite error.
     const other = new Database(r.dbPath);
-    cleanups.push(() => other.close());
+    cleanups.push(() => void other.close());
     other.exec('ALTER TABLE records RENAME TO records_away');
     await a.collection('notes').put('n2', { text: 'two' });
     await expect(a.sync()).rejects.toThrow();

@@ -81,7 +81,7 @@ describe('readiness', () => {
     const server = await start({ sqlite: path });
     expect((await get(server, '/v1/health/ready')).status).toBe(200);
     const other = new Database(path);
-    cleanups.push(() => other.close());
+    cleanups.push(() => void other.close());
     other.prepare('DELETE FROM syncline_migrations WHERE name = ?').run('0008_value_digest');
     const response = await get(server, '/v1/health/ready');
     expect(response.status).toBe(503);
