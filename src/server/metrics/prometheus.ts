@@ -101,7 +101,7 @@ function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersio
   });
   new prom.Gauge({
     name: 'syncline_scope_version',
-    help: 'Latest committed version per scope seen by this server (its own commits and, with a fanout, other instances\'); at most maxScopes scopes, the most recently changed.',
+    help: 'Latest committed version per scope seen by this server (its own commits and, with a fanout, other instances\'); at most maxScopes scopes, the most recently reported.',
     labelNames: ['scope'] as const,
     registers,
     collect() {
