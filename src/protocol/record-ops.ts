@@ -4,7 +4,7 @@
  * on rebase.
  */
 import * as z from 'zod/mini';
-import { collectionName, jsonObject, recordKey, version } from './wire.js';
+import { collectionName, jsonObject, lengthIn, recordKey, version } from './wire.js';
 import type { JsonObject } from './json.js';
 import { hlcString } from './hlc.js';
 
@@ -42,9 +42,7 @@ export const deleteArgs = z.strictObject({
  * A field name a counter can live in. Not `__proto__`: copying a record with it as an own key would
  * differ between a JSON.parse'd object and a spread.
  */
-const fieldName = z
-  .string()
-  .check(z.refine((f) => f.length >= 1 && f.length <= 256, 'must have 1-256 characters'), z.refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed'));
+const fieldName = lengthIn(z.string(), 1, 256).check(z.refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed'));
 
 /** The amount added by `increment`: any finite number (integers are exact; fractions add in binary floating point). */
 const incrementBy = z.number({ error: 'by must be a finite number' }).check(z.refine(Number.isFinite, 'by must be a finite number'));

@@ -67,7 +67,12 @@ export function matching(pattern: RegExp, rule: string) {
 
 /** A string, or an array, of `min` to `max` characters or items. */
 export function lengthIn<T extends z.ZodMiniType<string | readonly unknown[]>>(schema: T, min: number, max: number, unit = 'characters'): T {
-  return schema.check(z.refine((value) => value.length >= min && value.length <= max, `must have ${min}-${max} ${unit}`));
+  return schema.check(z.refine((value) => value.length >= min && lengthOf(value, max) <= max, `must have ${min}-${max} ${unit}`));
+}
+
+/** Characters are code points, as zod counts them: an emoji (a surrogate pair) is one. */
+function lengthOf(value: string | readonly unknown[], max: number): number {
+  return typeof value === 'string' && value.length > max ? [...value].length : value.length;
 }
 
 export const collectionName = matching(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, 'collection names are 1-64 letters, digits, "_", "." or "-", starting with a letter');
