@@ -38,8 +38,8 @@ export const LIMITS = {
  * than zod's int format and bound checks: the same answer for a fraction of the browser bundle.
  */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
-  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-  return z.number().check(z.refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, `must be a whole number ${range}`));
+  const range = max !== Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : '';
+  return z.number().check(z.refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, `must be a whole number${range}`));
 }
 
 /**
