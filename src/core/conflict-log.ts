@@ -6,9 +6,9 @@
  * Persisted format version history:
  *  - 1: first version.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { JsonValue } from '../protocol/json.js';
-import { conflictReport, jsonObject } from '../protocol/wire.js';
+import { conflictReport, jsonObject, wholeNumber } from '../protocol/wire.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import { StoredDataError } from './errors.js';
@@ -17,22 +17,24 @@ export const CONFLICT_LOG_TABLE = 'conflict_log';
 /** Entries kept by default; older ones are dropped as new ones arrive. */
 export const DEFAULT_CONFLICT_LOG_LIMIT = 500;
 
+const positiveInt = wholeNumber(1);
+
 export const conflictLogEntry = z.strictObject({
   v: z.literal(1),
   /** Local sequence number (1, 2, 3, …); the `after` cursor of `readConflictLog`. */
-  seq: z.number().int().min(1),
+  seq: positiveInt,
   /** Client clock when the client learned the resolution. */
   at: z.number(),
-  mutationId: z.number().int().min(1),
+  mutationId: positiveInt,
   mutationName: z.string(),
   collection: z.string(),
   key: z.string(),
   /** What this client wrote: the put value, the patched fields, or null for a delete. */
-  clientValue: jsonObject.nullable(),
+  clientValue: z.nullable(jsonObject),
   /** The server's report: strategy, resolution, the record before and after, audit `seq`. */
   server: conflictReport,
   /** Id of the mutation a `resolveConflict` plugin queued to re-apply the change, if any. */
-  reappliedAs: z.number().int().min(1).optional(),
+  reappliedAs: z.optional(positiveInt),
 });
 export type ConflictLogEntry = z.infer<typeof conflictLogEntry>;
 

@@ -20,10 +20,10 @@
  *  - 1: first version. Later additions within 1: the `digests` table and `meta/digestLanes` (the
  *    digest format the lanes are kept in; absent = not kept yet, the next verify rebuilds them).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { StoredDataError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.js';
-import { jsonValue, mutationOutcome } from '../protocol/wire.js';
+import { describeIssues, jsonValue, mutationOutcome, wholeNumber } from '../protocol/wire.js';
 import { recordOp } from '../protocol/record-ops.js';
 import { encodeSeq } from '../stores/store.js';
 
@@ -83,16 +83,19 @@ export interface OverlayRow {
   value: JsonObject | null;
 }
 
+const positiveInt = wholeNumber(1);
+const nonEmpty = z.string().check(z.refine((name) => name.length > 0, 'must not be empty'));
+
 export const outboxEntrySchema = z.strictObject({
   v: z.literal(LOCAL_FORMAT),
-  id: z.number().int().min(1),
-  name: z.string().min(1),
+  id: positiveInt,
+  name: nonEmpty,
   args: jsonValue,
   createdAt: z.number(),
   /** The optimistic effects, re-applied on top of confirmed state after every pull (rebase). */
   ops: z.array(recordOp),
   /** What the server said, once it said it. */
-  outcome: mutationOutcome.optional(),
+  outcome: z.optional(mutationOutcome),
   /** A pull showed the effects are in confirmed state; only the outcome is still unknown. */
   covered: z.boolean(),
 });
@@ -102,8 +105,8 @@ export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 export const rejectedMutationSchema = z.strictObject({
   v: z.literal(1),
   /** The mutation id (1, 2, 3, … per database); the `after`/`throughId` cursor of the log. */
-  id: z.number().int().min(1),
-  name: z.string().min(1),
+  id: positiveInt,
+  name: nonEmpty,
   args: jsonValue,
   /** The server's code (e.g. `conflict`, `invalid-args`, `handler-failed`, a handler's own) and message. */
   code: z.string(),
@@ -136,7 +139,7 @@ export function parseOutboxEntry(raw: JsonValue | undefined, where: string): Out
   const result = outboxEntrySchema.safeParse(raw);
   if (result.success) return result.data;
   throw new StoredDataError(
-    `The outbox entry at ${where} does not match local format ${LOCAL_FORMAT}: ${result.error.issues[0]?.message ?? 'invalid'}. ` +
+    `The outbox entry at ${where} does not match local format ${LOCAL_FORMAT}: ${describeIssues(result.error, raw)}. ` +
       'It was written by another syncline version or altered outside syncline; it was left in place.',
     { cause: result.error, details: { where } },
   );

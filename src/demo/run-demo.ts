@@ -11,7 +11,7 @@ import { createHttpTransport } from '../transport/http-transport.js';
 import { createSyncServer, serveNode, tokenAuth, type SyncServer, type SyncServerOptions } from '../server.js';
 import { receiptHandlers, productsCollection } from '../receipts.js';
 import { createPrng } from '../testing/prng.js';
-import { conflictsResponse } from '../protocol/wire.js';
+import { conflictsResponse } from '../protocol/wire-conflicts.js';
 import { PosTerminal } from './pos-terminal.js';
 import { APPLICATIONS_COLLECTION, ApplicationLog, type ApplicationCheck } from './application-log.js';
 import { checkDelivery, fingerprint, type DeliveryCheck, type ServerDocument } from './verify-demo.js';

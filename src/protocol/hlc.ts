@@ -8,16 +8,15 @@
  * Wire form: `"<wall ms, 15 digits>.<counter, 5 digits>.<node>"`, so comparing two stamps as strings
  * compares them as clocks. Platform-neutral (no Node built-ins).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const WALL_DIGITS = 15;
 const COUNTER_DIGITS = 5;
 const MAX_COUNTER = 10 ** COUNTER_DIGITS - 1;
 const MAX_WALL = 10 ** WALL_DIGITS - 1;
 
-export const hlcString = z
-  .string()
-  .regex(/^\d{15}\.\d{5}\.[A-Za-z0-9_-]{1,64}$/, 'an HLC stamp is "<15-digit ms>.<5-digit counter>.<node id>"');
+const HLC_PATTERN = /^\d{15}\.\d{5}\.[A-Za-z0-9_-]{1,64}$/;
+export const hlcString = z.string().check(z.refine((stamp) => HLC_PATTERN.test(stamp), 'an HLC stamp is "<15-digit ms>.<5-digit counter>.<node id>"'));
 
 export interface HlcTimestamp {
   /** Logical wall time in ms: the highest physical time seen. */

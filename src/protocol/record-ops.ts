@@ -3,13 +3,13 @@
  * `increment`, with these args) and the local effects a client applies optimistically and re-applies
  * on rebase.
  */
-import { z } from 'zod';
-import { collectionName, jsonObject, recordKey, version } from './wire.js';
+import * as z from 'zod/mini';
+import { collectionName, jsonObject, lengthIn, recordKey, version } from './wire.js';
 import type { JsonObject } from './json.js';
 import { hlcString } from './hlc.js';
 
 /** The writer's hybrid-logical-clock stamp (last-writer-wins); a server stamps writes that lack one. */
-const writeStamp = hlcString.optional();
+const writeStamp = z.optional(hlcString);
 
 export const RECORD_OP_NAMES = ['put', 'patch', 'delete', 'increment'] as const;
 export type RecordOpName = (typeof RECORD_OP_NAMES)[number];
@@ -19,22 +19,22 @@ export const putArgs = z.strictObject({
   key: recordKey,
   value: jsonObject,
   /** Version of the record the client last saw; null when it believed the record did not exist. */
-  baseVersion: version.nullable(),
+  baseVersion: z.nullable(version),
   hlc: writeStamp,
 });
 export const patchArgs = z.strictObject({
   collection: collectionName,
   key: recordKey,
-  fields: jsonObject.refine((f) => Object.keys(f).length > 0, 'a patch sets at least one field'),
+  fields: jsonObject.check(z.refine((f) => Object.keys(f).length > 0, 'a patch sets at least one field')),
   /** For each field in `fields`, the value the client saw there before (null when absent). */
   expected: jsonObject,
-  baseVersion: version.nullable(),
+  baseVersion: z.nullable(version),
   hlc: writeStamp,
 });
 export const deleteArgs = z.strictObject({
   collection: collectionName,
   key: recordKey,
-  baseVersion: version.nullable(),
+  baseVersion: z.nullable(version),
   hlc: writeStamp,
 });
 
@@ -42,10 +42,10 @@ export const deleteArgs = z.strictObject({
  * A field name a counter can live in. Not `__proto__`: copying a record with it as an own key would
  * differ between a JSON.parse'd object and a spread.
  */
-const fieldName = z.string().min(1).max(256).refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed');
+const fieldName = lengthIn(z.string(), 1, 256).check(z.refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed'));
 
 /** The amount added by `increment`: any finite number (integers are exact; fractions add in binary floating point). */
-const incrementBy = z.number({ error: 'by must be a finite number' }).refine(Number.isFinite, 'by must be a finite number');
+const incrementBy = z.number({ error: 'by must be a finite number' }).check(z.refine(Number.isFinite, 'by must be a finite number'));
 
 /**
  * Add `by` to a numeric field, at apply time: it never conflicts, so concurrent increments from any
@@ -73,7 +73,7 @@ export type RecordOp =
   | { op: 'delete'; collection: string; key: string }
   | { op: 'increment'; collection: string; key: string; field: string; by: number };
 
-export const recordOp: z.ZodType<RecordOp> = z.union([
+export const recordOp: z.ZodMiniType<RecordOp> = z.union([
   z.strictObject({ op: z.literal('put'), collection: collectionName, key: recordKey, value: jsonObject }),
   z.strictObject({ op: z.literal('patch'), collection: collectionName, key: recordKey, fields: jsonObject }),
   z.strictObject({ op: z.literal('delete'), collection: collectionName, key: recordKey }),

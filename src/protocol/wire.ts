@@ -1,5 +1,6 @@
 /**
- * Wire messages of protocol version 1, as zod schemas. Both ends validate every message where it
+ * Wire messages of protocol version 1, as zod schemas (`zod/mini`: the functional API, so a browser
+ * bundle carries only the validators it uses — see test/bundle/client-size.test.ts). Both ends validate every message where it
  * enters (server: requests; client: responses), so a peer speaking another version or sending a wrong
  * shape gets a clear error instead of corrupting state. docs/PROTOCOL.md is the prose twin of this file.
  *
@@ -15,8 +16,8 @@
  *    verbatim (no echo of what it just pushed). Servers that do not know the field refuse it (400),
  *    so servers are upgraded before clients, as for the other additions.
  */
-import { z } from 'zod';
-import type { JsonValue } from './json.js';
+import * as z from 'zod/mini';
+import { copyJson, copyJsonObject, NotJsonError, type JsonValue } from './json.js';
 import { hlcString } from './hlc.js';
 
 export const PROTOCOL_VERSION = 1 as const;
@@ -32,48 +33,57 @@ export const LIMITS = {
   maxJsonDepth: 64,
 } as const;
 
-export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number().refine(Number.isFinite, 'numbers must be finite'),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValue),
-    z.record(z.string(), jsonValue),
-  ]),
-);
-export const jsonObject = z.record(z.string(), jsonValue);
+/**
+ * A whole number in [min, max]: ids, versions, counts and clocks on the wire. One refinement rather
+ * than zod's int format and bound checks: the same answer for a fraction of the browser bundle.
+ */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const range = max !== Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : '';
+  return z.number().check(z.refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, `must be a whole number${range}`));
+}
 
-export const collectionName = z
-  .string()
-  .regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, 'collection names are 1-64 letters, digits, "_", "." or "-", starting with a letter');
-export const recordKey = z.string().min(1).max(LIMITS.maxKeyLength);
-export const clientId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]');
-export const mutationId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-export const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * JSON checked and copied in one walk (copyJson) rather than as a recursive union of schemas: no
+ * alternative is tried and failed at every level, and a failure names the offending field.
+ */
+function jsonSchema<T extends JsonValue>(copy: (value: unknown) => T) {
+  return z.custom<T>().check((ctx) => {
+    try {
+      ctx.value = copy(ctx.value);
+    } catch (error) {
+      if (!(error instanceof NotJsonError)) throw error;
+      ctx.issues.push({ code: 'custom', message: error.message, input: error.found, path: error.path });
+    }
+  });
+}
 
-export const mutation = z.strictObject({
-  id: mutationId,
-  name: z.string().min(1).max(LIMITS.maxNameLength),
-  args: jsonValue,
-  /** Client wall-clock milliseconds; informational (audit), never used for ordering. */
-  createdAt: z.number().int().min(0),
-});
-export type Mutation = z.infer<typeof mutation>;
+export const jsonValue = jsonSchema(copyJson);
+export const jsonObject = jsonSchema(copyJsonObject);
 
-export const pushRequest = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  clientId,
-  mutations: z.array(mutation).min(1).max(LIMITS.maxMutationsPerPush),
-  /**
-   * Every mutation of this client with an id at or below this is settled and gone from its outbox:
-   * it will never be resent, so the server may forget their stored outcomes.
-   */
-  settledThrough: z.number().int().min(0).optional(),
-});
-export type PushRequest = z.infer<typeof pushRequest>;
+/** A string `pattern` matches; `rule` tells what that means. (A refinement: see wholeNumber.) */
+export function matching(pattern: RegExp, rule: string) {
+  return z.string().check(z.refine((text) => pattern.test(text), rule));
+}
+
+/** A string, or an array, of `min` to `max` characters or items. */
+export function lengthIn<T extends z.ZodMiniType<string | readonly unknown[]>>(schema: T, min: number, max: number, unit = 'characters'): T {
+  return schema.check(z.refine((value) => value.length >= min && lengthOf(value, max) <= max, `must have ${min}-${max} ${unit}`));
+}
+
+/** Characters are code points, as zod counts them: an emoji (a surrogate pair) is one. */
+function lengthOf(value: string | readonly unknown[], max: number): number {
+  return typeof value === 'string' && value.length > max ? [...value].length : value.length;
+}
+
+export const collectionName = matching(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, 'collection names are 1-64 letters, digits, "_", "." or "-", starting with a letter');
+export const recordKey = lengthIn(z.string(), 1, LIMITS.maxKeyLength);
+export const clientId = matching(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]');
+export const mutationId = wholeNumber(1);
+export const version = wholeNumber(0);
+const hex16 = matching(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
+
+export type { Mutation, PushRequest, PullRequest } from './wire-requests.js';
+export type { ConflictRecord, ConflictsResponse } from './wire-conflicts.js';
 
 export const appliedOutcome = z.strictObject({
   id: mutationId,
@@ -81,9 +91,9 @@ export const appliedOutcome = z.strictObject({
   /** Scope version after this mutation took effect: a pull with cursor >= this sees its effects. */
   version,
   /** Handler result (e.g. the assigned documentNumber), if any. */
-  result: jsonValue.optional(),
+  result: z.optional(jsonValue),
   /** True when this mutation had already been applied by an earlier request (the response was lost). */
-  duplicate: z.boolean().optional(),
+  duplicate: z.optional(z.boolean()),
 });
 /**
  * How the server resolved a generic write that met a conflict. Applied writes carry it as
@@ -91,20 +101,20 @@ export const appliedOutcome = z.strictObject({
  */
 export const conflictReport = z.strictObject({
   /** The audit entry's `seq` (GET /v1/conflicts). */
-  seq: z.number().int().min(1),
-  strategy: z.enum(['server-wins', 'client-wins', 'last-writer-wins', 'merge', 'custom']),
+  seq: wholeNumber(1),
+  strategy: z.literal(['server-wins', 'client-wins', 'last-writer-wins', 'merge', 'custom']),
   /** Whose state the record now holds: the server's (write lost), the client's, a field merge, a custom resolver's. */
-  resolution: z.enum(['server', 'client', 'merged', 'custom']),
+  resolution: z.literal(['server', 'client', 'merged', 'custom']),
   /** Patches: the fields whose expected value no longer matched. */
-  fields: z.array(z.string()).optional(),
+  fields: z.optional(z.array(z.string())),
   /** Version of the record the write met (0: it never existed). */
   serverVersion: version,
   /** The record the write met (null: absent). */
-  serverValue: jsonObject.nullable(),
+  serverValue: z.nullable(jsonObject),
   /** The record after the resolution (null: absent). */
-  value: jsonObject.nullable(),
+  value: z.nullable(jsonObject),
   /** The record's hybrid-logical-clock stamp after the resolution. */
-  hlc: hlcString.optional(),
+  hlc: z.optional(hlcString),
 });
 export type ConflictReport = z.infer<typeof conflictReport>;
 
@@ -114,34 +124,19 @@ export const rejectedOutcome = z.strictObject({
   version,
   code: z.string(),
   message: z.string(),
-  duplicate: z.boolean().optional(),
+  duplicate: z.optional(z.boolean()),
   /** Present when the rejection is a conflict lost under `server-wins` (code 'conflict'). */
-  conflict: conflictReport.optional(),
+  conflict: z.optional(conflictReport),
 });
-export const mutationOutcome = z.discriminatedUnion('status', [appliedOutcome, rejectedOutcome]);
+export const mutationOutcome = z.union([appliedOutcome, rejectedOutcome]);
 export type MutationOutcome = z.infer<typeof mutationOutcome>;
 
 export const pushResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
-  lastMutationId: z.number().int().min(0),
+  lastMutationId: wholeNumber(0),
   outcomes: z.array(mutationOutcome),
 });
 export type PushResponse = z.infer<typeof pushResponse>;
-
-export const pullRequest = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  clientId,
-  cursor: version,
-  limit: z.number().int().min(1).max(LIMITS.maxPullLimit),
-  /** Only this collection's changes (used to repair one collection from cursor 0). */
-  collection: collectionName.optional(),
-  /**
-   * The client still holds its own mutations from this id on and asks for echo markers (see
-   * `echoMarker`) instead of records it can rebuild from them. Absent: every record comes in full.
-   */
-  elideOwnFrom: mutationId.optional(),
-});
-export type PullRequest = z.infer<typeof pullRequest>;
 
 export const upsertChange = z.strictObject({
   collection: collectionName,
@@ -169,16 +164,33 @@ export type Change = z.infer<typeof change>;
  */
 export const echoMarker = z
   .strictObject({
-    version: version.min(1),
+    version: wholeNumber(1),
     mutationId,
-    count: z.number().int().min(2).max(LIMITS.maxPullLimit).optional(),
-    from: mutationId.optional(),
-    base: version.min(1).optional(),
-    hash: z.string().regex(/^[0-9a-f]{16}$/),
+    count: z.optional(wholeNumber(2, LIMITS.maxPullLimit)),
+    from: z.optional(mutationId),
+    base: z.optional(wholeNumber(1)),
+    hash: hex16,
   })
-  .refine((m) => m.count === undefined || (m.from === undefined && m.base === undefined), 'a run of echoes (count) has no from or base')
-  .refine((m) => m.from === undefined || m.from <= m.mutationId, 'from is at most mutationId');
+  .check(
+    z.refine((m) => m.count === undefined || (m.from === undefined && m.base === undefined), 'a run of echoes (count) has no from or base'),
+    z.refine((m) => m.from === undefined || m.from <= m.mutationId, 'from is at most mutationId'),
+  );
 export type EchoMarker = z.infer<typeof echoMarker>;
+
+const collectionDigest = z.strictObject({ count: wholeNumber(0), digest: hex16 });
+
+/** Collection name → its digest: what `z.record` checks, by hand (zod's record costs a browser more). */
+const collectionDigests = z.custom<Record<string, z.infer<typeof collectionDigest>>>().check((ctx) => {
+  const digests: unknown = ctx.value;
+  if (typeof digests !== 'object' || digests === null || Array.isArray(digests)) {
+    ctx.issues.push({ code: 'custom', message: 'expected an object of collection digests', input: digests });
+    return;
+  }
+  for (const [name, digest] of Object.entries(digests)) {
+    const issues = [...(collectionName.safeParse(name).error?.issues ?? []), ...(collectionDigest.safeParse(digest).error?.issues ?? [])];
+    for (const issue of issues) ctx.issues.push({ ...issue, path: [name, ...issue.path], input: digest });
+  }
+});
 
 export const pullResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -189,58 +201,29 @@ export const pullResponse = z.strictObject({
    * Highest mutation id of this client whose effects are all at versions <= cursor. The client may
    * drop pending mutations up to here: their effects are in the confirmed state it now holds.
    */
-  lastMutationId: z.number().int().min(0),
+  lastMutationId: wholeNumber(0),
   changes: z.array(change),
   /** Only when the request had `elideOwnFrom`: records of the page sent as echo markers, not in `changes`. */
-  echoes: z.array(echoMarker).optional(),
+  echoes: z.optional(z.array(echoMarker)),
   /**
    * On the last page (hasMore false) only: the convergence digest of every non-empty collection of
    * the scope at `cursor`, read in the same snapshot as the page (see src/protocol/digest.ts).
    */
-  digests: z.record(collectionName, z.strictObject({ count: z.number().int().min(0), digest: z.string().regex(/^[0-9a-f]{16}$/) })).optional(),
+  digests: z.optional(collectionDigests),
   /**
    * The format of `digests` (src/protocol/digest.ts); absent means 1. A client compares only digests
    * of the format it computes, and reports any other as "cannot compare" instead of repairing.
    */
-  digestFormat: z.number().int().min(1).optional(),
+  digestFormat: z.optional(wholeNumber(1)),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
-
-/** One audit entry of GET /v1/conflicts: the conflict, what each side held, and the resolution. */
-export const conflictRecord = conflictReport.extend({
-  clientId,
-  mutationId,
-  collection: collectionName,
-  key: z.string(),
-  op: z.enum(['put', 'patch', 'delete']),
-  /** The version the client based its write on (null: it believed the record absent). */
-  baseVersion: version.nullable(),
-  /** Patches: per field, the value the client saw before. */
-  expected: jsonObject.optional(),
-  /** What the client wrote: the put value, the patched fields, or null for a delete. */
-  clientValue: jsonObject.nullable(),
-  clientHlc: hlcString,
-  /** Client wall clock when the write was made (informational). */
-  clientCreatedAt: z.number().int().min(0),
-  /** Server wall clock when the conflict was resolved. */
-  resolvedAt: z.number().int().min(0),
-});
-export type ConflictRecord = z.infer<typeof conflictRecord>;
-
-export const conflictsResponse = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  conflicts: z.array(conflictRecord),
-  /** More entries exist after the last one: ask again with `after` = its `seq`. */
-  hasMore: z.boolean(),
-});
-export type ConflictsResponse = z.infer<typeof conflictsResponse>;
 
 export const errorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
     retryable: z.boolean(),
-    details: z.record(z.string(), z.unknown()).optional(),
+    details: z.optional(z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value))),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
@@ -251,10 +234,4 @@ export const healthResponse = z.object({
 });
 export type HealthResponse = z.infer<typeof healthResponse>;
 
-/** Turn a zod failure into one readable line: "mutations.0.id: Too small: expected number to be >=1". */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}
+export { describeIssues } from './issues.js';

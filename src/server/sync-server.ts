@@ -3,10 +3,11 @@
  * validation and error mapping live here; push/pull semantics in push.ts and pull.ts.
  */
 import { Kysely } from 'kysely';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { silentLogger } from '../core/seams.js';
 import type { Logger } from '../core/seams.js';
-import { describeIssues, LIMITS, PROTOCOL_VERSION, pullRequest, pushRequest } from '../protocol/wire.js';
+import { describeIssues, LIMITS, PROTOCOL_VERSION } from '../protocol/wire.js';
+import { pullRequest, pushRequest } from '../protocol/wire-requests.js';
 import { createScopeChangeEmitter } from './fanout.js';
 import type { ScopeChange, ScopeFanout } from './fanout.js';
 import { createPostgresFanout } from './fanout-postgres.js';
@@ -285,7 +286,7 @@ async function authenticate(request: Request, auth: SyncServerOptions['auth']): 
 }
 
 /** Validate a request body; a foreign protocol version gets its own code so clients can tell. */
-function parseMessage<T>(schema: z.ZodType<T>, body: unknown): T {
+function parseMessage<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'v' in body && body.v !== PROTOCOL_VERSION) {
     throw new HttpError(400, 'unsupported-version', `v: this server speaks protocol version ${PROTOCOL_VERSION}, the request used ${JSON.stringify(body.v)}.`, {
       details: { supported: [PROTOCOL_VERSION] },

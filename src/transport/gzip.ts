@@ -1,16 +1,20 @@
 /**
  * gzip for the HTTP transport, platform-neutral: the native `CompressionStream` /
  * `DecompressionStream` where the runtime has them (browsers, Node 18+), fflate otherwise (older
- * React Native runtimes).
+ * React Native runtimes). fflate is imported dynamically, only on that path, so a bundler splits it
+ * into a chunk that browsers never load (test/bundle/client-size.test.ts).
  */
-import { Gunzip, gzipSync, strToU8 } from 'fflate';
+import type { Gunzip } from 'fflate';
 import { sourceStream, streamSource, type ByteSource } from './byte-source.js';
 
 /** The UTF-8 text gzip-compressed. */
 export async function gzipText(text: string): Promise<Uint8Array> {
-  const bytes = strToU8(text);
-  if (typeof CompressionStream !== 'function') return gzipSync(bytes);
-  const stream = new Response(bytes as BodyInit).body!.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  if (typeof CompressionStream !== 'function') {
+    const { gzipSync, strToU8 } = await import('fflate');
+    return gzipSync(strToU8(text));
+  }
+  // A Response encodes the string as UTF-8 itself: no TextEncoder needed.
+  const stream = new Response(text).body!.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -28,8 +32,17 @@ export function gunzipSource(source: ByteSource): ByteSource {
 const FFLATE_SLICE_BYTES = 1024;
 
 function fflateGunzip(source: ByteSource): ByteSource {
+  let inflating: Promise<ByteSource> | undefined;
+  const start = async () => inflateWith((await import('fflate')).Gunzip, source);
+  return {
+    next: async () => (await (inflating ??= start())).next(),
+    cancel: (reason) => source.cancel(reason),
+  };
+}
+
+function inflateWith(GunzipClass: typeof Gunzip, source: ByteSource): ByteSource {
   const inflated: Uint8Array[] = [];
-  const gunzip = new Gunzip((data) => inflated.push(data));
+  const gunzip = new GunzipClass((data) => inflated.push(data));
   let pending: Uint8Array = new Uint8Array(0);
   let ended = false;
   return {

@@ -3,9 +3,9 @@
  * pulled chunk by chunk and inflated as it is pulled, so a response that decodes past the limit (a
  * gzip bomb, a broken server) is cancelled as soon as it crosses it, never buffered whole.
  */
-import { DecodeUTF8 } from 'fflate';
 import { bufferSource, prepend, streamSource, type ByteSource } from './byte-source.js';
 import { gunzipSource } from './gzip.js';
+import { utf8Decoder } from './utf8.js';
 
 /** A response body as text, and how many bytes it took on the wire. */
 export interface DecodedBody {
@@ -44,20 +44,20 @@ export async function readResponseBody(response: Response, limit: BodyLimit): Pr
  */
 async function decodeText(source: ByteSource, limit: BodyLimit): Promise<string> {
   const parts: string[] = [];
-  const utf8 = new DecodeUTF8((text) => parts.push(text));
   let decodedBytes = 0;
   try {
+    const utf8 = await utf8Decoder();
     for (let chunk = await source.next(); chunk !== undefined; chunk = await source.next()) {
       decodedBytes += chunk.byteLength;
       if (decodedBytes > limit.maxBytes) throw limit.tooLarge();
-      utf8.push(chunk);
+      parts.push(utf8(chunk));
     }
   } catch (error) {
     await source.cancel(error);
     throw error;
   }
-  // No final push: it throws on a truncated UTF-8 sequence, and such a body is not JSON anyway, so
-  // leaving the fragment out lets JSON.parse report it as the protocol error it is.
+  // No final flush: a truncated UTF-8 sequence at the end is not JSON anyway, so leaving the
+  // fragment out lets JSON.parse report it as the protocol error it is.
   return parts.join('');
 }
 

@@ -26,3 +26,28 @@ function isHighSurrogate(unit: number): boolean {
 function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
+
+/** Streaming UTF-8 decoding: bytes in, text out; a character split across chunks waits for its end. */
+export type Utf8Decode = (chunk: Uint8Array) => string;
+
+/**
+ * A streaming UTF-8 decoder: the native `TextDecoder`, or fflate's where the runtime lacks one
+ * (older React Native), imported only then so browser bundles do not carry it. Neither is ever
+ * flushed here: an incomplete sequence at the very end is left out, like any other bytes that
+ * cannot be JSON.
+ */
+export async function utf8Decoder(): Promise<Utf8Decode> {
+  if (typeof TextDecoder === 'function') {
+    const decoder = new TextDecoder();
+    return (chunk) => decoder.decode(chunk, { stream: true });
+  }
+  const { DecodeUTF8 } = await import('fflate');
+  let text = '';
+  const decoder = new DecodeUTF8((decoded) => (text += decoded));
+  return (chunk) => {
+    decoder.push(chunk);
+    const out = text;
+    text = '';
+    return out;
+  };
+}

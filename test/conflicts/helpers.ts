@@ -3,7 +3,7 @@
 import type { CollectionPolicy } from '../../src/server.js';
 import { startServer, type TestServer } from '../helpers/harness.js';
 import { systemTimers, type Timers } from '../../src/core/seams.js';
-import { conflictsResponse, type ConflictRecord } from '../../src/protocol/wire.js';
+import { conflictsResponse, type ConflictRecord } from '../../src/protocol/wire-conflicts.js';
 
 export interface ConflictServer extends TestServer {
   /** GET /v1/conflicts as the holder of `token`, every page. */

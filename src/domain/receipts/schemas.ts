@@ -2,9 +2,9 @@
  * Shared validation of the e-receipt domain (zod, no Node built-ins): the same schemas refuse bad
  * input on the client before it is queued and on the server before it is applied.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CollectionPolicy } from '../../server/types.js';
-import { describeIssues, recordKey } from '../../protocol/wire.js';
+import { describeIssues, recordKey, wholeNumber } from '../../protocol/wire.js';
 import { decimalPattern } from './decimal.js';
 
 export const RECEIPTS_COLLECTION = 'receipts';
@@ -21,34 +21,39 @@ export const MAX_ITEMS = 200;
 
 const quantity = z
   .string()
-  .regex(decimalPattern(3), 'must be a decimal string with at most 3 decimals, e.g. "1" or "0.250"')
-  .refine((q) => /[1-9]/.test(q), 'must be greater than zero');
-const money = z.string().regex(decimalPattern(2), 'must be a decimal string with at most 2 decimals, e.g. "3.50"');
+  .check(
+    z.regex(decimalPattern(3), 'must be a decimal string with at most 3 decimals, e.g. "1" or "0.250"'),
+    z.refine((q) => /[1-9]/.test(q), 'must be greater than zero'),
+  );
+const money = z.string().check(z.regex(decimalPattern(2), 'must be a decimal string with at most 2 decimals, e.g. "3.50"'));
+/** Trimmed text of 1..max characters (the trim happens before the length checks). */
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
+const wholeNonNegative = wholeNumber(0);
 
 export const receiptItem = z.strictObject({
-  description: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  description: text(200),
   quantity,
   /** Price per unit, VAT included (as printed on an Italian documento commerciale). */
   unitPrice: money,
-  vat: z.enum(VAT_CODES, { error: `must be one of ${VAT_CODES.join(', ')}` }),
+  vat: z.literal(VAT_CODES, { error: `must be one of ${VAT_CODES.join(', ')}` }),
 });
 export type ReceiptItem = z.infer<typeof receiptItem>;
 
 export const PAYMENT_METHODS = ['cash', 'electronic', 'other'] as const;
 export const payment = z.strictObject({
-  method: z.enum(PAYMENT_METHODS, { error: `must be one of ${PAYMENT_METHODS.join(', ')}` }),
+  method: z.literal(PAYMENT_METHODS, { error: `must be one of ${PAYMENT_METHODS.join(', ')}` }),
   /** Amount tendered; at least the receipt total. Defaults to the total. */
-  amount: money.optional(),
+  amount: z.optional(money),
 });
 export type Payment = z.infer<typeof payment>;
 
 export const createReceiptArgs = z.strictObject({
   /** Client-generated key of the receipt record. */
   id: recordKey,
-  items: z.array(receiptItem).min(1, 'a receipt needs at least one item').max(MAX_ITEMS, `a receipt has at most ${MAX_ITEMS} items`),
-  payment: payment.optional(),
+  items: z.array(receiptItem).check(z.minLength(1, 'a receipt needs at least one item'), z.maxLength(MAX_ITEMS, `a receipt has at most ${MAX_ITEMS} items`)),
+  payment: z.optional(payment),
   /** Epoch milliseconds when the sale happened (client clock). */
-  issuedAt: z.number().int().min(0),
+  issuedAt: wholeNonNegative,
 });
 export type CreateReceiptArgs = z.infer<typeof createReceiptArgs>;
 
@@ -57,9 +62,9 @@ export const voidReceiptArgs = z.strictObject({
   id: recordKey,
   /** Key of the sale being voided. */
   receiptId: recordKey,
-  reason: z.string().max(500).optional(),
+  reason: z.optional(z.string().check(z.maxLength(500))),
   /** Epoch milliseconds of the void; the server uses the mutation's createdAt when absent. */
-  issuedAt: z.number().int().min(0).optional(),
+  issuedAt: z.optional(wholeNonNegative),
 });
 export type VoidReceiptArgs = z.infer<typeof voidReceiptArgs>;
 
@@ -68,9 +73,9 @@ export type VoidReceiptArgs = z.infer<typeof voidReceiptArgs>;
  * collection merges field by field (`productsCollection`).
  */
 export const product = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: text(200),
   price: money,
-  stock: z.number().int(),
+  stock: wholeNumber(Number.MIN_SAFE_INTEGER),
 });
 export type Product = z.infer<typeof product>;
 
@@ -84,8 +89,8 @@ export const productsCollection = {
 } as const satisfies Record<string, CollectionPolicy>;
 
 /** Validate `args`, or return a message naming each bad item and field. */
-export function safeParseArgs<T>(schema: z.ZodType<T>, args: unknown, mutationName: string): { ok: true; value: T } | { ok: false; message: string } {
+export function safeParseArgs<T>(schema: z.ZodMiniType<T>, args: unknown, mutationName: string): { ok: true; value: T } | { ok: false; message: string } {
   const parsed = schema.safeParse(args);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, message: `Invalid ${mutationName} args: ${describeIssues(parsed.error)}` };
+  return { ok: false, message: `Invalid ${mutationName} args: ${describeIssues(parsed.error, args)}` };
 }

@@ -1,6 +1,6 @@
 /** The audit trail (`conflicts` table): one row per conflict and its resolution, listed per scope. */
 import type { Kysely } from 'kysely';
-import { conflictRecord, type ConflictRecord } from '../../protocol/wire.js';
+import { conflictRecord, type ConflictRecord } from '../../protocol/wire-conflicts.js';
 import { incrementCounter } from '../storage.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 

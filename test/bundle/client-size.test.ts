@@ -1,0 +1,108 @@
+// A web app pays for the client on its first page load, so `createClient` + the IndexedDB store +
+// the HTTP transport must stay within 30 kB minified and gzipped (peers ship 33-36 kB). The bundle
+// is built the way an app's bundler would: minified, for the browser, with dynamic imports split
+// into chunks that load only when used (fflate, for runtimes without native streams), which are
+// reported but not counted. What each part costs is printed, so a change that crosses the budget
+// shows where the bytes went.
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile, type OutputFile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/** The budget, in kB of 1024 bytes (the unit the 118 kB starting point was measured in). */
+const BUDGET_BYTES = 30 * 1024;
+const ENTRY = 'test/bundle/fixtures/web-client.ts';
+
+interface Bundle {
+  /** The entry chunk and every chunk it imports statically: what the page loads. */
+  eager: OutputFile[];
+  /** Chunks reached only through a dynamic import. */
+  lazy: OutputFile[];
+  metafile: Metafile;
+}
+
+async function bundleWebClient(external: string[] = []): Promise<Bundle> {
+  const result = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    outdir: 'out',
+    write: false,
+    metafile: true,
+    external,
+    logLevel: 'silent',
+  });
+  const chunks = result.outputFiles.filter((f) => f.path.endsWith('.js'));
+  const byName = new Map(chunks.map((f) => [Object.keys(result.metafile.outputs).find((name) => f.path.endsWith(name))!, f]));
+  // A shared chunk (code both the entry and a lazy chunk use) loads eagerly: follow static imports.
+  const eager = new Set<string>();
+  const visit = (name: string) => {
+    if (eager.has(name)) return;
+    eager.add(name);
+    for (const i of result.metafile.outputs[name]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit([...byName.keys()].find((name) => name.endsWith('/web-client.js'))!);
+  return {
+    eager: [...byName].filter(([name]) => eager.has(name)).map(([, f]) => f),
+    lazy: [...byName].filter(([name]) => !eager.has(name)).map(([, f]) => f),
+    metafile: result.metafile,
+  };
+}
+
+/** Each chunk is its own HTTP response, so each is gzipped on its own. */
+const gzipped = (files: OutputFile[]) => files.reduce((n, f) => n + gzipSync(f.contents).byteLength, 0);
+const minified = (files: OutputFile[]) => files.reduce((n, f) => n + f.contents.byteLength, 0);
+const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
+
+/** Which part of the client an input file belongs to: a package, or a folder of src/. */
+function partOf(input: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (pkg !== null) return pkg[1]!;
+  return /^src\/[^/]+/.exec(input)?.[0] ?? input;
+}
+
+/** The source files bundled into these chunks, with their minified bytes. */
+function inputsOf(metafile: Metafile, files: OutputFile[]): Array<[string, number]> {
+  return Object.entries(metafile.outputs)
+    .filter(([name]) => files.some((f) => f.path.endsWith(name)))
+    .flatMap(([, output]) => Object.entries(output.inputs).map(([input, { bytesInOutput }]): [string, number] => [input, bytesInOutput]));
+}
+
+/** Minified bytes per part in these chunks. */
+function minifiedByPart(metafile: Metafile, files: OutputFile[]): Map<string, number> {
+  const parts = new Map<string, number>();
+  for (const [input, bytes] of inputsOf(metafile, files)) parts.set(partOf(input), (parts.get(partOf(input)) ?? 0) + bytes);
+  return new Map([...parts].filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]));
+}
+
+describe('the web client (createClient + IndexedDB store + HTTP transport)', () => {
+  it(`loads within ${kB(BUDGET_BYTES)} minified and gzipped`, async () => {
+    const bundle = await bundleWebClient();
+    const total = gzipped(bundle.eager);
+    // Marginal gzip cost of each package: the same bundle without it.
+    const withoutZod = gzipped((await bundleWebClient(['zod'])).eager);
+    const withoutIdb = gzipped((await bundleWebClient(['idb'])).eager);
+    const lines = [...minifiedByPart(bundle.metafile, bundle.eager)].map(([part, bytes]) => `  ${part.padEnd(16)} ${kB(bytes).padStart(9)} minified`);
+    const lazy = bundle.lazy.map((f) => `  lazy chunk ${[...minifiedByPart(bundle.metafile, [f]).keys()].join(', ')}: ${kB(f.contents.byteLength)} minified, ${kB(gzipped([f]))} gzipped (not loaded where native streams exist)`);
+    console.log(
+      [
+        `web client: ${kB(total)} min+gzip (budget ${kB(BUDGET_BYTES)}), ${kB(minified(bundle.eager))} minified, ${bundle.eager.length} chunk(s)`,
+        `  of the gzip: zod ${kB(total - withoutZod)}, idb ${kB(total - withoutIdb)}, syncline ${kB(withoutZod - (total - withoutIdb))}`,
+        ...lines,
+        ...lazy,
+      ].join('\n'),
+    );
+    expect(total, `the web client grew to ${kB(total)} min+gzip, past its ${kB(BUDGET_BYTES)} budget: see the breakdown above`).toBeLessThanOrEqual(BUDGET_BYTES);
+  });
+
+  it('carries no classic zod, no server code, and fflate only in a lazy chunk', async () => {
+    const { eager, lazy, metafile } = await bundleWebClient();
+    const inputs = inputsOf(metafile, eager).map(([input]) => input);
+    expect(inputs.filter((p) => /node_modules\/zod\/(v4\/classic|v4\/locales|v3)\//.test(p))).toEqual([]);
+    expect(inputs.filter((p) => p.startsWith('src/server/') || p.includes('wire-requests') || p.includes('wire-conflicts'))).toEqual([]);
+    expect(inputs.filter((p) => p.includes('node_modules/fflate'))).toEqual([]);
+    expect(inputsOf(metafile, lazy).some(([p]) => p.includes('node_modules/fflate'))).toBe(true);
+  });
+});
