@@ -282,6 +282,7 @@ export class BackgroundSyncService {
   }
 
   async #execute(job: StoredJob): Promise<{ outcome: 'completed' | 'failed' | 'cancelled'; syncId: string; error: { code: string; message: string } | null; bytesUp: number; bytesDown: number }> {
+    const before = this.#client.transport.stats();
     try {
       const result = await this.#engine.executeSync({ ...(job.options as SyncOptions), priority: job.priority });
       const error = result.error ?? null;
@@ -289,12 +290,14 @@ export class BackgroundSyncService {
     } catch (raw) {
       const error = toSynclineError(raw, 'The background sync job failed');
       const syncId = (raw as { syncId?: unknown }).syncId;
+      // A failed cycle returns no result: count what the transport moved meanwhile instead.
+      const after = this.#client.transport.stats();
       return {
         outcome: error.code === 'aborted' ? 'cancelled' : 'failed',
         syncId: typeof syncId === 'string' ? syncId : '',
         error: { code: error.code, message: error.message },
-        bytesUp: 0,
-        bytesDown: 0,
+        bytesUp: after.bytesSent - before.bytesSent,
+        bytesDown: after.bytesReceived - before.bytesReceived,
       };
     }
   }
