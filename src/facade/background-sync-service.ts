@@ -21,7 +21,7 @@ import type { SynclineClient } from '../core/client.js';
 import { InvalidArgumentError, toSynclineError } from '../core/errors.js';
 import { randomId } from '../core/identity.js';
 import { appendJobRun, DEFAULT_JOB_HISTORY, readJobRuns, type JobHistoryLimits, type JobHistoryQuery, type JobRun } from '../core/job-history.js';
-import { claimJob, deleteJob, jobTriggers, putJob, readJob, readJobs, settleJob, storedJobSchema, type JobTrigger, type StoredJob } from '../core/job-store.js';
+import { claimJob, deleteJob, jobTriggers, putJob, readJob, readJobs, retryDelayMs, settleJob, storedJobSchema, type JobTrigger, type StoredJob } from '../core/job-store.js';
 import { alwaysOnline, systemTimers, type NetworkStatus, type Timers } from '../core/seams.js';
 import type { SyncPriority } from '../core/sync-queue.js';
 import { armTrigger } from './job-triggers.js';
@@ -107,7 +107,11 @@ export class BackgroundSyncService {
 
   /** Loads the stored jobs and starts their triggers; jobs that fell due meanwhile run now. Idempotent. */
   initialize(): Promise<void> {
-    this.#ready ??= this.#load();
+    // A failed load (store unreadable) is not cached: the next call tries again.
+    this.#ready ??= this.#load().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
     return this.#ready;
   }
 
@@ -247,7 +251,7 @@ export class BackgroundSyncService {
     if (entry.running !== undefined) return entry.running;
     if (this.#closed || !this.#network.isOnline()) return Promise.resolve();
     entry.running = this.#runOnce(entry, force)
-      .catch(() => undefined) // the store closed under us: nothing left to record it in
+      .catch((error: unknown) => this.#storeFailed(entry, error))
       .finally(() => {
         entry.running = undefined;
         this.#schedule();
@@ -261,7 +265,13 @@ export class BackgroundSyncService {
     if (claimed === undefined) {
       // Cancelled, not due, or another instance runs it: take the stored state as it is.
       const stored = await this.#client.store.read((tx) => readJob(tx, id));
-      if (stored !== undefined && this.#jobs.get(id) === entry) entry.job = stored;
+      if (this.#jobs.get(id) !== entry) return;
+      if (stored !== undefined) entry.job = stored;
+      else {
+        // Cancelled by another tab or process: forget it here too.
+        entry.detach();
+        this.#jobs.delete(id);
+      }
       return;
     }
     entry.job = claimed;
@@ -279,6 +289,20 @@ export class BackgroundSyncService {
       await appendJobRun(tx, { ...record, startedAt, durationMs: at - startedAt, bytesUp: run.bytesUp, bytesDown: run.bytesDown, attempt: claimed.attempts + 1 }, at, this.#limits);
     });
     if (this.#jobs.get(id) === entry) entry.job = settled;
+  }
+
+  /**
+   * The store refused the claim or the settle, so nothing could be recorded. A closed store or client
+   * ends the service; anything else backs the job off in memory, so a failing store is not hammered.
+   */
+  #storeFailed(entry: Entry, error: unknown): void {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'store-closed' || code === 'client-closed') {
+      void this.close();
+      return;
+    }
+    const attempts = entry.job.attempts + 1;
+    entry.job = { ...entry.job, attempts, nextDueAt: this.#timers.now() + retryDelayMs({ attempts, intervalMs: entry.job.intervalMs }) };
   }
 
   async #execute(job: StoredJob): Promise<{ outcome: 'completed' | 'failed' | 'cancelled'; syncId: string; error: { code: string; message: string } | null; bytesUp: number; bytesDown: number }> {

@@ -149,6 +149,27 @@ describe('BackgroundSyncService: durable jobs', () => {
     expect(await second.jobs.history()).toHaveLength(1);
   });
 
+  it('a job cancelled in another service is forgotten when this one finds it gone, not retried in a loop', async () => {
+    const a = await start();
+    const id = await a.jobs.scheduleSync({}, 'periodic', 'low', { intervalMs: 1000 });
+    const b = await start();
+    await b.jobs.initialize();
+    expect(await b.jobs.cancelJob(id)).toBe(true);
+    await clock.advance(1000);
+    expect(a.jobs.jobs()).toEqual([]);
+    expect(await a.jobs.history()).toEqual([]);
+  });
+
+  it('stops when its client (and store) closed under it, instead of retrying against a closed store', async () => {
+    const app = await start();
+    await app.jobs.scheduleSync({}, 'periodic', 'low', { intervalMs: 1000 });
+    await app.client.close();
+    await store.close();
+    await clock.advance(1000);
+    expect(app.jobs.jobs()).toEqual([]); // closed itself
+    expect(clock.pending).toBe(0);
+  });
+
   it('history is bounded by count and by age, and filters by job', async () => {
     const app = await start({ history: { maxRuns: 5, maxAgeMs: 10_000 } });
     const fast = await app.jobs.scheduleSync({}, 'periodic', 'low', { intervalMs: 1000 });
