@@ -18,12 +18,13 @@
  * `isBackgroundSyncAvailable()` reports whether the runtime has that API.
  */
 import type { SynclineClient } from '../core/client.js';
-import { InvalidArgumentError, toSynclineError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { randomId } from '../core/identity.js';
 import { appendJobRun, DEFAULT_JOB_HISTORY, readJobRuns, type JobHistoryLimits, type JobHistoryQuery, type JobRun } from '../core/job-history.js';
 import { claimJob, deleteJob, jobTriggers, putJob, readJob, readJobs, retryDelayMs, settleJob, storedJobSchema, type JobTrigger, type StoredJob } from '../core/job-store.js';
 import { alwaysOnline, systemTimers, type NetworkStatus, type Timers } from '../core/seams.js';
 import type { SyncPriority } from '../core/sync-queue.js';
+import { executeJob } from './job-run.js';
 import { armTrigger } from './job-triggers.js';
 import { ProgressiveSyncEngine, type SyncOptions } from './progressive-sync-engine.js';
 
@@ -277,7 +278,7 @@ export class BackgroundSyncService {
     entry.job = claimed;
     entry.retriggerAt = undefined;
     const startedAt = this.#timers.now();
-    const run = await this.#execute(claimed);
+    const run = await executeJob(this.#engine, this.#client.transport, claimed);
     const at = this.#timers.now();
     let settled = settleJob(claimed, { at, outcome: run.outcome, syncId: run.syncId, error: run.error });
     const again = entry.retriggerAt;
@@ -303,27 +304,6 @@ export class BackgroundSyncService {
     }
     const attempts = entry.job.attempts + 1;
     entry.job = { ...entry.job, attempts, nextDueAt: this.#timers.now() + retryDelayMs({ attempts, intervalMs: entry.job.intervalMs }) };
-  }
-
-  async #execute(job: StoredJob): Promise<{ outcome: 'completed' | 'failed' | 'cancelled'; syncId: string; error: { code: string; message: string } | null; bytesUp: number; bytesDown: number }> {
-    const before = this.#client.transport.stats();
-    try {
-      const result = await this.#engine.executeSync({ ...(job.options as SyncOptions), priority: job.priority });
-      const error = result.error ?? null;
-      return { outcome: result.outcome, syncId: result.syncId, error, bytesUp: result.bytesUp, bytesDown: result.bytesDown };
-    } catch (raw) {
-      const error = toSynclineError(raw, 'The background sync job failed');
-      const syncId = (raw as { syncId?: unknown }).syncId;
-      // A failed cycle returns no result: count what the transport moved meanwhile instead.
-      const after = this.#client.transport.stats();
-      return {
-        outcome: error.code === 'aborted' ? 'cancelled' : 'failed',
-        syncId: typeof syncId === 'string' ? syncId : '',
-        error: { code: error.code, message: error.message },
-        bytesUp: after.bytesSent - before.bytesSent,
-        bytesDown: after.bytesReceived - before.bytesReceived,
-      };
-    }
   }
 
   #assertOpen(): void {
