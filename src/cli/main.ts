@@ -10,8 +10,8 @@ Commands:
   demo    Run a server and several simulated point-of-sale clients through an outage and injected
           faults, then report: created, on server, duplicates, lost, out of order, converged.
           --clients N (3)  --receipts N (30)  --seed S (1)  --pace MS (40)  --json
-  status  Show a client database: clientId, cursor, outbox, quarantined entries, last sync runs.
-          --db FILE  --runs N (10)  --json
+  status  Show a client database: clientId, cursor, outbox and drain metrics, quarantined entries, last sync runs, background jobs and their runs.
+          --db FILE  --runs N (10)  --job-runs N (10)  --json
   serve   Run the reference sync server.
           --port P (8787)  --host H (127.0.0.1)  --db FILE|postgres://URL (./data/syncline.db)  --token TOKEN=SCOPE
           --retain-tombstones-days D (off: deleted records are kept as tombstones until purged)

@@ -1,6 +1,7 @@
 /** The client's options, request and status shapes, and the small helpers that check them. */
 import { InvalidArgumentError, type SynclineError } from './errors.js';
 import type { SyncDirection } from './cycle-context.js';
+import type { WatchdogOptions } from './drain-monitor.js';
 import type { LocalMutator } from './mutators.js';
 import type { SyncPlanner } from './planner.js';
 import type { SyncPlugin } from './plugins.js';
@@ -51,6 +52,11 @@ export interface ClientOptions {
    * `false` turns the check off. Default `{ intervalMs: 30_000, fullIntervalMs: 86_400_000 }`.
    */
   verify?: boolean | VerifyOptions;
+  /**
+   * Re-drive a queue that has pending work and no successful cycle for `stalledAfterMs` (default
+   * 120 000) and emit `sync.stalled`; `false` turns the watchdog off. See `client.metrics()`.
+   */
+  watchdog?: WatchdogOptions | false;
   /** Sync cycles kept in the local run history. Default 50. */
   historyLimit?: number;
   /**

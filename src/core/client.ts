@@ -29,6 +29,7 @@ import { defaultPlan, type SyncPlan } from './planner.js';
 import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
+import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
   DEFAULT_VERIFY_INTERVAL_MS,
@@ -72,6 +73,7 @@ export class SynclineClient {
   /** Undefined until this client's first full recount: the first verifying cycle after open does one. */
   #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
+  readonly #monitor: DrainMonitor;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -107,6 +109,12 @@ export class SynclineClient {
       // Pokes at or below what this client already pulled (its own writes echoed back) need no cycle.
       if (!this.#closed && poke.version > this.#knownCursor) this.#loop?.kick('poke');
     });
+    const redrive = (): boolean => {
+      if (this.#loop === undefined || this.#closed) return false;
+      this.#loop.kick('watchdog');
+      return true;
+    };
+    this.#monitor = new DrainMonitor({ store: options.store, timers: this.#timers, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l), redrive }, options.watchdog);
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -191,6 +199,11 @@ export class SynclineClient {
     return this.#o.store.read((tx) => readRuns(tx, limit));
   }
 
+  /** Drain analytics (outbox size, oldest pending age, time to drain, last success, …); see `DrainMetrics`. */
+  async metrics(): Promise<ClientMetrics> {
+    return this.#monitor.metrics();
+  }
+
   /**
    * Ask the background loop for a cycle now, cutting short any backoff wait — e.g. after the app
    * supplied fresh credentials following `auth.failed`. Does nothing when autoSync is off.
@@ -257,6 +270,7 @@ export class SynclineClient {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort(new ClosedError('client'));
+    this.#monitor.close();
     await this.#loop?.close();
     await this.#cycles.drain();
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);

@@ -3,8 +3,9 @@ import type { SynclineError } from './errors.js';
 import type { JsonValue } from '../protocol/json.js';
 import type { ConflictLogEntry } from './conflict-log.js';
 import type { CollectionDigest } from '../protocol/digest.js';
+import type { ClientMetrics } from './drain-monitor.js';
 
-export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke';
+export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog';
 
 export type SyncPhaseName = 'validate' | 'prepare' | 'execute' | 'verify' | 'cleanup';
 
@@ -69,7 +70,15 @@ export type SyncEvent =
   /** The server reported a conflict on one of this client's writes (logged in `client.conflicts()`). */
   | { type: 'conflict.detected'; conflict: ConflictLogEntry }
   /** …and how it ended: `conflict.server.resolution`, plus `reappliedAs` when a plugin wrote again. */
-  | { type: 'conflict.resolved'; conflict: ConflictLogEntry };
+  | { type: 'conflict.resolved'; conflict: ConflictLogEntry }
+  /** Drain analytics after every cycle that ended (the same as `client.metrics()`). */
+  | { type: 'metrics.updated'; metrics: ClientMetrics }
+  /**
+   * The watchdog found pending work and no successful cycle for `watchdog.stalledAfterMs`
+   * (`stalledForMs` counts from the last success, the oldest pending write or the client's start,
+   * whichever is latest); `redriven`: it kicked the sync loop (false with autoSync off).
+   */
+  | { type: 'sync.stalled'; pending: number; oldestPendingAgeMs: number | undefined; lastSuccessAgeMs: number | undefined; stalledForMs: number; redriven: boolean };
 
 export type SyncEventType = SyncEvent['type'];
 export type SyncEventOf<K extends SyncEventType> = Extract<SyncEvent, { type: K }>;

@@ -11,6 +11,7 @@
  */
 import { afterEach, describe } from 'vitest';
 import type { Store } from '../stores/store.js';
+import { declareJobTests } from './store-conformance-jobs.js';
 import { declareLifecycleTests } from './store-conformance-lifecycle.js';
 import { declareOrderingTests } from './store-conformance-order.js';
 import { declareTransactionTests } from './store-conformance-transactions.js';
@@ -64,5 +65,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     declareTransactionTests(context);
     declareOrderingTests(context);
     declareLifecycleTests(context);
+    declareJobTests(context);
   });
 }

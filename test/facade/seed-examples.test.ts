@@ -95,7 +95,7 @@ describe('BackgroundSyncService (seed: "Background Sync")', () => {
     online = true;
     listeners.forEach((l) => l(true));
     await waitFor(async () => (backgroundSync.jobs().find((j) => j.id === onReconnect)?.runs ?? 0) === 1);
-    backgroundSync.close();
+    await backgroundSync.close();
     expect(backgroundSync.jobs()).toEqual([]);
     expect(backgroundSync.isBackgroundSyncAvailable()).toBe(false); // Node has no Service Worker API
   });
