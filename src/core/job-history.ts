@@ -5,7 +5,7 @@
  *
  * Row format history (`v`): 1 — first version.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { JsonValue } from '../protocol/json.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { encodeSeq } from '../stores/store.js';

@@ -13,7 +13,7 @@
  * processes that both load the job do not run the same due instance twice. The claim is a lease, not
  * a flag: a process killed mid-run leaves a claim that expires, and the job runs again.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { JsonValue } from '../protocol/json.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { StoredDataError } from './errors.js';
