@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { SyncServer } from './types.js';
+import { answerClientError } from './client-error.js';
 
 export interface ServeNodeOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -28,6 +29,8 @@ export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): P
       resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: () => closeServer(http as Server) });
     });
     http.once('error', reject);
+    // Replaces Node's default answer (a bare status line) with the JSON error body.
+    http.on('clientError', answerClientError);
   });
 }
 
