@@ -1,9 +1,11 @@
-/** Serve a SyncServer over Node's HTTP with @hono/node-server. */
+/** Serve a SyncServer over Node's HTTP, with @hono/node-server's request listener. */
+import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { SyncServer } from './types.js';
 import { answerClientError } from './client-error.js';
+import { errorResponse, HttpError } from './http-errors.js';
 
 export interface ServeNodeOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -21,16 +23,26 @@ export interface NodeServerHandle {
 
 export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
+  const listener = getRequestListener((request) => server.fetch(request), {
+    hostname: host,
+    // Never replace the process-wide Request/Response of the host app.
+    overrideGlobalObjects: false,
+    // A request the adapter cannot turn into a Web Request (bad Host, bad target) gets the JSON error body.
+    errorHandler: (error) => unparseableRequest(error),
+  });
+  // Node would answer a Host-less HTTP/1.1 request with a bare 400 of its own; the listener falls back
+  // to the listening host instead, so it is served (or refused) like any other request.
+  const http = createServer({ requireHostHeader: false }, listener);
+  // Replaces Node's default answer to a request its parser refuses (a bare status line) with the JSON error body.
+  http.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
-    // overrideGlobalObjects: false — never replace the process-wide Request/Response of the host app.
-    const http = serve({ fetch: (request) => server.fetch(request), port: options.port ?? 0, hostname: host, overrideGlobalObjects: false }, (info: AddressInfo) => {
-      http.off('error', reject);
-      const urlHost = host.includes(':') ? `[${host}]` : host;
-      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: () => closeServer(http as Server) });
-    });
     http.once('error', reject);
-    // Replaces Node's default answer (a bare status line) with the JSON error body.
-    http.on('clientError', answerClientError);
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', reject);
+      const info = http.address() as AddressInfo;
+      const urlHost = host.includes(':') ? `[${host}]` : host;
+      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: () => closeServer(http) });
+    });
   });
 }
 
@@ -44,4 +56,9 @@ function closeServer(http: Server): Promise<void> {
     http.closeIdleConnections();
     http.closeAllConnections();
   });
+}
+
+function unparseableRequest(error: unknown): Response {
+  const reason = error instanceof Error ? error.message : 'unreadable request';
+  return errorResponse(new HttpError(400, 'malformed-request', `The request cannot be read (${reason}); check the Host header and the request target.`, { cause: error }));
 }
