@@ -21,6 +21,8 @@ export interface ServeConfig {
   retainTombstonesMs?: number;
   /** From `--durability`: 'durable' (default, fsync on every commit) or 'relaxed'. */
   durability: Durability;
+  /** From `--cors-origin` (repeatable; `*` for any): origins whose web apps may call the server. */
+  corsOrigins?: string[] | '*';
 }
 
 export function parseServeArgs(argv: string[]): ServeConfig {
@@ -34,6 +36,7 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       token: { type: 'string', multiple: true },
       'retain-tombstones-days': { type: 'string' },
       durability: { type: 'string', default: 'durable' },
+      'cors-origin': { type: 'string', multiple: true },
     },
   });
   const port = Number(values.port);
@@ -52,6 +55,8 @@ export function parseServeArgs(argv: string[]): ServeConfig {
   };
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
+  const cors = values['cors-origin'];
+  if (cors !== undefined) config.corsOrigins = cors.includes('*') ? '*' : cors;
   return config;
 }
 
@@ -85,6 +90,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     collections: productsCollection,
     logger: lineLogger(out),
     durability: config.durability,
+    ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
   });
   // A bad configuration fails loudly here; a database that is not up yet is retried by the server

@@ -20,6 +20,7 @@ import type { PushDeps, PushFault } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { readJsonBody } from './read-body.js';
+import { createCors } from './cors.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { handleConflictsQuery } from './conflicts/route.js';
 import { conflictEvents, type ServerConflictEvent } from './conflicts/server-events.js';
@@ -93,6 +94,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     logger,
     signal: stopping.signal,
   });
+  const cors = options.cors === undefined ? undefined : createCors(options.cors);
   const handlers = buildHandlers(options);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
@@ -110,7 +112,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     ready,
     async fetch(request) {
       const started = Date.now();
-      const handling = dispatch(request, dispatcher).then((response) => negotiateResponseEncoding(request, response));
+      const preflight = cors?.preflight(request);
+      if (preflight !== undefined) return preflight;
+      const handling = dispatch(request, dispatcher)
+        .then((response) => negotiateResponseEncoding(request, response))
+        .then((response) => cors?.decorate(request, response) ?? response);
       inflight.add(handling);
       const response = await handling.finally(() => inflight.delete(handling));
       logger.debug('server: request', { method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Date.now() - started });

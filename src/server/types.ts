@@ -6,6 +6,7 @@ import type { ScopeChange, ScopeFanout } from './fanout.js';
 import type { PurgeOptions, PurgeResult } from './tombstones.js';
 import type { TombstoneRetention } from './tombstone-schedule.js';
 import type { ServerDatabase } from './schema.js';
+import type { CorsOptions } from './cors.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-letters/types.js';
@@ -72,6 +73,12 @@ export interface SyncServerOptions {
   };
   /** Structured log sink; silent by default. */
   logger?: Logger;
+  /**
+   * Let web apps on other origins call the server from the browser (preflight answers, CORS headers on
+   * every response to a listed origin). Off by default: browsers then refuse cross-origin calls.
+   * @example { origins: ['https://till.example.com'] }
+   */
+  cors?: CorsOptions;
   /** Path prefix of every endpoint, e.g. '/sync' → '/sync/v1/push'. Default ''. */
   basePath?: string;
   /**
