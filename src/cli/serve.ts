@@ -23,6 +23,8 @@ export interface ServeConfig {
   durability: Durability;
   /** From `--cors-origin` (repeatable; `*` for any): origins whose web apps may call the server. */
   corsOrigins?: string[] | '*';
+  /** From `--drain-seconds` (default 10): on SIGTERM/SIGINT, how long running requests may finish. */
+  drainMs: number;
 }
 
 export function parseServeArgs(argv: string[]): ServeConfig {
@@ -37,6 +39,7 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       'retain-tombstones-days': { type: 'string' },
       durability: { type: 'string', default: 'durable' },
       'cors-origin': { type: 'string', multiple: true },
+      'drain-seconds': { type: 'string', default: '10' },
     },
   });
   const port = Number(values.port);
@@ -52,12 +55,21 @@ export function parseServeArgs(argv: string[]): ServeConfig {
     database: parseDatabaseLocation(values.db),
     tokens: parseTokens(values.token ?? [DEFAULTS.token]),
     durability: values.durability,
+    drainMs: parseDrainSeconds(values['drain-seconds']),
   };
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
   const cors = values['cors-origin'];
   if (cors !== undefined) config.corsOrigins = cors.includes('*') ? '*' : cors;
   return config;
+}
+
+function parseDrainSeconds(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new InvalidArgumentError(`--drain-seconds: expected a number of seconds >= 0 (e.g. 10), got "${text}".`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 function parseDays(text: string): number {
@@ -103,8 +115,10 @@ export async function runServe(argv: string[], out: { log(line: string): void },
   try {
     await abortion(signal);
   } finally {
-    await http.close();
-    await server.close();
+    // Graceful: stop accepting, end event streams with a reconnect hint, let running requests finish
+    // (up to the drain deadline), then release the database.
+    out.log(`syncline server stopping: draining running requests (up to ${config.drainMs / 1000} s)`);
+    await Promise.all([http.close({ drainMs: config.drainMs }), server.close({ drainMs: config.drainMs })]);
     out.log('syncline server stopped');
   }
 }

@@ -6,6 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { SyncServer } from './types.js';
 import { answerClientError } from './client-error.js';
 import { errorResponse, HttpError } from './http-errors.js';
+import { validateDrainMs } from './shutdown.js';
 
 export interface ServeNodeOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -17,8 +18,12 @@ export interface ServeNodeOptions {
 export interface NodeServerHandle {
   url: string;
   port: number;
-  /** Stop listening and end every open connection (keep-alive included), so the process can exit. */
-  close(): Promise<void>;
+  /**
+   * Stop listening and end every connection (keep-alive included), so the process can exit. With
+   * `drainMs`, connections with a request in progress may finish it first (each closes once idle);
+   * whatever is still open at the deadline is cut. Default 0: cut at once.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
@@ -41,20 +46,32 @@ export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): P
       http.off('error', reject);
       const info = http.address() as AddressInfo;
       const urlHost = host.includes(':') ? `[${host}]` : host;
-      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: () => closeServer(http) });
+      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: (o) => closeServer(http, validateDrainMs(o?.drainMs ?? 0)) });
     });
   });
 }
 
-function closeServer(http: Server): Promise<void> {
+/** Connections still answering are checked this often and closed as soon as they are idle. */
+const IDLE_SWEEP_MS = 20;
+
+function closeServer(http: Server, drainMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!http.listening) {
       resolve();
       return;
     }
-    http.close((error) => (error === undefined ? resolve() : reject(error)));
+    // Stops accepting at once; the callback runs when the last connection has ended.
+    http.close((error) => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      if (error === undefined) resolve();
+      else reject(error);
+    });
     http.closeIdleConnections();
-    http.closeAllConnections();
+    // A keep-alive connection becomes idle once its response is written: close it then, so no new
+    // request starts on it while the rest drain.
+    const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => http.closeAllConnections(), Math.min(drainMs, 2 ** 31 - 1));
   });
 }
 

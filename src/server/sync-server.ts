@@ -21,6 +21,7 @@ import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { readJsonBody } from './read-body.js';
 import { createCors } from './cors.js';
+import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { handleConflictsQuery } from './conflicts/route.js';
 import { conflictEvents, type ServerConflictEvent } from './conflicts/server-events.js';
@@ -52,6 +53,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   if (durability !== 'durable' && durability !== 'relaxed') throw new InvalidArgumentError(`durability must be 'durable' or 'relaxed', got ${JSON.stringify(durability)}.`);
   let db: Kysely<ServerDatabase> | undefined;
   let closed = false;
+  let closing: Promise<void> | undefined;
   // Aborted by close(): stops the scheduled purge.
   const stopping = new AbortController();
   const retention = options.tombstones === undefined ? undefined : validateRetention(options.tombstones);
@@ -136,19 +138,28 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       await ready();
       return replayDeadLetter({ db: database(), handlers, logger, onCommitted, now: Date.now }, id);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      stopping.abort();
-      pokes.closeAll();
-      await Promise.allSettled([...inflight]);
-      await purgeScheduleStopped;
-      await init.close();
-      await fanout?.close();
-      await replay.settled();
-      if (ownsDatabase && db !== undefined) await db.destroy();
+    close(closeOptions) {
+      const drainMs = validateDrainMs(closeOptions?.drainMs);
+      closing ??= (async () => {
+        closed = true;
+        stopping.abort();
+        pokes.closeAll(RECONNECT_HINT_MS);
+        if (!(await settledWithin([...inflight], drainMs))) {
+          logger.warn('server: requests still running at the drain deadline; closing anyway (their clients resend)', { running: inflight.size, drainMs });
+        }
+        await releaseResources();
+      })();
+      return closing;
     },
   };
+
+  async function releaseResources(): Promise<void> {
+    await purgeScheduleStopped;
+    await init.close();
+    await fanout?.close();
+    await replay.settled();
+    if (ownsDatabase && db !== undefined) await db.destroy();
+  }
 }
 
 /** The broken-server hook rides along on the options object under a symbol, outside the public type. */
