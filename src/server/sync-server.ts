@@ -33,7 +33,7 @@ import { openSqliteDatabase } from './sqlite-dialect.js';
 import { createPokeStreams, type PokeStreams } from './poke-streams.js';
 import { purgeTombstones } from './tombstones.js';
 import { runPurgeSchedule, validateRetention } from './tombstone-schedule.js';
-import { createServerInit, initFailureToHttp } from './server-init.js';
+import { createServerInit, initFailureToHttp, lostDatabaseToHttp } from './server-init.js';
 import { createPokeReplay } from './poke-replay.js';
 import { readScopeVersion } from './storage.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
@@ -251,7 +251,7 @@ async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
     });
     return await route.run(request, auth);
   } catch (error) {
-    const httpError = error instanceof HttpError ? error : internalError(error);
+    const httpError = lostDatabaseToHttp(error) ?? (error instanceof HttpError ? error : internalError(error));
     // An unreachable database is logged once per connection attempt (server-init.ts), not per request.
     if (httpError.status >= 500 && httpError.code !== 'database-unavailable') d.logger.error('server: request failed', { url: request.url, error: describeCause(error) });
     return errorResponse(httpError);
