@@ -144,7 +144,7 @@ export function buildRequest(url: string, method: string, body: Uint8Array | und
 export const queryString: fc.Arbitrary<string> = fc
   .array(
     fc.tuple(
-      fc.constantFrom('since', 'limit', 'collection', 'key', 'cursor', 'x', '', 'since[]', '__proto__'),
+      fc.constantFrom('after', 'limit', 'after', 'limit', 'collection', 'cursor', 'x', '', 'limit[]', '__proto__'),
       fc.oneof(oddNumberText, oddText.map((s) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '?'))), fc.constantFrom('%', '%zz', '%00', '10', '0')),
     ),
     { maxLength: 4 },
