@@ -13,6 +13,8 @@ export { openPostgresDatabase } from './server/postgres-dialect.js';
 export type { PostgresOptions } from './server/postgres-dialect.js';
 export { createPostgresFanout } from './server/fanout-postgres.js';
 export type { PostgresFanoutOptions } from './server/fanout-postgres.js';
+export type { CorsOptions } from './server/cors.js';
+export type { CloseOptions } from './server/shutdown.js';
 export type { ScopeChange, ScopeChangeListener, ScopeFanout } from './server/fanout.js';
 export { parseDatabaseLocation } from './server/database-url.js';
 export type { DatabaseLocation } from './server/database-url.js';

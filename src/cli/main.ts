@@ -17,6 +17,8 @@ Commands:
           --retain-tombstones-days D (off: deleted records are kept as tombstones until purged)
           --durability durable|relaxed (durable: every acknowledged push is on disk; relaxed: faster,
             a power loss may lose the last acknowledged pushes)
+          --cors-origin ORIGIN (repeatable; * for any: web apps on that origin may call the server)
+          --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -23,6 +23,10 @@ export interface ServeConfig {
   durability: Durability;
   /** From `--metrics-token`: serve Prometheus metrics at GET /metrics to holders of this token (needs prom-client). */
   metricsToken?: string;
+  /** From `--cors-origin` (repeatable; `*` for any): origins whose web apps may call the server. */
+  corsOrigins?: string[] | '*';
+  /** From `--drain-seconds` (default 10): on SIGTERM/SIGINT, how long running requests may finish. */
+  drainMs: number;
 }
 
 export function parseServeArgs(argv: string[]): ServeConfig {
@@ -37,6 +41,8 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       'retain-tombstones-days': { type: 'string' },
       durability: { type: 'string', default: 'durable' },
       'metrics-token': { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
+      'drain-seconds': { type: 'string', default: '10' },
     },
   });
   const port = Number(values.port);
@@ -52,11 +58,22 @@ export function parseServeArgs(argv: string[]): ServeConfig {
     database: parseDatabaseLocation(values.db),
     tokens: parseTokens(values.token ?? [DEFAULTS.token]),
     durability: values.durability,
+    drainMs: parseDrainSeconds(values['drain-seconds']),
   };
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
   if (values['metrics-token'] !== undefined) config.metricsToken = values['metrics-token'];
+  const cors = values['cors-origin'];
+  if (cors !== undefined) config.corsOrigins = cors.includes('*') ? '*' : cors;
   return config;
+}
+
+function parseDrainSeconds(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new InvalidArgumentError(`--drain-seconds: expected a number of seconds >= 0 (e.g. 10), got "${text}".`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 function parseDays(text: string): number {
@@ -89,6 +106,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     collections: productsCollection,
     logger: lineLogger(out),
     durability: config.durability,
+    ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
     ...(config.metricsToken === undefined ? {} : { metrics: await createServerMetrics({ token: config.metricsToken }) }),
   });
@@ -102,8 +120,10 @@ export async function runServe(argv: string[], out: { log(line: string): void },
   try {
     await abortion(signal);
   } finally {
-    await http.close();
-    await server.close();
+    // Graceful: stop accepting, end event streams with a reconnect hint, let running requests finish
+    // (up to the drain deadline), then release the database.
+    out.log(`syncline server stopping: draining running requests (up to ${config.drainMs / 1000} s)`);
+    await Promise.all([http.close({ drainMs: config.drainMs }), server.close({ drainMs: config.drainMs })]);
     out.log('syncline server stopped');
   }
 }

@@ -1,8 +1,12 @@
-/** Serve a SyncServer over Node's HTTP with @hono/node-server. */
+/** Serve a SyncServer over Node's HTTP, with @hono/node-server's request listener. */
+import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { SyncServer } from './types.js';
+import { answerClientError } from './client-error.js';
+import { errorResponse, HttpError } from './http-errors.js';
+import { validateDrainMs } from './shutdown.js';
 
 export interface ServeNodeOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -14,31 +18,64 @@ export interface ServeNodeOptions {
 export interface NodeServerHandle {
   url: string;
   port: number;
-  /** Stop listening and end every open connection (keep-alive included), so the process can exit. */
-  close(): Promise<void>;
+  /**
+   * Stop listening and end every connection (keep-alive included), so the process can exit. With
+   * `drainMs`, connections with a request in progress may finish it first (each closes once idle);
+   * whatever is still open at the deadline is cut. Default 0: cut at once.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
+  const listener = getRequestListener((request) => server.fetch(request), {
+    hostname: host,
+    // Never replace the process-wide Request/Response of the host app.
+    overrideGlobalObjects: false,
+    // A request the adapter cannot turn into a Web Request (bad Host, bad target) gets the JSON error body.
+    errorHandler: (error) => unparseableRequest(error),
+  });
+  // Node would answer a Host-less HTTP/1.1 request with a bare 400 of its own; the listener falls back
+  // to the listening host instead, so it is served (or refused) like any other request.
+  const http = createServer({ requireHostHeader: false }, listener);
+  // Replaces Node's default answer to a request its parser refuses (a bare status line) with the JSON error body.
+  http.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
-    // overrideGlobalObjects: false — never replace the process-wide Request/Response of the host app.
-    const http = serve({ fetch: (request) => server.fetch(request), port: options.port ?? 0, hostname: host, overrideGlobalObjects: false }, (info: AddressInfo) => {
-      http.off('error', reject);
-      const urlHost = host.includes(':') ? `[${host}]` : host;
-      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: () => closeServer(http as Server) });
-    });
     http.once('error', reject);
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', reject);
+      const info = http.address() as AddressInfo;
+      const urlHost = host.includes(':') ? `[${host}]` : host;
+      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: (o) => closeServer(http, validateDrainMs(o?.drainMs ?? 0)) });
+    });
   });
 }
 
-function closeServer(http: Server): Promise<void> {
+/** Connections still answering are checked this often and closed as soon as they are idle. */
+const IDLE_SWEEP_MS = 20;
+
+function closeServer(http: Server, drainMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!http.listening) {
       resolve();
       return;
     }
-    http.close((error) => (error === undefined ? resolve() : reject(error)));
+    // Stops accepting at once; the callback runs when the last connection has ended.
+    http.close((error) => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      if (error === undefined) resolve();
+      else reject(error);
+    });
     http.closeIdleConnections();
-    http.closeAllConnections();
+    // A keep-alive connection becomes idle once its response is written: close it then, so no new
+    // request starts on it while the rest drain.
+    const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => http.closeAllConnections(), Math.min(drainMs, 2 ** 31 - 1));
   });
+}
+
+function unparseableRequest(error: unknown): Response {
+  const reason = error instanceof Error ? error.message : 'unreadable request';
+  return errorResponse(new HttpError(400, 'malformed-request', `The request cannot be read (${reason}); check the Host header and the request target.`, { cause: error }));
 }

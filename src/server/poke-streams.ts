@@ -13,8 +13,11 @@ export interface PokeStreams {
   open(scope: string, version: number): Response;
   /** Scopes with at least one open stream. */
   scopes(): string[];
-  /** End every open stream (server shutdown). */
-  closeAll(): void;
+  /**
+   * End every open stream (server shutdown). With `reconnectInMs`, each stream first gets a `retry:`
+   * field and a `shutdown` event, so clients reconnect (to another instance) after that long.
+   */
+  closeAll(reconnectInMs?: number): void;
   readonly size: number;
 }
 
@@ -23,7 +26,7 @@ export function createPokeStreams(
   options: { heartbeatMs?: number; logger: Logger },
 ): PokeStreams {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const open = new Set<() => void>();
+  const open = new Set<(reconnectInMs?: number) => void>();
   const openPerScope = new Map<string, number>();
   const countStream = (scope: string, delta: number): void => {
     const count = (openPerScope.get(scope) ?? 0) + delta;
@@ -32,10 +35,11 @@ export function createPokeStreams(
   };
   const encoder = new TextEncoder();
   const poke = (version: number): Uint8Array => encoder.encode(`event: poke\ndata: ${JSON.stringify({ v: 1, version })}\n\n`);
+  const shutdown = (ms: number): Uint8Array => encoder.encode(`retry: ${ms}\nevent: shutdown\ndata: ${JSON.stringify({ v: 1, reconnectInMs: ms })}\n\n`);
 
   return {
     open(scope, version) {
-      let end = (): void => {};
+      let end = (_reconnectInMs?: number): void => {};
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(poke(version));
@@ -43,12 +47,13 @@ export function createPokeStreams(
             if (change.scope === scope) controller.enqueue(poke(change.version));
           });
           const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), heartbeatMs);
-          end = () => {
+          end = (reconnectInMs) => {
             if (!open.delete(end)) return;
             countStream(scope, -1);
             unsubscribe();
             clearInterval(heartbeat);
             try {
+              if (reconnectInMs !== undefined) controller.enqueue(shutdown(reconnectInMs));
               controller.close();
             } catch {
               // Already closed or errored by the consumer going away.
@@ -69,8 +74,8 @@ export function createPokeStreams(
       });
     },
     scopes: () => [...openPerScope.keys()],
-    closeAll() {
-      for (const end of [...open]) end();
+    closeAll(reconnectInMs) {
+      for (const end of [...open]) end(reconnectInMs);
     },
     get size() {
       return open.size;

@@ -44,6 +44,10 @@ export function openPostgresDatabase(options: PostgresOptions): Kysely<ServerDat
     const created = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, application_name: 'syncline-server' });
     // An idle connection that dies (server restart, network) emits 'error'; unhandled it kills the process.
     created.on('error', (error) => logger.warn('server: idle PostgreSQL connection failed', { error: error.message }));
+    // A connection that dies while checked out (the database restarted mid-request) emits 'error' on
+    // the client, which the pool does not listen to then: unhandled, it would kill the process. The
+    // request using it fails on its own (503), and the pool drops the unusable client on release.
+    created.on('connect', (client) => client.on('error', (error) => logger.warn('server: PostgreSQL connection lost', { error: error.message })));
     return created;
   };
   // Set on every connection, not left to the cluster's default: "acknowledged" must mean "on disk"

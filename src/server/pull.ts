@@ -14,6 +14,7 @@ import { readDigests } from './digest-storage.js';
 import { DIGEST_FORMAT } from '../protocol/digest.js';
 import { assertCursorAnswerable } from './tombstones.js';
 import { isEcho, splitPage } from './pull-echoes.js';
+import { prunedOutcomesThrough } from './pruned-outcomes.js';
 
 /**
  * A page stops growing once its records' JSON passes this many characters (at least one record is
@@ -47,7 +48,11 @@ export async function handlePull(
     const { page, hasMore } = await readPage(trx, scope, request, limit, maxPageChars);
     const cursor = page.length === 0 ? request.cursor : toInt(page[page.length - 1]?.version);
     // Only mutations whose whole effect is at or below the cursor: the client holds their effects.
-    const lastMutationId = client === undefined ? 0 : await lastMutationIdAtOrBelow(trx, request.clientId, cursor);
+    // Pruned (settled) ids count as covered too, so the value never falls back (pruned-outcomes.ts).
+    const lastMutationId = client === undefined ? 0 : Math.max(
+      await lastMutationIdAtOrBelow(trx, request.clientId, cursor),
+      await prunedOutcomesThrough(trx, request.clientId, client.lastMutationId),
+    );
     const { changes, echoes } = splitPage(page, request.clientId, ownFrom);
     const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes, ...(ownFrom === undefined ? {} : { echoes }) };
     // The last page describes the scope (or the one collection asked for) at the head: attach digests.

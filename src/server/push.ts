@@ -11,6 +11,7 @@ import type { Mutation, PushRequest, PushResponse, MutationOutcome } from '../pr
 import { PROTOCOL_VERSION } from '../protocol/wire.js';
 import { HttpError, internalError, invalidRequest } from './http-errors.js';
 import { assertClientScope, errorMessage, gapError, runSlice } from './push-slice.js';
+import { assertNotClaimedElsewhere } from './client-claim.js';
 import type { ServerDatabase } from './schema.js';
 import { forgetOutcomes, readClient } from './storage.js';
 import type { MutationHandler, PushOptions } from './types.js';
@@ -95,6 +96,7 @@ async function runSliceOr500(deps: PushDeps, scope: string, clientId: string, re
     return await runSlice(deps, scope, clientId, rest);
   } catch (error) {
     if (error instanceof HttpError) throw error;
+    await assertNotClaimedElsewhere(deps.db, clientId, scope, error);
     const failedMutationId = rest[0]?.id ?? 0;
     deps.logger.error('push: slice failed', { scope, clientId, failedMutationId, error: errorMessage(error) });
     // The slice rolled back; earlier slices (and earlier requests) stay committed.

@@ -6,7 +6,7 @@
  */
 import { decodedBodyStream, invalidGzip } from './compression.js';
 import { LIMITS } from '../protocol/wire.js';
-import { nestsDeeperThan } from '../protocol/json.js';
+import { findJsonProblem, MAX_OBJECT_KEYS } from '../protocol/json-guard.js';
 import { HttpError, invalidRequest } from './http-errors.js';
 
 /** Levels a request puts around a value: body → mutations → mutation → args. */
@@ -23,19 +23,30 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   } catch (cause) {
     throw new HttpError(400, 'invalid-json', `The request body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  assertJsonDepth(body, LIMITS.maxJsonDepth + ENVELOPE_DEPTH);
+  assertAcceptableJson(body);
   return body;
 }
 
 /**
- * Refuse input nested deeper than the protocol allows, before the (recursive) schema validation sees
- * it: a few thousand levels would overflow the stack there and answer a retryable 500 forever.
- * Iterative, so the check itself cannot overflow.
+ * Refuse, before the (recursive) schema validation and storage see it, JSON the protocol does not
+ * accept (src/protocol/json-guard.ts): nesting deep enough to overflow the stack there (a retryable
+ * 500 forever), huge objects, text that cannot be stored as sent (lone surrogates, NUL) and
+ * `__proto__` keys that would be silently dropped.
  */
-export function assertJsonDepth(value: unknown, maxDepth: number): void {
-  if (!nestsDeeperThan(value, maxDepth)) return;
-  throw invalidRequest(`The request nests arrays/objects deeper than the protocol allows: mutation args may nest at most ${LIMITS.maxJsonDepth} levels (record values, inside them, ${LIMITS.maxJsonDepth - 1}). Flatten the data.`, {
-    maxJsonDepth: LIMITS.maxJsonDepth,
+export function assertAcceptableJson(body: unknown): void {
+  const problem = findJsonProblem(body, { maxDepth: LIMITS.maxJsonDepth + ENVELOPE_DEPTH, maxKeys: MAX_OBJECT_KEYS });
+  if (problem === undefined) return;
+  if (problem.reason === 'too-deep') {
+    throw invalidRequest(`The request nests arrays/objects deeper than the protocol allows: mutation args may nest at most ${LIMITS.maxJsonDepth} levels (record values, inside them, ${LIMITS.maxJsonDepth - 1}). Flatten the data.`, {
+      maxJsonDepth: LIMITS.maxJsonDepth,
+      reason: problem.reason,
+      path: problem.path,
+    });
+  }
+  throw invalidRequest(`Invalid request: ${problem.message}`, {
+    reason: problem.reason,
+    path: problem.path,
+    ...(problem.reason === 'too-many-keys' ? { maxKeys: MAX_OBJECT_KEYS } : {}),
   });
 }
 
@@ -59,7 +70,7 @@ async function readLimitedText(request: Request, maxBytes: number): Promise<stri
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read().catch((error: unknown) => {
-      throw encoded ? invalidGzip(error) : error;
+      throw encoded && !request.signal.aborted ? invalidGzip(error) : incompleteBody(error);
     });
     if (done) break;
     total += value.byteLength;
@@ -69,7 +80,20 @@ async function readLimitedText(request: Request, maxBytes: number): Promise<stri
     }
     chunks.push(value);
   }
-  return new TextDecoder('utf-8', { fatal: false }).decode(concat(chunks, total));
+  try {
+    // fatal: invalid UTF-8 would otherwise become U+FFFD and be stored as something never sent.
+    return new TextDecoder('utf-8', { fatal: true }).decode(concat(chunks, total));
+  } catch (cause) {
+    throw new HttpError(400, 'invalid-json', 'The request body is not valid UTF-8; send JSON encoded as UTF-8.', { cause });
+  }
+}
+
+/**
+ * The body stream failed while being read: the client went away (or the connection broke) mid-upload.
+ * Nobody is left to read the answer, and it is not a server failure: a 400 that is logged at debug.
+ */
+function incompleteBody(cause: unknown): HttpError {
+  return new HttpError(400, 'incomplete-body', 'The request body ended before it was complete (the connection was closed mid-upload); send the request again.', { cause });
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

@@ -106,13 +106,31 @@ export function initFailureToHttp(error: unknown): unknown {
   });
 }
 
+/**
+ * A request that failed because the database went away under it (a restart, a failover, the network):
+ * 503 `database-unavailable` with Retry-After, as while it cannot be reached at all — never a 500.
+ * Nothing it did is lost: its transaction rolled back (or committed, and the client's resend is
+ * answered from the stored outcome).
+ */
+export function lostDatabaseToHttp(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError && error.status !== 500) return undefined;
+  const cause = error instanceof HttpError ? error.cause : error;
+  if (!isTransientDatabaseError(cause)) return undefined;
+  return new HttpError(503, 'database-unavailable', 'The server lost its database connection while handling the request; this is a server-side problem, not caused by the request. Retry in 1 s.', {
+    retryable: true,
+    headers: { 'retry-after': '1' },
+    cause,
+  });
+}
+
 /** Whether a failure (or anything in its cause chain) means "the database is not reachable now". */
 export function isTransientDatabaseError(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
   const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   if (typeof code === 'string' && (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATE.test(code) || TRANSIENT_SQLITE.test(code))) return true;
-  // pg reports a connection closed during the handshake (server shutting down) without a code.
-  if (typeof message === 'string' && /^Connection terminated/.test(message)) return true;
+  // pg reports a connection closed during the handshake or mid-query (server shutting down or
+  // restarting) without a code, and a later use of that client as "not queryable".
+  if (typeof message === 'string' && /^Connection terminated|is not queryable/.test(message)) return true;
   // Node's happy-eyeballs connect reports one AggregateError for all addresses it tried.
   if (Array.isArray(errors) && errors.some((e) => isTransientDatabaseError(e, depth + 1))) return true;
   return isTransientDatabaseError(cause, depth + 1);

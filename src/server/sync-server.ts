@@ -21,6 +21,8 @@ import type { PushDeps, PushFault } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { readJsonBody } from './read-body.js';
+import { createCors } from './cors.js';
+import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { handleConflictsQuery } from './conflicts/route.js';
 import { conflictEvents, type ServerConflictEvent } from './conflicts/server-events.js';
@@ -32,7 +34,7 @@ import { openSqliteDatabase } from './sqlite-dialect.js';
 import { createPokeStreams, type PokeStreams } from './poke-streams.js';
 import { purgeTombstones } from './tombstones.js';
 import { runPurgeSchedule, validateRetention } from './tombstone-schedule.js';
-import { createServerInit, initFailureToHttp } from './server-init.js';
+import { createServerInit, initFailureToHttp, lostDatabaseToHttp } from './server-init.js';
 import { createPokeReplay } from './poke-replay.js';
 import { readScopeVersion } from './storage.js';
 import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
@@ -56,6 +58,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   if (durability !== 'durable' && durability !== 'relaxed') throw new InvalidArgumentError(`durability must be 'durable' or 'relaxed', got ${JSON.stringify(durability)}.`);
   let db: Kysely<ServerDatabase> | undefined;
   let closed = false;
+  let closing: Promise<void> | undefined;
   // Aborted by close(): stops the scheduled purge.
   const stopping = new AbortController();
   const retention = options.tombstones === undefined ? undefined : validateRetention(options.tombstones);
@@ -103,6 +106,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     logger,
     signal: stopping.signal,
   });
+  const cors = options.cors === undefined ? undefined : createCors(options.cors);
   const handlers = buildHandlers(options);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
@@ -125,7 +129,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     async fetch(request) {
       const started = Date.now();
       const finished = instr.started(request);
-      const handling = dispatch(request, dispatcher).then((response) => negotiateResponseEncoding(request, response));
+      const preflight = cors?.preflight(request);
+      if (preflight !== undefined) {
+        finished(preflight);
+        return preflight;
+      }
+      const handling = dispatch(request, dispatcher)
+        .then((response) => negotiateResponseEncoding(request, response))
+        .then((response) => cors?.decorate(request, response) ?? response);
       inflight.add(handling);
       const response = await handling.finally(() => inflight.delete(handling));
       finished(response);
@@ -148,19 +159,28 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       instr.replayed(result);
       return result;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      stopping.abort();
-      pokes.closeAll();
-      await Promise.allSettled([...inflight]);
-      await purgeScheduleStopped;
-      await init.close();
-      await fanout?.close();
-      await replay.settled();
-      if (ownsDatabase && db !== undefined) await db.destroy();
+    close(closeOptions) {
+      const drainMs = validateDrainMs(closeOptions?.drainMs);
+      closing ??= (async () => {
+        closed = true;
+        stopping.abort();
+        pokes.closeAll(RECONNECT_HINT_MS);
+        if (!(await settledWithin([...inflight], drainMs))) {
+          logger.warn('server: requests still running at the drain deadline; closing anyway (their clients resend)', { running: inflight.size, drainMs });
+        }
+        await releaseResources();
+      })();
+      return closing;
     },
   };
+
+  async function releaseResources(): Promise<void> {
+    await purgeScheduleStopped;
+    await init.close();
+    await fanout?.close();
+    await replay.settled();
+    if (ownsDatabase && db !== undefined) await db.destroy();
+  }
 }
 
 /** The broken-server hook rides along on the options object under a symbol, outside the public type. */
@@ -258,7 +278,7 @@ async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
     }
     return await route.run(request, auth).catch(d.routeFailed);
   } catch (error) {
-    const httpError = error instanceof HttpError ? error : internalError(error);
+    const httpError = lostDatabaseToHttp(error) ?? (error instanceof HttpError ? error : internalError(error));
     // An unreachable database is logged once per connection attempt (server-init.ts), not per request.
     if (httpError.status >= 500 && httpError.code !== 'database-unavailable') d.logger.error('server: request failed', { url: request.url, error: describeCause(error) });
     return errorResponse(httpError);

@@ -6,6 +6,8 @@ import type { ScopeChange, ScopeFanout } from './fanout.js';
 import type { PurgeOptions, PurgeResult } from './tombstones.js';
 import type { TombstoneRetention } from './tombstone-schedule.js';
 import type { ServerDatabase } from './schema.js';
+import type { CorsOptions } from './cors.js';
+import type { CloseOptions } from './shutdown.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-letters/types.js';
@@ -73,6 +75,12 @@ export interface SyncServerOptions {
   };
   /** Structured log sink; silent by default. */
   logger?: Logger;
+  /**
+   * Let web apps on other origins call the server from the browser (preflight answers, CORS headers on
+   * every response to a listed origin). Off by default: browsers then refuse cross-origin calls.
+   * @example { origins: ['https://till.example.com'] }
+   */
+  cors?: CorsOptions;
   /** Path prefix of every endpoint, e.g. '/sync' → '/sync/v1/push'. Default ''. */
   basePath?: string;
   /**
@@ -147,8 +155,12 @@ export interface SyncServer {
    * replayed and clients are poked. A failure is recorded on the dead letter and returned, not thrown.
    */
   replayDeadLetter(id: string): Promise<DeadLetterReplay>;
-  /** Wait for running requests; stop the purge schedule and the fanout; release the database if the server opened it. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stop serving: new requests get 503 `unavailable` (Retry-After), event streams end with a
+   * reconnect hint, running requests finish (up to `drainMs`); then stop the purge schedule and the
+   * fanout and release the database if the server opened it. Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**

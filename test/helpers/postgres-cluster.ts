@@ -28,7 +28,7 @@ export function findPostgresBindir(): string | undefined {
  * initdb + pg_ctl start as the postgres user (initdb refuses root), loopback only, fsync off; on a
  * random free port unless `port` is given (to start a database where a server already points).
  */
-export async function startLocalCluster(bindir: string, settings: Record<string, string> = {}, port?: number): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startLocalCluster(bindir: string, settings: Record<string, string> = {}, port?: number): Promise<{ url: string; stop(): Promise<void>; pgCtl(args: string[]): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'syncline-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(idOf('-u')), Number(idOf('-g')));
@@ -53,6 +53,11 @@ export async function startLocalCluster(bindir: string, settings: Record<string,
   process.once('exit', stopNow);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /** Run pg_ctl on this cluster's data directory (e.g. ['restart', '-m', 'immediate'], ['start']), waiting for it. */
+    async pgCtl(args: string[]) {
+      const start = args[0] === 'start' || args[0] === 'restart' ? ['-l', join(dir, 'server.log'), '-o', postgresArgs] : [];
+      await exec('pg_ctl', ['-D', data, '-w', ...start, ...args]);
+    },
     async stop() {
       process.removeListener('exit', stopNow);
       await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => {});
