@@ -29,6 +29,7 @@ import { defaultPlan, type SyncPlan } from './planner.js';
 import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
+import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
   DEFAULT_VERIFY_INTERVAL_MS,
@@ -256,6 +257,7 @@ export class SynclineClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    forgetDefaultClient(this); // a closed client must not stay the facades' default (setDefaultClient)
     this.#abort.abort(new ClosedError('client'));
     await this.#loop?.close();
     await this.#cycles.drain();
