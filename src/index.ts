@@ -5,7 +5,7 @@
 export { createClient, SynclineClient } from './core/client.js';
 export type { ClientOptions, ClientStatus, VerifyOptions } from './core/client.js';
 export { Collection } from './core/collection.js';
-export type { QueuedMutation, PatchOptions } from './core/collection.js';
+export type { QueuedMutation, PatchOptions, NumericField } from './core/collection.js';
 export type { LocalMutator, ViewReader } from './core/mutators.js';
 export type {
   SyncEvent,
@@ -37,14 +37,15 @@ export type { RetryPolicy } from './core/retry-policy.js';
 export { systemTimers, silentLogger, alwaysOnline, browserNetworkStatus } from './core/seams.js';
 export type { Timers, Logger, NetworkStatus } from './core/seams.js';
 export { createMemoryStore } from './stores/memory-store.js';
+export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { encodeSeq, decodeSeq } from './stores/store.js';
 export type { Store, StoreReader, StoreWriter, ScanOptions, TableName } from './stores/store.js';
 export { createHttpTransport } from './transport/http-transport.js';
-export type { HttpTransportOptions } from './transport/http-transport.js';
+export type { HttpTransportOptions, TokenProvider } from './transport/http-transport.js';
 export type { Transport, TransportStats, RequestOptions } from './transport/transport.js';
 export { PROTOCOL_VERSION } from './protocol/wire.js';
 export type { Mutation, MutationOutcome, PushRequest, PushResponse, PullRequest, PullResponse, Change } from './protocol/wire.js';
-export type { JsonValue, JsonObject } from './protocol/json.js';
+export type { JsonValue, JsonObject, JsonPrimitive } from './protocol/json.js';
 export type { RecordOp } from './protocol/record-ops.js';
 export type { SyncDirection } from './core/sync-cycle.js';
 export { defaultPlan, fixedPlanner } from './core/planner.js';

@@ -1,9 +1,14 @@
 // Every example under examples/ (the README's snippets are these files), run the way a newcomer runs
 // them: in a fresh `npm init -y` project (CommonJS by default) with the built package installed,
 // against the real `syncline serve` CLI or the example server on loopback.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, createHttpTransport, createMemoryStore } from '../../src/index.js';
+import { createSyncServer, tokenAuth } from '../../src/server.js';
+import { hasChromium, launchChromium } from '../browser/browser-harness.js';
+import { servePage } from './page-server.js';
 import { buildPackage, REPO, run, startProcess, userProject } from './user-project.js';
 
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
@@ -84,7 +89,7 @@ describe('examples/seed (the seed document\'s usage examples)', () => {
       compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, typeRoots: [join(REPO, 'node_modules', '@types')], types: ['node'] },
       files: ['seed-usage.mts'],
     };
-    await import('node:fs').then((fs) => fs.writeFileSync(join(p.dir, 'tsconfig.json'), JSON.stringify(tsconfig)));
+    writeFileSync(join(p.dir, 'tsconfig.json'), JSON.stringify(tsconfig));
     const typecheck = await run(TSC, ['-p', 'tsconfig.json'], { cwd: p.dir });
     expect(typecheck.stdout + typecheck.stderr).toBe('');
 
@@ -105,6 +110,57 @@ describe('examples/seed (the seed document\'s usage examples)', () => {
     });
   });
 });
+
+describe('examples/browser-app (IndexedDB, shared tabs, realtime pokes)', () => {
+  it('typechecks against the published types as a bundler resolves them', async () => {
+    const p = project(['browser-app/main.ts']);
+    const tsconfig = {
+      compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2023', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: ['main.ts'],
+    };
+    writeFileSync(join(p.dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const typecheck = await run(TSC, ['-p', 'tsconfig.json'], { cwd: p.dir });
+    expect(typecheck.stdout + typecheck.stderr).toBe('');
+  });
+
+  // Under CI=true a missing Chromium fails (as the other browser suites do) instead of skipping.
+  it.skipIf(!hasChromium && process.env.CI !== 'true')('bundled with esbuild, runs in Chromium: adds a product offline-first, syncs it, and a second tab shows it', async () => {
+    const p = project(['browser-app/main.ts', 'browser-app/index.html']);
+    const bundled = await build({ entryPoints: [join(p.dir, 'main.ts')], absWorkingDir: p.dir, bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+    const sync = createSyncServer({ database: { sqlite: join(p.dir, 'server.db') }, auth: tokenAuth({ demo: 'shop' }), collections: { products: { writable: true } } });
+    cleanups.push(() => sync.close());
+    const site = await servePage(sync, {
+      '/': [readFileSync(join(p.dir, 'index.html'), 'utf8'), 'text/html'],
+      '/main.js': [bundled.outputFiles[0]?.text ?? '', 'text/javascript'],
+    });
+    cleanups.push(() => site.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+
+    const first = await browser.context.newPage();
+    await first.goto(site.url);
+    await first.locator('#status', { hasText: '0 pending' }).waitFor();
+    const second = await browser.context.newPage();
+    await second.goto(site.url);
+    await second.locator('#status', { hasText: 'online' }).waitFor();
+
+    await first.fill('input[name=name]', 'Espresso');
+    await first.click('button');
+    await first.locator('#products li', { hasText: 'Espresso · 1.00' }).waitFor();
+    await first.locator('#status', { hasText: 'online · 0 pending' }).waitFor();
+    await second.locator('#products li', { hasText: 'Espresso · 1.00' }).waitFor();
+
+    const reader = await createClientFor(sync);
+    expect((await reader.collection('products').list()).map((r) => r.value['name'])).toEqual(['Espresso']);
+    await reader.close();
+  });
+});
+
+async function createClientFor(sync: ReturnType<typeof createSyncServer>) {
+  const client = await createClient({ store: createMemoryStore(), transport: createHttpTransport({ url: 'http://syncline.test', token: 'demo', fetch: (r) => sync.fetch(r) }), autoSync: false });
+  await client.sync();
+  return client;
+}
 
 describe('README', () => {
   const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
