@@ -124,7 +124,7 @@ describe('examples/browser-app (IndexedDB, shared tabs, realtime pokes)', () => 
   });
 
   // Under CI=true a missing Chromium fails (as the other browser suites do) instead of skipping.
-  it.skipIf(!hasChromium && process.env.CI !== 'true')('bundled with esbuild, runs in Chromium: adds a product offline-first, syncs it, and a second tab shows it', async () => {
+  it.skipIf(!hasChromium && process.env.CI !== 'true')('bundled with esbuild, runs in Chromium: adds a product, syncs it, listens for pokes, and a second tab shows it', async () => {
     const p = project(['browser-app/main.ts', 'browser-app/index.html']);
     const bundled = await build({ entryPoints: [join(p.dir, 'main.ts')], absWorkingDir: p.dir, bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
     const sync = createSyncServer({ database: { sqlite: join(p.dir, 'server.db') }, auth: tokenAuth({ demo: 'shop' }), collections: { products: { writable: true } } });
@@ -149,6 +149,8 @@ describe('examples/browser-app (IndexedDB, shared tabs, realtime pokes)', () => 
     await first.locator('#products li', { hasText: 'Espresso · 1.00' }).waitFor();
     await first.locator('#status', { hasText: 'online · 0 pending' }).waitFor();
     await second.locator('#products li', { hasText: 'Espresso · 1.00' }).waitFor();
+    expect(site.requests).toContain('GET /v1/events'); // the realtime channel (Server-Sent Events) is open
+    expect(site.requests).toContain('POST /v1/push');
 
     const reader = await createClientFor(sync);
     expect((await reader.collection('products').list()).map((r) => r.value['name'])).toEqual(['Espresso']);

@@ -5,10 +5,12 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { SyncServer } from '../../src/server.js';
 
-export async function servePage(sync: SyncServer, files: Record<string, [body: string, type: string]>): Promise<{ url: string; close(): Promise<void> }> {
+export async function servePage(sync: SyncServer, files: Record<string, [body: string, type: string]>): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    requests.push(`${req.method ?? 'GET'} ${path}`);
     const file = files[path];
     if (file !== undefined) {
       res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(file[0]);
@@ -37,6 +39,7 @@ export async function servePage(sync: SyncServer, files: Record<string, [body: s
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
