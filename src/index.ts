@@ -5,7 +5,7 @@
 export { createClient, SynclineClient } from './core/client.js';
 export type { ClientOptions, ClientStatus, VerifyOptions } from './core/client.js';
 export { Collection } from './core/collection.js';
-export type { QueuedMutation, PatchOptions } from './core/collection.js';
+export type { QueuedMutation, PatchOptions, NumericField } from './core/collection.js';
 export type { LocalMutator, ViewReader } from './core/mutators.js';
 export type {
   SyncEvent,
@@ -37,20 +37,21 @@ export type { RetryPolicy } from './core/retry-policy.js';
 export { systemTimers, silentLogger, alwaysOnline, browserNetworkStatus } from './core/seams.js';
 export type { Timers, Logger, NetworkStatus } from './core/seams.js';
 export { createMemoryStore } from './stores/memory-store.js';
+export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { encodeSeq, decodeSeq } from './stores/store.js';
 export type { Store, StoreReader, StoreWriter, ScanOptions, TableName } from './stores/store.js';
 export { createHttpTransport } from './transport/http-transport.js';
-export type { HttpTransportOptions } from './transport/http-transport.js';
+export type { HttpTransportOptions, TokenProvider } from './transport/http-transport.js';
 export type { Transport, TransportStats, RequestOptions } from './transport/transport.js';
 export { PROTOCOL_VERSION } from './protocol/wire.js';
 export type { Mutation, MutationOutcome, PushRequest, PushResponse, PullRequest, PullResponse, Change } from './protocol/wire.js';
-export type { JsonValue, JsonObject } from './protocol/json.js';
+export type { JsonValue, JsonObject, JsonPrimitive } from './protocol/json.js';
 export type { RecordOp } from './protocol/record-ops.js';
 export type { SyncDirection } from './core/sync-cycle.js';
 export { defaultPlan, fixedPlanner } from './core/planner.js';
 export type { SyncPlan, SyncPlanner } from './core/planner.js';
-export { PluginError } from './core/plugins.js';
-export type { SyncPlugin, SyncContext, SyncConflict, ConflictResolution } from './core/plugins.js';
+export { PluginError, SyncPlugin } from './core/plugins.js';
+export type { SyncContext, SyncConflict, ConflictResolution } from './core/plugins.js';
 export { SyncQueue, SyncHandle, createSyncQueue } from './core/sync-queue.js';
 export type { SyncPriority, SyncProgress, SyncQueueOptions, SyncRequestState } from './core/sync-queue.js';
 export type { SyncRequest } from './core/client.js';
@@ -76,7 +77,9 @@ export type { LinkEstimate, RequestSample, RequestOperation, FailureKind, LinkMe
 export type { HttpCompressionOptions } from './transport/http-transport.js';
 export { ProgressiveSyncEngine } from './facade/progressive-sync-engine.js';
 export type { SyncOptions, SyncResult, DeltaCalculationResult } from './facade/progressive-sync-engine.js';
-export { BackgroundSyncService } from './facade/background-sync-service.js';
+export { setDefaultClient, getDefaultClient, NoClientError } from './facade/default-client.js';
+export type { SyncEventTypeMap } from './facade/event-map.js';
+export { BackgroundSyncService } from './facade/background-sync-entry.js';
 export type { BackgroundSyncOptions, BackgroundJob, BackgroundTrigger, JobSchedule, JobRun, JobHistoryQuery } from './facade/background-sync-service.js';
 export type { ClientMetrics, WatchdogOptions } from './core/drain-monitor.js';
 export type { DrainMetrics } from './core/drain-metrics.js';

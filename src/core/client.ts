@@ -30,6 +30,7 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
+import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
   DEFAULT_VERIFY_INTERVAL_MS,
@@ -269,6 +270,7 @@ export class SynclineClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    forgetDefaultClient(this); // a closed client must not stay the facades' default (setDefaultClient)
     this.#abort.abort(new ClosedError('client'));
     this.#monitor.close();
     await this.#loop?.close();

@@ -34,13 +34,31 @@ export type ConflictResolution =
   | { action: 'accept-server' }
   | { action: 'reapply'; fields: JsonObject };
 
-export interface SyncPlugin {
-  /** Shown in errors and logs. */
+/**
+ * A sync plugin: hooks around the cycle, all optional. Either extend this class (the seed's
+ * `class … extends SyncPlugin`) or pass a plain object with a `name` and the hooks you need — both are
+ * accepted wherever a `SyncPlugin` is.
+ *
+ * @example
+ * class AuditPlugin extends SyncPlugin {
+ *   constructor() { super('audit'); }
+ *   override async afterSync(result: SyncCycleResult) { log(result.syncId, result.outcome); }
+ * }
+ * const client = await createClient({ store, transport, plugins: [new AuditPlugin(), { name: 'inline', beforeSync() {} }] });
+ */
+export class SyncPlugin {
+  /** Shown in errors and logs. Defaults to the subclass's name (give one explicitly if you minify). */
   name: string;
+
+  constructor(name?: string) {
+    this.name = name ?? new.target.name;
+  }
+
   beforeSync?(ctx: SyncContext): void | Promise<void>;
   afterSync?(result: SyncCycleResult): void | Promise<void>;
   beforePush?(batch: readonly Mutation[]): void | Promise<void>;
   afterPull?(page: PullResponse): void | Promise<void>;
+  /** Answer to decide a conflict the server resolved against this client; undefined leaves it to the next plugin. */
   resolveConflict?(conflict: SyncConflict): ConflictResolution | undefined | Promise<ConflictResolution | undefined>;
 }
 

@@ -8,8 +8,10 @@
  * network.startMonitoring();
  * const client = await createClient({ store, transport: network.measure(http), network: network.monitor, planner: network.planner });
  */
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Transport } from '../transport/transport.js';
 import type { AdaptivePlan, AdaptivePlanOverrides } from './adaptive-plan.js';
+import { checkPlanOverrides } from './plan-overrides.js';
 import { createAdaptivePlanner, type AdaptivePlanner, type AdaptivePlannerOptions } from './adaptive-planner.js';
 import { NetworkMonitor, type NetworkChangedEvent, type NetworkMonitorOptions, type NetworkSnapshot, type SyncWeight } from './network-monitor.js';
 import type { QualityClass } from './quality.js';
@@ -22,9 +24,12 @@ export interface NetworkManagerOptions extends NetworkMonitorOptions {
 export class NetworkManager {
   readonly monitor: NetworkMonitor;
   readonly planner: AdaptivePlanner;
+  /** True when the app stated the link quality (`initialQuality`), so it is not a guess before measuring. */
+  readonly #qualityStated: boolean;
 
   constructor(options: NetworkManagerOptions = {}) {
     this.monitor = new NetworkMonitor(options);
+    this.#qualityStated = options.initialQuality !== undefined;
     this.planner = createAdaptivePlanner(this.monitor, options.planner);
   }
 
@@ -36,18 +41,42 @@ export class NetworkManager {
     this.monitor.stopMonitoring();
   }
 
-  /** The plan for the current link; values given in `options` are kept as they are. */
+  /**
+   * The plan for the current link; values given in `options` (pushBatchSize, pullPageSize,
+   * requestTimeoutMs, concurrency, compress) are kept as they are. An unknown key or a value out of
+   * range throws `InvalidArgumentError`.
+   */
   optimizeForConnection(options: AdaptivePlanOverrides = {}): AdaptivePlan {
-    const pinned = Object.entries(options).filter(([, value]) => value !== undefined);
+    const pinned = Object.entries(checkPlanOverrides(options)).filter(([, value]) => value !== undefined);
     return { ...this.planner.plan(), ...Object.fromEntries(pinned) };
   }
 
-  isSyncRecommended(weight: SyncWeight): boolean {
+  /**
+   * Whether a sync of this weight is worth starting now: `false` while offline; `true` for a light
+   * sync while online (it is also how the link gets measured); for medium and heavy, `undefined`
+   * ("unknown") until a request or probe has measured the link — falsy, so
+   * `if (network.isSyncRecommended('heavy'))` waits for a measurement instead of trusting a guess.
+   */
+  isSyncRecommended(weight: SyncWeight): boolean | undefined {
+    if (weight !== 'light' && weight !== 'medium' && weight !== 'heavy') {
+      throw new InvalidArgumentError(`isSyncRecommended takes 'light', 'medium' or 'heavy', got ${JSON.stringify(weight)}.`);
+    }
+    if (!this.monitor.isOnline()) return false;
+    if (weight !== 'light' && !this.isMeasured()) return undefined;
     return this.monitor.isSyncRecommended(weight);
   }
 
-  getQuality(): QualityClass {
+  /** The link's quality class, or 'unknown' while online and nothing has been measured (nor stated). */
+  getQuality(): QualityClass | 'unknown' {
+    if (this.monitor.isOnline() && !this.isMeasured()) return 'unknown';
     return this.monitor.quality();
+  }
+
+  /** Whether a request or probe has measured the link's RTT or throughput (or the app stated its quality). */
+  isMeasured(): boolean {
+    if (this.#qualityStated) return true;
+    const { rttMs, bytesPerSecond } = this.monitor.snapshot();
+    return rttMs !== undefined || bytesPerSecond !== undefined;
   }
 
   getSnapshot(): NetworkSnapshot {

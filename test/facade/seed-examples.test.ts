@@ -1,5 +1,6 @@
-// The seed document's usage examples, run against syncline (constructors take the client they
-// drive; the seed's code had none). The numbers come from real syncs, not from the facade.
+// The seed document's usage examples, run against syncline with the client passed in (the
+// argument-less form, through setDefaultClient, is in default-client.test.ts and examples/seed).
+// The numbers come from real syncs, not from the facade.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackgroundSyncService, ProgressiveSyncEngine, type NetworkStatus, type SynclineClient } from '../../src/index.js';
