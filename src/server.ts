@@ -45,6 +45,6 @@ export type { ServerConflictEvent } from './server/conflicts/server-events.js';
 export type { PurgeOptions, PurgeResult } from './server/tombstones.js';
 export { createServerMetrics } from './server/metrics/prometheus.js';
 export type { ServerMetricsOptions, PrometheusServerMetrics } from './server/metrics/prometheus.js';
-export type { ServerMetrics, MetricsRecorder, MetricsSource } from './server/metrics/types.js';
+export type { ServerMetrics, MetricsRecorder, MetricsSource, DatabaseOperation, MutationOutcomeLabel, RouteLabel } from './server/metrics/types.js';
 export type { ServerObserver } from './server/metrics/observer.js';
 export type { TombstoneRetention } from './server/tombstone-schedule.js';
