@@ -11,11 +11,15 @@ import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import { addHash, emptyLanes, parseHashHex, recordHash, toDigest, type CollectionDigest, type DigestLanes, type RecordHash } from '../protocol/digest.js';
 import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
+import { rawSqlite } from './sqlite-raw.js';
 
 type Db = Kysely<ServerDatabase>;
 
 async function readLanes(db: Db, scope: string, collection: string): Promise<DigestLanes> {
-  const row = await db
+  const raw = rawSqlite(db);
+  const row = raw !== undefined
+    ? raw.get<{ count: number; lane_a: number; lane_b: number }>('SELECT count, lane_a, lane_b FROM digests WHERE scope = ? AND collection = ?', scope, collection)
+    : await db
     .selectFrom('digests')
     .select(['count', 'lane_a', 'lane_b'])
     .where('scope', '=', scope)
@@ -26,6 +30,15 @@ async function readLanes(db: Db, scope: string, collection: string): Promise<Dig
 
 async function writeLanes(db: Db, scope: string, collection: string, lanes: DigestLanes): Promise<void> {
   const values = { count: lanes.count, lane_a: lanes.a, lane_b: lanes.b };
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run(
+      'INSERT INTO digests (scope, collection, count, lane_a, lane_b) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (scope, collection) DO UPDATE SET count = excluded.count, lane_a = excluded.lane_a, lane_b = excluded.lane_b',
+      scope, collection, values.count, values.lane_a, values.lane_b,
+    );
+    return;
+  }
   await db
     .insertInto('digests')
     .values({ scope, collection, ...values })
@@ -57,7 +70,11 @@ export function liveContribution(row: Pick<RecordRow, 'collection' | 'key' | 'va
 
 /** The stored row's contribution, read by primary key (for writers that know the row is live). */
 export async function readContribution(db: Db, scope: string, collection: string, key: string): Promise<RecordHash | undefined> {
-  const row = await db
+  const raw = rawSqlite(db);
+  const row = raw !== undefined
+    ? raw.get<Pick<RecordRow, 'collection' | 'key' | 'value' | 'version' | 'deleted' | 'digest_hash'>>(
+      'SELECT collection, key, value, version, deleted, digest_hash FROM records WHERE scope = ? AND collection = ? AND key = ?', scope, collection, key)
+    : await db
     .selectFrom('records')
     .select(['collection', 'key', 'value', 'version', 'deleted', 'digest_hash'])
     .where('scope', '=', scope)

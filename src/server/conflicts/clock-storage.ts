@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { maxHlc } from '../../protocol/hlc.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { RecordClock } from './detect.js';
+import { rawSqlite } from '../sqlite-raw.js';
+import type { RecordClocksTable } from './schema.js';
 
 type Db = Kysely<ServerDatabase>;
 
@@ -10,7 +12,10 @@ const UNKNOWN: RecordClock = { writer: undefined, hlc: undefined, fields: {} };
 
 /** The clock of a record at `version`; "unknown" when the row describes an older write (or is missing). */
 export async function readRecordClock(db: Db, scope: string, collection: string, key: string, version: number): Promise<RecordClock> {
-  const row = await db
+  const raw = rawSqlite(db);
+  const row = raw !== undefined
+    ? raw.get<RecordClocksTable>('SELECT * FROM record_clocks WHERE scope = ? AND collection = ? AND key = ?', scope, collection, key)
+    : await db
     .selectFrom('record_clocks')
     .selectAll()
     .where('scope', '=', scope)
@@ -39,6 +44,15 @@ export async function writeRecordClock(
   row: { scope: string; collection: string; key: string; version: number; writer: string; hlc: string; fields: Record<string, string> },
 ): Promise<void> {
   const values = { ...row, fields: JSON.stringify(row.fields) };
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run(
+      'INSERT INTO record_clocks (scope, collection, key, version, writer, hlc, fields) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (scope, collection, key) DO UPDATE SET version = excluded.version, writer = excluded.writer, hlc = excluded.hlc, fields = excluded.fields',
+      values.scope, values.collection, values.key, values.version, values.writer, values.hlc, values.fields,
+    );
+    return;
+  }
   await db
     .insertInto('record_clocks')
     .values(values)
