@@ -30,15 +30,6 @@ async function readLanes(db: Db, scope: string, collection: string): Promise<Dig
 
 async function writeLanes(db: Db, scope: string, collection: string, lanes: DigestLanes): Promise<void> {
   const values = { count: lanes.count, lane_a: lanes.a, lane_b: lanes.b };
-  const raw = rawSqlite(db);
-  if (raw !== undefined) {
-    raw.run(
-      'INSERT INTO digests (scope, collection, count, lane_a, lane_b) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (scope, collection) DO UPDATE SET count = excluded.count, lane_a = excluded.lane_a, lane_b = excluded.lane_b',
-      scope, collection, values.count, values.lane_a, values.lane_b,
-    );
-    return;
-  }
   await db
     .insertInto('digests')
     .values({ scope, collection, ...values })
@@ -55,10 +46,13 @@ export async function updateDigest(
   after: RecordHash | undefined,
 ): Promise<void> {
   if (before === undefined && after === undefined) return;
-  let lanes = await readLanes(db, scope, collection);
+  const raw = rawSqlite(db);
+  // A raw push transaction keeps the lanes in memory and writes them once before its commit.
+  let lanes = raw?.cachedLanes(scope, collection) ?? (await readLanes(db, scope, collection));
   if (before !== undefined) lanes = addHash(lanes, before, -1);
   if (after !== undefined) lanes = addHash(lanes, after, 1);
-  await writeLanes(db, scope, collection, lanes);
+  if (raw !== undefined) raw.setLanes(scope, collection, lanes);
+  else await writeLanes(db, scope, collection, lanes);
 }
 
 /** The contribution a stored row makes (undefined for a tombstone or no row). */

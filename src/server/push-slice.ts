@@ -18,7 +18,7 @@ import { MutationRejection, isMutationRejection } from './mutation-rejection.js'
 import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
-import { bindRawSqlite, type RawSqlite } from './sqlite-raw.js';
+import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
 import { lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
 import type { MutationHandler } from './types.js';
@@ -29,7 +29,7 @@ type Trx = ControlledTransaction<ServerDatabase>;
 interface SliceEnv extends PushDeps {
   clientId: string;
   /** Set when the slice's storage calls run on better-sqlite3 directly (src/server/sqlite-raw.ts). */
-  raw: RawSqlite | undefined;
+  raw: RawTransaction | undefined;
 }
 
 export interface SliceResult {
@@ -64,6 +64,7 @@ export async function runSlice(pushDeps: PushDeps, scope: string, clientId: stri
     const failing = run.failing ?? (client?.failing !== undefined && client.failing.mutationId > lastMutationId ? client.failing : null);
     await saveOutcomes(trx, clientId, deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh);
     if (run.fresh.length > 0 || run.failing !== undefined) await saveClient(trx, clientId, scope, lastMutationId, failing);
+    deps.raw?.flush();
     finished = true;
     await trx.commit().execute();
 
@@ -151,9 +152,10 @@ interface Savepoint {
  * transaction (which then also serves as the handler's executor, its allocated version reset);
  * elsewhere a kysely savepoint, a transaction object of its own.
  */
-async function openSavepoint(trx: Trx, raw: RawSqlite | undefined): Promise<Savepoint> {
+async function openSavepoint(trx: Trx, raw: RawTransaction | undefined): Promise<Savepoint> {
   if (raw !== undefined) {
     raw.run('SAVEPOINT mutation');
+    const snapshot = raw.snapshot();
     forgetAllocatedVersion(trx);
     return {
       executor: trx,
@@ -161,6 +163,7 @@ async function openSavepoint(trx: Trx, raw: RawSqlite | undefined): Promise<Save
       rollback: async () => {
         raw.run('ROLLBACK TO mutation');
         raw.run('RELEASE mutation');
+        raw.restore(snapshot);
       },
     };
   }

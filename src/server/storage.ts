@@ -40,7 +40,9 @@ export async function lockScope(db: Db, scope: string): Promise<number> {
   const raw = rawSqlite(db);
   if (raw !== undefined) {
     raw.run('INSERT INTO scopes (scope, version) VALUES (?, 0) ON CONFLICT (scope) DO NOTHING', scope);
-    return raw.get<{ version: number }>('UPDATE scopes SET version = version WHERE scope = ? RETURNING version', scope)!.version;
+    const { version } = raw.get<{ version: number }>('UPDATE scopes SET version = version WHERE scope = ? RETURNING version', scope)!;
+    raw.setVersion(scope, version, false);
+    return version;
   }
   await db.insertInto('scopes').values({ scope, version: 0 }).onConflict((oc) => oc.column('scope').doNothing()).execute();
   const row = await db
@@ -55,7 +57,12 @@ export async function lockScope(db: Db, scope: string): Promise<number> {
 /** Hand out the scope's next version. */
 export async function bumpScopeVersion(db: Db, scope: string): Promise<number> {
   const raw = rawSqlite(db);
-  if (raw !== undefined) return raw.get<{ version: number }>('UPDATE scopes SET version = version + 1 WHERE scope = ? RETURNING version', scope)!.version;
+  if (raw !== undefined) {
+    // Counted in memory under the scope lock and written once before the commit (sqlite-raw.ts).
+    const version = (raw.cachedVersion(scope) ?? toInt(raw.get<{ version: number }>('SELECT version FROM scopes WHERE scope = ?', scope)?.version)) + 1;
+    raw.setVersion(scope, version, true);
+    return version;
+  }
   const row = await db
     .updateTable('scopes')
     .set({ version: sql`version + 1` })
