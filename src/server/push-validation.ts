@@ -8,14 +8,12 @@
  * input is exactly what zod would have returned (test/server/push-validation.property.test.ts).
  */
 import { LIMITS, PROTOCOL_VERSION, type PushRequest } from '../protocol/wire.js';
-import type { JsonObject } from '../protocol/json.js';
 import type { DeleteArgs, PatchArgs, PutArgs } from '../protocol/record-ops.js';
+import { hasOnlyKeys, isInt, isJson, isJsonObject, isPlainObject, type Obj } from '../protocol/json-shape.js';
 
 const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
 const COLLECTION = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
 const HLC = /^\d{15}\.\d{5}\.[A-Za-z0-9_-]{1,64}$/;
-
-type Obj = Record<string, unknown>;
 
 /** The push request if it certainly satisfies `pushRequest`; undefined: ask zod. */
 export function acceptPushRequest(body: unknown): PushRequest | undefined {
@@ -67,54 +65,4 @@ function isTarget(o: Obj): boolean {
   if (baseVersion !== null && !isInt(baseVersion, 0)) return false;
   // zod fills nothing in: an absent key stays absent, a present one must hold a stamp.
   return Object.hasOwn(o, 'hlc') ? typeof hlc === 'string' && HLC.test(hlc) : true;
-}
-
-function isInt(value: unknown, min: number): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
-}
-
-/** Every own enumerable key of `o` is one of `allowed` (and none is inherited). */
-function hasOnlyKeys(o: Obj, allowed: ReadonlySet<string>): boolean {
-  for (const key in o) {
-    if (!Object.hasOwn(o, key) || !allowed.has(key)) return false;
-  }
-  return true;
-}
-
-function isPlainObject(value: unknown): value is Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  // What JSON.parse makes; a null-prototype object zod would copy into an ordinary one.
-  return Object.getPrototypeOf(value) === Object.prototype;
-}
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return isPlainObject(value) && isJson(value);
-}
-
-/**
- * A JSON value zod's `jsonValue` returns unchanged: finite numbers, strings, booleans, null, dense
- * arrays and plain (Object-prototype) objects of them. `__proto__` as an own key is left to zod (its copy would turn it
- * into a prototype), as is anything exotic. Iterative, so no input overflows the stack.
- */
-function isJson(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return false;
-      continue;
-    }
-    if (Array.isArray(v)) {
-      // A hole reads as undefined, which is refused below.
-      for (let i = 0; i < v.length; i += 1) stack.push(v[i]);
-      continue;
-    }
-    if (!isPlainObject(v) || Object.getOwnPropertySymbols(v).length > 0) return false;
-    for (const key in v) {
-      if (!Object.hasOwn(v, key) || key === '__proto__') return false;
-      stack.push(v[key]);
-    }
-  }
-  return true;
 }
