@@ -19,7 +19,7 @@ import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
 import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
-import { lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
+import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
 import type { MutationHandler } from './types.js';
 
@@ -42,7 +42,12 @@ export interface SliceResult {
 
 type Attempt = { ok: true; outcome: MutationOutcome } | { ok: false; error: unknown };
 
-export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[]): Promise<SliceResult> {
+/**
+ * `settledThrough`: the request's; the slice that settles the request's last mutation (without a
+ * failure) forgets the stored outcomes up to it, in its own transaction — not in one of their own,
+ * which cost a second commit (and fsync) per request.
+ */
+export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[], settledThrough?: number): Promise<SliceResult> {
   const trx = await pushDeps.db.startTransaction().execute();
   const deps: SliceEnv = { ...pushDeps, clientId, raw: bindRawSqlite(trx, pushDeps.db) };
   let finished = false;
@@ -64,6 +69,9 @@ export async function runSlice(pushDeps: PushDeps, scope: string, clientId: stri
     const failing = run.failing ?? (client?.failing !== undefined && client.failing.mutationId > lastMutationId ? client.failing : null);
     await saveOutcomes(trx, clientId, deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh);
     if (run.fresh.length > 0 || run.failing !== undefined) await saveClient(trx, clientId, scope, lastMutationId, failing);
+    const endsRequest = run.failure === undefined && resent.length + run.fresh.length === mutations.length;
+    // Outcomes are kept only for resends; the client says it will never resend these.
+    if (endsRequest && settledThrough !== undefined) await forgetOutcomes(trx, clientId, Math.min(settledThrough, lastMutationId));
     deps.raw?.flush();
     finished = true;
     await trx.commit().execute();

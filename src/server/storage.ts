@@ -254,6 +254,11 @@ export async function saveOutcomes(db: Db, clientId: string, outcomes: ReadonlyA
 /** Delete the stored outcomes of one client's mutations up to `throughId` (they will not be resent). */
 export async function forgetOutcomes(db: Db, clientId: string, throughId: number): Promise<void> {
   if (throughId < 1) return;
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run('DELETE FROM mutation_outcomes WHERE client_id = ? AND mutation_id <= ?', clientId, throughId);
+    return;
+  }
   await db.deleteFrom('mutation_outcomes').where('client_id', '=', clientId).where('mutation_id', '<=', throughId).execute();
 }
 
