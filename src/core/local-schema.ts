@@ -26,6 +26,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.
 import { describeIssues, jsonValue, mutationOutcome, wholeNumber } from '../protocol/wire.js';
 import { recordOp } from '../protocol/record-ops.js';
 import { encodeSeq } from '../stores/store.js';
+import { acceptOutboxEntry } from './outbox-entry-check.js';
 
 export const LOCAL_FORMAT = 1 as const;
 
@@ -136,6 +137,8 @@ export function parseOverlayRow(raw: JsonValue | undefined, where: string): Over
 }
 
 export function parseOutboxEntry(raw: JsonValue | undefined, where: string): OutboxEntry {
+  const accepted = acceptOutboxEntry(raw, LOCAL_FORMAT);
+  if (accepted !== undefined) return accepted;
   const result = outboxEntrySchema.safeParse(raw);
   if (result.success) return result.data;
   throw new StoredDataError(

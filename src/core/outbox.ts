@@ -8,7 +8,8 @@ import type { Mutation, MutationOutcome } from '../protocol/wire.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import { conflictOf, resolvedOps } from './conflict-outcome.js';
-import { T, META, outboxEntrySchema, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
+import { T, META, LOCAL_FORMAT, outboxEntrySchema, parseOutboxEntry, readNumber, recordKey, type OutboxEntry } from './local-schema.js';
+import { acceptOutboxEntry } from './outbox-entry-check.js';
 import type { TouchedRecords } from './local-view.js';
 import { indexEntry, readView, unindexEntry } from './local-view.js';
 import { appendRejections } from './rejection-log.js';
@@ -63,6 +64,12 @@ export async function unsettledEntries(tx: StoreReader, limit: number, afterId =
     const raw = await tx.get(T.outbox, k);
     if (raw === undefined) {
       out.push({ ok: false, key: k, id, raw: null, reason: 'the outbox index lists this mutation but the outbox has no entry for it' });
+      continue;
+    }
+    // The common well-formed entry is checked by hand; zod decides (and explains) anything else.
+    const accepted = acceptOutboxEntry(raw, LOCAL_FORMAT);
+    if (accepted !== undefined) {
+      out.push({ ok: true, entry: accepted });
       continue;
     }
     const parsed = outboxEntrySchema.safeParse(raw);

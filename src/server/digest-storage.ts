@@ -11,11 +11,15 @@ import type { Kysely } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import { addHash, emptyLanes, parseHashHex, recordHash, toDigest, type CollectionDigest, type DigestLanes, type RecordHash } from '../protocol/digest.js';
 import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
+import { rawSqlite } from './sqlite-raw.js';
 
 type Db = Kysely<ServerDatabase>;
 
 async function readLanes(db: Db, scope: string, collection: string): Promise<DigestLanes> {
-  const row = await db
+  const raw = rawSqlite(db);
+  const row = raw !== undefined
+    ? raw.get<{ count: number; lane_a: number; lane_b: number }>('SELECT count, lane_a, lane_b FROM digests WHERE scope = ? AND collection = ?', scope, collection)
+    : await db
     .selectFrom('digests')
     .select(['count', 'lane_a', 'lane_b'])
     .where('scope', '=', scope)
@@ -42,10 +46,13 @@ export async function updateDigest(
   after: RecordHash | undefined,
 ): Promise<void> {
   if (before === undefined && after === undefined) return;
-  let lanes = await readLanes(db, scope, collection);
+  const raw = rawSqlite(db);
+  // A raw push transaction keeps the lanes in memory and writes them once before its commit.
+  let lanes = raw?.cachedLanes(scope, collection) ?? (await readLanes(db, scope, collection));
   if (before !== undefined) lanes = addHash(lanes, before, -1);
   if (after !== undefined) lanes = addHash(lanes, after, 1);
-  await writeLanes(db, scope, collection, lanes);
+  if (raw !== undefined) raw.setLanes(scope, collection, lanes);
+  else await writeLanes(db, scope, collection, lanes);
 }
 
 /** The contribution a stored row makes (undefined for a tombstone or no row). */
@@ -57,7 +64,11 @@ export function liveContribution(row: Pick<RecordRow, 'collection' | 'key' | 'va
 
 /** The stored row's contribution, read by primary key (for writers that know the row is live). */
 export async function readContribution(db: Db, scope: string, collection: string, key: string): Promise<RecordHash | undefined> {
-  const row = await db
+  const raw = rawSqlite(db);
+  const row = raw !== undefined
+    ? raw.get<Pick<RecordRow, 'collection' | 'key' | 'value' | 'version' | 'deleted' | 'digest_hash'>>(
+      'SELECT collection, key, value, version, deleted, digest_hash FROM records WHERE scope = ? AND collection = ? AND key = ?', scope, collection, key)
+    : await db
     .selectFrom('records')
     .select(['collection', 'key', 'value', 'version', 'deleted', 'digest_hash'])
     .where('scope', '=', scope)

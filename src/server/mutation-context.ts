@@ -31,6 +31,11 @@ export function versionAllocatedIn(trx: Kysely<ServerDatabase>): number | undefi
   return allocated.get(trx);
 }
 
+/** Start counting afresh on `trx` (a transaction reused as the executor of the next mutation). */
+export function forgetAllocatedVersion(trx: Kysely<ServerDatabase>): void {
+  allocated.delete(trx);
+}
+
 async function nextVersion(trx: Kysely<ServerDatabase>, scope: string): Promise<number> {
   const version = await bumpScopeVersion(trx, scope);
   allocated.set(trx, version);

@@ -13,12 +13,13 @@ import type { Mutation, MutationOutcome } from '../protocol/wire.js';
 import { recordRejectedConflict } from './conflicts/rejection.js';
 import { insertDeadLetter } from './dead-letters/storage.js';
 import { HttpError } from './http-errors.js';
-import { createMutationContext, versionAllocatedIn, type MutationIdentity } from './mutation-context.js';
+import { createMutationContext, forgetAllocatedVersion, versionAllocatedIn, type MutationIdentity } from './mutation-context.js';
 import { MutationRejection, isMutationRejection } from './mutation-rejection.js';
 import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
-import { lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
+import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
+import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
 import type { MutationHandler } from './types.js';
 
@@ -27,6 +28,8 @@ type Trx = ControlledTransaction<ServerDatabase>;
 /** The push's dependencies plus the client whose slice this is. */
 interface SliceEnv extends PushDeps {
   clientId: string;
+  /** Set when the slice's storage calls run on better-sqlite3 directly (src/server/sqlite-raw.ts). */
+  raw: RawTransaction | undefined;
 }
 
 export interface SliceResult {
@@ -39,9 +42,14 @@ export interface SliceResult {
 
 type Attempt = { ok: true; outcome: MutationOutcome } | { ok: false; error: unknown };
 
-export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[]): Promise<SliceResult> {
-  const deps: SliceEnv = { ...pushDeps, clientId };
-  const trx = await deps.db.startTransaction().execute();
+/**
+ * `settledThrough`: the request's; the slice that settles the request's last mutation (without a
+ * failure) forgets the stored outcomes up to it, in its own transaction — not in one of their own,
+ * which cost a second commit (and fsync) per request.
+ */
+export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[], settledThrough?: number): Promise<SliceResult> {
+  const trx = await pushDeps.db.startTransaction().execute();
+  const deps: SliceEnv = { ...pushDeps, clientId, raw: bindRawSqlite(trx, pushDeps.db) };
   let finished = false;
   try {
     // The scope row lock is held to commit: it orders versions and serialises this client's pushes.
@@ -61,6 +69,10 @@ export async function runSlice(pushDeps: PushDeps, scope: string, clientId: stri
     const failing = run.failing ?? (client?.failing !== undefined && client.failing.mutationId > lastMutationId ? client.failing : null);
     await saveOutcomes(trx, clientId, deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh);
     if (run.fresh.length > 0 || run.failing !== undefined) await saveClient(trx, clientId, scope, lastMutationId, failing);
+    const endsRequest = run.failure === undefined && resent.length + run.fresh.length === mutations.length;
+    // Outcomes are kept only for resends; the client says it will never resend these.
+    if (endsRequest && settledThrough !== undefined) await forgetOutcomes(trx, clientId, Math.min(settledThrough, lastMutationId));
+    deps.raw?.flush();
     finished = true;
     await trx.commit().execute();
 
@@ -115,17 +127,16 @@ async function runNew(trx: Trx, deps: SliceEnv, scope: string, versionBefore: nu
  * counter it took) vanish, while its outcome is still recorded with the slice.
  */
 async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, versionBefore: number, mutation: Mutation): Promise<Attempt> {
-  const sp = await trx.savepoint('mutation').execute();
+  const sp = await openSavepoint(trx, deps.raw);
   const clientId = deps.clientId;
   try {
-    const result = await runHandler(sp, deps.handlers, { scope, clientId, mutationId: mutation.id, createdAt: mutation.createdAt }, mutation);
-    const version = versionAllocatedIn(sp) ?? versionBefore;
-    await sp.releaseSavepoint('mutation').execute();
+    const result = await runHandler(sp.executor, deps.handlers, { scope, clientId, mutationId: mutation.id, createdAt: mutation.createdAt }, mutation);
+    const version = versionAllocatedIn(sp.executor) ?? versionBefore;
+    await sp.release();
     return { ok: true, outcome: { id: mutation.id, status: 'applied', version, ...(result === undefined ? {} : { result }) } };
   } catch (error) {
     // If even this fails the transaction is gone: the caller rolls the slice back and answers 500.
-    await sp.rollbackToSavepoint('mutation').execute();
-    await sp.releaseSavepoint('mutation').execute();
+    await sp.rollback();
     if (!isMutationRejection(error)) return { ok: false, error };
     // Rolled back: the versions it took are handed back, so the scope is where it was before it.
     const version = versionBefore;
@@ -134,6 +145,47 @@ async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, versionB
     deps.logger.info('push: mutation rejected', { scope, clientId, mutationId: mutation.id, name: mutation.name, code: error.code });
     return { ok: true, outcome };
   }
+}
+
+interface Savepoint {
+  /** What the mutation's handler runs on. */
+  executor: Kysely<ServerDatabase>;
+  release(): Promise<void>;
+  /** Roll back to the savepoint and release it. */
+  rollback(): Promise<void>;
+}
+
+/**
+ * A savepoint for one mutation. On raw SQLite it is two prepared statements on the slice's own
+ * transaction (which then also serves as the handler's executor, its allocated version reset);
+ * elsewhere a kysely savepoint, a transaction object of its own.
+ */
+async function openSavepoint(trx: Trx, raw: RawTransaction | undefined): Promise<Savepoint> {
+  if (raw !== undefined) {
+    raw.run('SAVEPOINT mutation');
+    const snapshot = raw.snapshot();
+    forgetAllocatedVersion(trx);
+    return {
+      executor: trx,
+      release: async () => raw.run('RELEASE mutation'),
+      rollback: async () => {
+        raw.run('ROLLBACK TO mutation');
+        raw.run('RELEASE mutation');
+        raw.restore(snapshot);
+      },
+    };
+  }
+  const sp = await trx.savepoint('mutation').execute();
+  return {
+    executor: sp,
+    release: async () => {
+      await sp.releaseSavepoint('mutation').execute();
+    },
+    rollback: async () => {
+      await sp.rollbackToSavepoint('mutation').execute();
+      await sp.releaseSavepoint('mutation').execute();
+    },
+  };
 }
 
 /** The mutation failed `attempts` times: consume it as rejected and keep it as a dead letter. */

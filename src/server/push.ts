@@ -13,7 +13,7 @@ import { HttpError, internalError, invalidRequest } from './http-errors.js';
 import { assertClientScope, errorMessage, gapError, runSlice } from './push-slice.js';
 import { assertNotClaimedElsewhere } from './client-claim.js';
 import type { ServerDatabase } from './schema.js';
-import { forgetOutcomes, readClient } from './storage.js';
+import { readClient } from './storage.js';
 import type { MutationHandler, PushOptions } from './types.js';
 import type { ServerObserver } from './metrics/observer.js';
 
@@ -73,7 +73,7 @@ export async function handlePush(deps: PushDeps, scope: string, request: PushReq
   const outcomes: MutationOutcome[] = [];
   let rest = request.mutations;
   while (rest.length > 0) {
-    const slice = await runSliceOr500(deps, scope, request.clientId, rest);
+    const slice = await runSliceOr500(deps, scope, request.clientId, rest, request.settledThrough);
     outcomes.push(...slice.outcomes);
     lastMutationId = slice.lastMutationId;
     if (slice.failure !== undefined) {
@@ -84,16 +84,12 @@ export async function handlePush(deps: PushDeps, scope: string, request: PushReq
     }
     rest = rest.slice(slice.outcomes.length);
   }
-  if (request.settledThrough !== undefined) {
-    // Outcomes are kept only for resends; the client says it will never resend these.
-    await forgetOutcomes(deps.db, request.clientId, Math.min(request.settledThrough, lastMutationId));
-  }
   return { v: PROTOCOL_VERSION, lastMutationId, outcomes };
 }
 
-async function runSliceOr500(deps: PushDeps, scope: string, clientId: string, rest: Mutation[]): ReturnType<typeof runSlice> {
+async function runSliceOr500(deps: PushDeps, scope: string, clientId: string, rest: Mutation[], settledThrough: number | undefined): ReturnType<typeof runSlice> {
   try {
-    return await runSlice(deps, scope, clientId, rest);
+    return await runSlice(deps, scope, clientId, rest, settledThrough);
   } catch (error) {
     if (error instanceof HttpError) throw error;
     await assertNotClaimedElsewhere(deps.db, clientId, scope, error);

@@ -16,6 +16,7 @@ import { runIncrement } from './conflicts/increment.js';
 import { DEFAULT_CONFLICT_STRATEGY, type ConflictStrategy } from './conflicts/strategy.js';
 import { transactionOf } from './mutation-context.js';
 import { MutationRejection } from './mutation-rejection.js';
+import { acceptDeleteArgs, acceptPatchArgs, acceptPutArgs } from './push-validation.js';
 import type { CollectionPolicy, MutationContext, MutationHandler } from './types.js';
 
 export interface RecordHandlerOptions {
@@ -46,15 +47,15 @@ export function createRecordHandlers(
   };
   return {
     async put(ctx, raw) {
-      const { hlc, ...args } = parseArgs(putArgs, raw, 'put');
+      const { hlc, ...args } = acceptPutArgs(raw) ?? parseArgs(putArgs, raw, 'put');
       return run(ctx, { op: 'put', ...args, hlc: hlc ?? serverClock.now() });
     },
     async patch(ctx, raw) {
-      const { hlc, ...args } = parseArgs(patchArgs, raw, 'patch');
+      const { hlc, ...args } = acceptPatchArgs(raw) ?? parseArgs(patchArgs, raw, 'patch');
       return run(ctx, { op: 'patch', ...args, hlc: hlc ?? serverClock.now() });
     },
     async delete(ctx, raw) {
-      const { hlc, ...args } = parseArgs(deleteArgs, raw, 'delete');
+      const { hlc, ...args } = acceptDeleteArgs(raw) ?? parseArgs(deleteArgs, raw, 'delete');
       return run(ctx, { op: 'delete', ...args, hlc: hlc ?? serverClock.now() });
     },
     async increment(ctx, raw) {

@@ -10,6 +10,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import type { ServerDatabase } from './schema.js';
 import type { Durability } from './types.js';
+import { registerRawSqlite } from './sqlite-raw.js';
 
 /** How long a write waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -35,7 +36,10 @@ export function openSqliteDatabase(path: string, durability: Durability = 'durab
     throw error;
   }
   // kysely's SqliteDialect drives one connection behind a mutex: exactly one writer per process.
-  return new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // Push transactions run their hot statements on the handle directly (src/server/sqlite-raw.ts).
+  registerRawSqlite(db, sqlite);
+  return db;
 }
 
 /**

@@ -4,15 +4,17 @@
  * boundaries.
  */
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { JsonObject } from '../protocol/json.js';
 import { toInt } from './schema.js';
 import { liveContribution, readContribution, updateDigest } from './digest-storage.js';
 import { hashHex, recordHash, type RecordHash } from '../protocol/digest.js';
-import type { RecordRow, ServerDatabase } from './schema.js';
+import type { ClientsTable, RecordRow, ServerDatabase } from './schema.js';
 import type { RecordOrigin } from './record-origin.js';
+import { rawSqlite } from './sqlite-raw.js';
 
 type Db = Kysely<ServerDatabase>;
+type ClientsRow = Selectable<ClientsTable>;
 
 export interface ClientRow {
   scope: string;
@@ -35,6 +37,13 @@ export interface FailingMutation {
  * on SQLite it starts the (single) write transaction.
  */
 export async function lockScope(db: Db, scope: string): Promise<number> {
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run('INSERT INTO scopes (scope, version) VALUES (?, 0) ON CONFLICT (scope) DO NOTHING', scope);
+    const { version } = raw.get<{ version: number }>('UPDATE scopes SET version = version WHERE scope = ? RETURNING version', scope)!;
+    raw.setVersion(scope, version, false);
+    return version;
+  }
   await db.insertInto('scopes').values({ scope, version: 0 }).onConflict((oc) => oc.column('scope').doNothing()).execute();
   const row = await db
     .updateTable('scopes')
@@ -47,6 +56,13 @@ export async function lockScope(db: Db, scope: string): Promise<number> {
 
 /** Hand out the scope's next version. */
 export async function bumpScopeVersion(db: Db, scope: string): Promise<number> {
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    // Counted in memory under the scope lock and written once before the commit (sqlite-raw.ts).
+    const version = (raw.cachedVersion(scope) ?? toInt(raw.get<{ version: number }>('SELECT version FROM scopes WHERE scope = ?', scope)?.version)) + 1;
+    raw.setVersion(scope, version, true);
+    return version;
+  }
   const row = await db
     .updateTable('scopes')
     .set({ version: sql`version + 1` })
@@ -68,6 +84,8 @@ export async function readScopeState(db: Db, scope: string): Promise<{ version: 
 }
 
 export async function readRecord(db: Db, scope: string, collection: string, key: string): Promise<RecordRow | undefined> {
+  const raw = rawSqlite(db);
+  if (raw !== undefined) return raw.get<RecordRow>('SELECT * FROM records WHERE scope = ? AND collection = ? AND key = ?', scope, collection, key);
   return db
     .selectFrom('records')
     .selectAll()
@@ -77,7 +95,6 @@ export async function readRecord(db: Db, scope: string, collection: string, key:
     .executeTakeFirst();
 }
 
-/**
 /**
  * Upsert a record (value null = tombstone) at the given version, keeping the scope's digest. `known`
  * says whether the record being replaced is live (liveVersion undefined: it is not), for callers that
@@ -113,6 +130,11 @@ export async function writeRecord(
         ? undefined
         : (known.liveHash ?? (await readContribution(db, row.scope, row.collection, row.key)));
   await updateDigest(db, row.scope, row.collection, before, after);
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run(UPSERT_RECORD_SQL, values.scope, values.collection, values.key, values.value, values.version, values.deleted, values.deleted_at, values.digest_hash, values.origin_client, values.origin_mutation, values.origin_first, values.origin_base);
+    return;
+  }
   await db
     .insertInto('records')
     .values(values)
@@ -131,6 +153,12 @@ export async function writeRecord(
     )
     .execute();
 }
+
+/** Columns in the order of writeRecord's `values`; every one but the key is replaced on conflict. */
+const RECORD_COLUMNS = ['scope', 'collection', 'key', 'value', 'version', 'deleted', 'deleted_at', 'digest_hash', 'origin_client', 'origin_mutation', 'origin_first', 'origin_base'];
+const UPSERT_RECORD_SQL =
+  `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')}) ` +
+  `ON CONFLICT (scope, collection, key) DO UPDATE SET ${RECORD_COLUMNS.slice(3).map((c) => `${c} = excluded.${c}`).join(', ')}`;
 
 /** The version of `row` if it holds a live record (not a tombstone), else undefined. */
 export function liveVersionOf(row: RecordRow | undefined): number | undefined {
@@ -157,11 +185,15 @@ export async function readChangesSince(db: Db, scope: string, cursor: number, li
 }
 
 export async function readClient(db: Db, clientId: string): Promise<ClientRow | undefined> {
-  const row = await db
-    .selectFrom('clients')
-    .select(['scope', 'last_mutation_id', 'failing_mutation_id', 'failing_attempts', 'failing_since'])
-    .where('client_id', '=', clientId)
-    .executeTakeFirst();
+  const raw = rawSqlite(db);
+  const row = raw !== undefined
+    ? raw.get<Pick<ClientsRow, 'scope' | 'last_mutation_id' | 'failing_mutation_id' | 'failing_attempts' | 'failing_since'>>(
+      'SELECT scope, last_mutation_id, failing_mutation_id, failing_attempts, failing_since FROM clients WHERE client_id = ?', clientId)
+    : await db
+      .selectFrom('clients')
+      .select(['scope', 'last_mutation_id', 'failing_mutation_id', 'failing_attempts', 'failing_since'])
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
   if (row === undefined) return undefined;
   const client: ClientRow = { scope: row.scope, lastMutationId: toInt(row.last_mutation_id) };
   if (row.failing_mutation_id !== null) {
@@ -178,6 +210,16 @@ export async function saveClient(db: Db, clientId: string, scope: string, lastMu
     failing_attempts: failing?.attempts ?? 0,
     failing_since: failing?.since ?? null,
   };
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run(
+      'INSERT INTO clients (client_id, scope, last_mutation_id, failing_mutation_id, failing_attempts, failing_since) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, failing_mutation_id = excluded.failing_mutation_id, ' +
+        'failing_attempts = excluded.failing_attempts, failing_since = excluded.failing_since',
+      clientId, scope, state.last_mutation_id, state.failing_mutation_id, state.failing_attempts, state.failing_since,
+    );
+    return;
+  }
   await db
     .insertInto('clients')
     .values({ client_id: clientId, scope, ...state })
@@ -190,6 +232,14 @@ const OUTCOME_ROWS_PER_INSERT = 500;
 
 /** Store outcomes of one client's mutations, one multi-row INSERT per 500. */
 export async function saveOutcomes(db: Db, clientId: string, outcomes: ReadonlyArray<{ id: number; version: number }>): Promise<void> {
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    // One prepared single-row insert per outcome: cheaper than building a multi-row statement.
+    for (const outcome of outcomes) {
+      raw.run('INSERT INTO mutation_outcomes (client_id, mutation_id, version, outcome) VALUES (?, ?, ?, ?)', clientId, outcome.id, outcome.version, JSON.stringify(outcome));
+    }
+    return;
+  }
   for (let i = 0; i < outcomes.length; i += OUTCOME_ROWS_PER_INSERT) {
     const rows = outcomes.slice(i, i + OUTCOME_ROWS_PER_INSERT).map((outcome) => ({
       client_id: clientId,
@@ -204,12 +254,20 @@ export async function saveOutcomes(db: Db, clientId: string, outcomes: ReadonlyA
 /** Delete the stored outcomes of one client's mutations up to `throughId` (they will not be resent). */
 export async function forgetOutcomes(db: Db, clientId: string, throughId: number): Promise<void> {
   if (throughId < 1) return;
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    raw.run('DELETE FROM mutation_outcomes WHERE client_id = ? AND mutation_id <= ?', clientId, throughId);
+    return;
+  }
   await db.deleteFrom('mutation_outcomes').where('client_id', '=', clientId).where('mutation_id', '<=', throughId).execute();
 }
 
 /** Stored wire outcomes (parsed JSON, unvalidated) of the client's mutations `from..through`, by id. */
 export async function readOutcomes(db: Db, clientId: string, from: number, through: number): Promise<Map<number, unknown>> {
-  const rows = await db
+  const raw = rawSqlite(db);
+  const rows = raw !== undefined
+    ? raw.all<{ mutation_id: number; outcome: string }>('SELECT mutation_id, outcome FROM mutation_outcomes WHERE client_id = ? AND mutation_id >= ? AND mutation_id <= ?', clientId, from, through)
+    : await db
     .selectFrom('mutation_outcomes')
     .select(['mutation_id', 'outcome'])
     .where('client_id', '=', clientId)
@@ -237,6 +295,10 @@ export async function lastMutationIdAtOrBelow(db: Db, clientId: string, version:
 
 /** Increment and return a per-scope counter (first value 1). */
 export async function incrementCounter(db: Db, scope: string, name: string): Promise<number> {
+  const raw = rawSqlite(db);
+  if (raw !== undefined) {
+    return raw.get<{ value: number }>('INSERT INTO counters (scope, name, value) VALUES (?, ?, 1) ON CONFLICT (scope, name) DO UPDATE SET value = counters.value + 1 RETURNING value', scope, name)!.value;
+  }
   const row = await db
     .insertInto('counters')
     .values({ scope, name, value: 1 })

@@ -6,14 +6,13 @@ import type { Kysely } from 'kysely';
 import type { JsonObject, JsonValue } from '../../protocol/json.js';
 import type { ConflictRecord } from '../../protocol/wire.js';
 import { writeKnownRecord } from '../mutation-context.js';
-import { readRecord } from '../storage.js';
 import { liveContribution } from '../digest-storage.js';
 import type { RecordHash } from '../../protocol/digest.js';
 import { originOfRow, verbatimOrigin, type RecordOrigin } from '../record-origin.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
 import { appendConflict } from './audit-storage.js';
-import { advanceClock, readRecordClock, writeRecordClock } from './clock-storage.js';
+import { advanceClock, readRecordAndClock, writeRecordClock } from './clock-storage.js';
 import { detectConflict, type GenericWrite, type RecordState } from './detect.js';
 import { ConflictRejection, toReport } from './rejection.js';
 import { clientEffect, resolveConflict, type Resolution } from './resolve.js';
@@ -49,10 +48,9 @@ export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promi
 
 /** The record's state, its digest contribution for the write that replaces it (no second read) and its origin. */
 async function readState(env: WriteEnv, write: GenericWrite): Promise<{ state: RecordState; liveHash: RecordHash | undefined; origin: RecordOrigin | undefined }> {
-  const row = await readRecord(env.trx, env.ctx.scope, write.collection, write.key);
+  const { row, clock } = await readRecordAndClock(env.trx, env.ctx.scope, write.collection, write.key);
   const version = toInt(row?.version);
   const value = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
-  const clock = await readRecordClock(env.trx, env.ctx.scope, write.collection, write.key, version);
   return { state: { value, version, clock }, liveHash: liveContribution(row), origin: originOfRow(row) };
 }
 
