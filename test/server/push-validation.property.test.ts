@@ -4,9 +4,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deleteArgs, patchArgs, putArgs } from '../../src/protocol/record-ops.js';
-import { pushRequest } from '../../src/protocol/wire.js';
+import { pushRequest } from '../../src/protocol/wire-requests.js';
 import { acceptDeleteArgs, acceptPatchArgs, acceptPushRequest, acceptPutArgs } from '../../src/server/push-validation.js';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? (process.env['CI'] ? 2000 : 500));
 
@@ -58,7 +58,7 @@ function faulted<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
 
 let acceptedCount = 0;
 /** accept(x) defined ⇒ zod accepts x and returns a value equal to x. */
-function agrees(accept: (x: unknown) => unknown, schema: z.ZodType, input: unknown): void {
+function agrees(accept: (x: unknown) => unknown, schema: z.ZodMiniType, input: unknown): void {
   const fast = accept(input);
   if (fast === undefined) return;
   acceptedCount += 1;
