@@ -24,7 +24,10 @@ export interface ClientOptions {
   mutators?: Record<string, LocalMutator>;
   /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */
   autoSync?: boolean;
-  /** Mutations per push request. Default: the planner's, else 100. */
+  /**
+   * Most mutations per push request. Default: the planner's, else 500. A request also stops before
+   * its mutations pass 256 Ki characters of JSON, so large values travel in smaller batches.
+   */
   pushBatchSize?: number;
   /** Changes per pull page. Default: the planner's, else 1000. */
   pullPageSize?: number;

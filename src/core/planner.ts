@@ -26,7 +26,7 @@ export interface SyncPlanner {
   plan(): SyncPlan;
 }
 
-export const defaultPlan: Required<SyncPlan> = { pushBatchSize: 100, pullPageSize: 1000, requestTimeoutMs: 30_000, concurrency: 2 };
+export const defaultPlan: Required<SyncPlan> = { pushBatchSize: 500, pullPageSize: 1000, requestTimeoutMs: 30_000, concurrency: 2 };
 
 export function fixedPlanner(plan: Partial<SyncPlan> = {}): SyncPlanner {
   const fixed = { ...defaultPlan, ...plan };

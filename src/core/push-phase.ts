@@ -19,6 +19,7 @@ import { PROTOCOL_VERSION, type PushResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
 import { anySignal } from './any-signal.js';
 import { readPushBatch } from './validate-phase.js';
+import { countWithinBudget } from './push-batch-bytes.js';
 
 export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
   // A count, not a scan: the store counts the unsettled index without reading entries.
@@ -70,7 +71,10 @@ class BatchSender {
     this.#result.quarantined += batch.quarantined;
     const first = batch.entries[0];
     if (first === undefined || (firstId !== undefined && first.id !== firstId)) return undefined;
-    const mutations = batch.entries.map(toWire);
+    const all = batch.entries.map(toWire);
+    const fit = countWithinBudget(all);
+    const entries = fit === all.length ? batch.entries : batch.entries.slice(0, fit);
+    const mutations = fit === all.length ? all : all.slice(0, fit);
     await ctx.plugins.run('beforePush', mutations);
     checkAborted(this.#signal);
     this.#result.pushed.requests += 1;
@@ -83,7 +87,7 @@ class BatchSender {
     const done = (): void => void this.#inFlight.delete(abort);
     // Its failure surfaces when it is awaited; until then (or if it never is) it is not unhandled.
     response.then(done, done);
-    return { entries: batch.entries, response };
+    return { entries, response };
   }
 
   close(): void {

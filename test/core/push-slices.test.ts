@@ -8,6 +8,7 @@ import { T } from '../../src/core/local-schema.js';
 import { createMemoryStore } from '../../src/stores/memory-store.js';
 import type { Store, StoreReader, StoreWriter } from '../../src/stores/store.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { PUSH_BATCH_MAX_CHARS } from '../../src/core/push-batch-bytes.js';
 import { memoryClient, serverView, startServer, tempDir, type TestServer } from '../helpers/harness.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -111,4 +112,43 @@ it('quarantines a malformed entry when its batch is read, and sends a skip with 
   expect((await serverView(server.transport(), 'products')).map((r) => r.key).sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p8', 'p9']);
   expect((await a.sync()).quarantined).toBe(0);
   await store.close();
+});
+
+it('cuts a batch of large values by size, so no request passes the server\'s default body limit', async () => {
+  const sizes: number[] = [];
+  const inner = server.transport();
+  const transport: Transport = {
+    ...inner,
+    stats: () => inner.stats(),
+    pull: (request, options) => inner.pull(request, options),
+    health: (options) => inner.health(options),
+    push: (request, options) => {
+      sizes.push(request.mutations.length);
+      return inner.push(request, options);
+    },
+  };
+  // 40 values of 60 kB: 2.4 MB of JSON, more than twice the server's 1 MiB default body limit, in
+  // what the default batch size (500) would send as one request.
+  const a = await memoryClient(transport, { verify: false });
+  open.push(a);
+  for (let i = 0; i < 40; i++) await a.collection('products').put(`p${i}`, { i, blob: 'x'.repeat(60_000) });
+  const result = await a.sync({ direction: 'push' });
+  expect(result.pushed).toMatchObject({ sent: 40, applied: 40, rejected: 0 });
+  expect(sizes.length).toBeGreaterThan(1);
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(Math.floor(PUSH_BATCH_MAX_CHARS / 60_000));
+  expect(await serverView(server.transport(), 'products')).toHaveLength(40);
+});
+
+it('sends one mutation larger than the size budget on its own', async () => {
+  const sizes: number[] = [];
+  const inner = server.transport();
+  const transport: Transport = { ...inner, stats: () => inner.stats(), pull: (r, o) => inner.pull(r, o), health: (o) => inner.health(o), push: (r, o) => (sizes.push(r.mutations.length), inner.push(r, o)) };
+  const a = await memoryClient(transport, { verify: false });
+  open.push(a);
+  await a.collection('products').put('small-1', { n: 1 });
+  await a.collection('products').put('big', { blob: 'y'.repeat(PUSH_BATCH_MAX_CHARS + 10) });
+  await a.collection('products').put('small-2', { n: 2 });
+  const result = await a.sync({ direction: 'push' });
+  expect(result.pushed).toMatchObject({ sent: 3, applied: 3 });
+  expect(sizes).toEqual([1, 1, 1]);
 });

@@ -1,0 +1,22 @@
+/**
+ * A push request is bounded by size as well as by count. The server refuses a body past its limit
+ * (`limits.maxBodyBytes`, 1 MiB by default, counted after gzip is undone) with 413, for the whole
+ * request, and that would stop the queue. Counting alone would make that a matter of how large the
+ * receipts happen to be. So a batch stops before its JSON text passes PUSH_BATCH_MAX_CHARS. A single
+ * mutation above the budget still travels alone: only the server can say whether it fits.
+ *
+ * JSON text length is counted in UTF-16 units. Those become at most 3 bytes of UTF-8 each, so 256 Ki
+ * units stay within a 1 MiB limit.
+ */
+export const PUSH_BATCH_MAX_CHARS = 256 * 1024;
+
+/** How many of `items`, from the first, fit the budget; always at least one when there is one. */
+export function countWithinBudget(items: readonly unknown[], maxChars = PUSH_BATCH_MAX_CHARS): number {
+  let used = 0;
+  for (let i = 0; i < items.length; i += 1) {
+    // +1 for the comma between array elements.
+    used += JSON.stringify(items[i]).length + 1;
+    if (used > maxChars) return Math.max(1, i);
+  }
+  return items.length;
+}
