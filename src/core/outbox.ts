@@ -4,7 +4,8 @@
  */
 import type { JsonValue } from '../protocol/json.js';
 import { applyRecordOp, type RecordOp } from '../protocol/record-ops.js';
-import type { Mutation, MutationOutcome } from '../protocol/wire.js';
+import { LIMITS, type Mutation, type MutationOutcome } from '../protocol/wire.js';
+import { findJsonProblem, MAX_OBJECT_KEYS } from '../protocol/json-guard.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import { conflictOf, resolvedOps } from './conflict-outcome.js';
@@ -68,14 +69,23 @@ export async function unsettledEntries(tx: StoreReader, limit: number, afterId =
     }
     // The common well-formed entry is checked by hand; zod decides (and explains) anything else.
     const accepted = acceptOutboxEntry(raw, LOCAL_FORMAT);
-    if (accepted !== undefined) {
-      out.push({ ok: true, entry: accepted });
+    const parsed = accepted === undefined ? outboxEntrySchema.safeParse(raw) : { success: true as const, data: accepted };
+    if (!parsed.success) {
+      out.push({ ok: false, key: k, id, raw, reason: parsed.error.issues[0]?.message ?? 'invalid' });
       continue;
     }
-    const parsed = outboxEntrySchema.safeParse(raw);
-    out.push(parsed.success ? { ok: true, entry: parsed.data } : { ok: false, key: k, id, raw, reason: parsed.error.issues[0]?.message ?? 'invalid' });
+    // An entry queued before the client refused such input at mutate()/put() (or written behind the
+    // engine's back) that the server refuses at the door: a 400 answers the whole push, so sending it
+    // would stop the queue for good. Treated as unreadable: quarantined with its content kept.
+    const refused = argsProblem(parsed.data.args);
+    out.push(refused === undefined ? { ok: true, entry: parsed.data } : { ok: false, key: k, id, raw, reason: refused });
   }
   return out;
+}
+
+function argsProblem(args: JsonValue): string | undefined {
+  const problem = findJsonProblem(args, { maxDepth: LIMITS.maxJsonDepth, maxKeys: MAX_OBJECT_KEYS });
+  return problem === undefined ? undefined : `the server refuses these args: ${problem.message}`;
 }
 
 export function toWire(entry: OutboxEntry): Mutation {

@@ -141,3 +141,24 @@ it('sends one mutation larger than the size budget on its own', async () => {
   expect(result.pushed).toMatchObject({ sent: 3, applied: 3 });
   expect(sizes).toEqual([1, 1, 1]);
 });
+
+it('quarantines a queued entry the server would refuse at the door (NUL in a value), so it cannot stop the queue', async () => {
+  const store = createMemoryStore();
+  const a = await memoryClient(server.transport(), { store, closeStore: false, verify: false });
+  open.push(a);
+  for (let i = 1; i <= 3; i++) await a.collection('products').put(`p${i}`, { name: `n${i}` });
+  // As an older client (before put() refused it) would have queued it.
+  await store.write(async (tx) => {
+    const entry = (await tx.get(T.outbox, '0000000000000002')) as { args: { value: { name: string } } };
+    entry.args.value.name = 'a\u0000b';
+    await tx.put(T.outbox, '0000000000000002', entry as never);
+  });
+  const result = await a.sync();
+  expect(result.quarantined).toBe(1);
+  expect(result.pushed).toMatchObject({ applied: 2 });
+  expect(await a.pendingCount()).toBe(0);
+  expect((await serverView(server.transport(), 'products')).map((r) => r.key).sort()).toEqual(['p1', 'p3']);
+  const quarantined = (await store.read((tx) => tx.scan(T.quarantine))) as Array<[string, { reason: string }]>;
+  expect(quarantined.map(([, q]) => q.reason)).toEqual([expect.stringContaining('NUL')]);
+  await store.close();
+});
