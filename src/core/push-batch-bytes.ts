@@ -10,13 +10,17 @@
  */
 export const PUSH_BATCH_MAX_CHARS = 256 * 1024;
 
-/** How many of `items`, from the first, fit the budget; always at least one when there is one. */
-export function countWithinBudget(items: readonly unknown[], maxChars = PUSH_BATCH_MAX_CHARS): number {
+/**
+ * How many of `items`, from the first, fit the budget (always at least one when there is one), and
+ * the JSON characters those take.
+ */
+export function countWithinBudget(items: readonly unknown[], maxChars = PUSH_BATCH_MAX_CHARS): { count: number; chars: number } {
   let used = 0;
   for (let i = 0; i < items.length; i += 1) {
     // +1 for the comma between array elements.
-    used += JSON.stringify(items[i]).length + 1;
-    if (used > maxChars) return Math.max(1, i);
+    const size = JSON.stringify(items[i]).length + 1;
+    if (used + size > maxChars && i > 0) return { count: i, chars: used };
+    used += size;
   }
-  return items.length;
+  return { count: items.length, chars: used };
 }

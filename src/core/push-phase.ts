@@ -19,7 +19,7 @@ import { PROTOCOL_VERSION, type PushResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
 import { anySignal } from './any-signal.js';
 import { readPushBatch } from './validate-phase.js';
-import { countWithinBudget } from './push-batch-bytes.js';
+import { countWithinBudget, PUSH_BATCH_MAX_CHARS } from './push-batch-bytes.js';
 
 export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal): Promise<void> {
   // A count, not a scan: the store counts the unsettled index without reading entries.
@@ -29,7 +29,18 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
     checkAborted(signal);
     let current = await sender.send(0);
     while (current !== undefined) {
-      const response = await current.response;
+      const response = await current.response.catch((error: unknown) => {
+        // A server whose body limit is below our size budget answers 413 for the whole batch: send
+        // it again in halves (down to one mutation, which only the server can judge) rather than
+        // repeat a request that can never pass.
+        if (!(error instanceof ServerError) || error.status !== 413 || current === undefined || current.entries.length <= 1) throw error;
+        sender.shrinkBelow(current.entries.length, current.chars);
+        return undefined;
+      });
+      if (response === undefined) {
+        current = await sender.send(0);
+        continue;
+      }
       const through = answeredThrough(current.entries, response);
       // Preparing the next batch may fail (a plugin, the store); that surfaces once this one is committed.
       const ahead = ctx.concurrency >= 2 && through !== undefined ? await captured(sender.send(through, through + 1)) : undefined;
@@ -45,6 +56,8 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
 
 interface SentBatch {
   entries: OutboxEntry[];
+  /** JSON characters of its mutations, as counted against the size budget. */
+  chars: number;
   response: Promise<PushResponse>;
 }
 
@@ -54,6 +67,9 @@ class BatchSender {
   readonly #result: SyncCycleResult;
   readonly #signal: AbortSignal;
   readonly #inFlight = new Set<AbortController>();
+  /** Lowered for the rest of the cycle after a 413: most mutations and JSON characters per request. */
+  #maxCount = Number.POSITIVE_INFINITY;
+  #maxChars = PUSH_BATCH_MAX_CHARS;
 
   constructor(ctx: CycleContext, result: SyncCycleResult, signal: AbortSignal) {
     this.#ctx = ctx;
@@ -67,12 +83,12 @@ class BatchSender {
    */
   async send(afterId: number, firstId?: number): Promise<SentBatch | undefined> {
     const ctx = this.#ctx;
-    const batch = await readPushBatch(ctx, afterId, ctx.pushBatchSize);
+    const batch = await readPushBatch(ctx, afterId, Math.min(ctx.pushBatchSize, this.#maxCount));
     this.#result.quarantined += batch.quarantined;
     const first = batch.entries[0];
     if (first === undefined || (firstId !== undefined && first.id !== firstId)) return undefined;
     const all = batch.entries.map(toWire);
-    const fit = countWithinBudget(all);
+    const { count: fit, chars } = countWithinBudget(all, this.#maxChars);
     const entries = fit === all.length ? batch.entries : batch.entries.slice(0, fit);
     const mutations = fit === all.length ? all : all.slice(0, fit);
     await ctx.plugins.run('beforePush', mutations);
@@ -87,7 +103,13 @@ class BatchSender {
     const done = (): void => void this.#inFlight.delete(abort);
     // Its failure surfaces when it is awaited; until then (or if it never is) it is not unhandled.
     response.then(done, done);
-    return { entries, response };
+    return { entries, chars, response };
+  }
+
+  /** After a 413 for `count` mutations of `chars` JSON characters: send at most half of either. */
+  shrinkBelow(count: number, chars: number): void {
+    this.#maxCount = Math.max(1, Math.floor(count / 2));
+    this.#maxChars = Math.max(1, Math.floor(chars / 2));
   }
 
   close(): void {

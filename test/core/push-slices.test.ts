@@ -162,3 +162,23 @@ it('quarantines a queued entry the server would refuse at the door (NUL in a val
   expect(quarantined.map(([, q]) => q.reason)).toEqual([expect.stringContaining('NUL')]);
   await store.close();
 });
+
+it('sends a batch again in halves when the server\'s body limit is below the size budget (413)', async () => {
+  const small = startServer({ sqlitePath: join(dir.path, 'small.db'), limits: { maxBodyBytes: 64 * 1024 } });
+  try {
+    const sizes: number[] = [];
+    const transport = observingPushes(small.transport(), (first, last) => sizes.push(last - first + 1));
+    const a = await memoryClient(transport, { verify: false });
+    open.push(a);
+    // 40 values of 10 kB: within the 256 Ki-character budget in two requests, far past 64 KiB each.
+    for (let i = 0; i < 40; i++) await a.collection('products').put(`p${i}`, { i, blob: 'z'.repeat(10_000) });
+    const result = await a.sync({ direction: 'push' });
+    expect(result.pushed).toMatchObject({ sent: 40, applied: 40, rejected: 0 });
+    // 25 fill the size budget and are refused whole; 12 are refused too; at most 6 (~60 kB) pass.
+    expect(sizes.slice(0, 2)).toEqual([25, 12]);
+    expect(Math.max(...sizes.slice(2))).toBeLessThanOrEqual(6);
+    expect(await serverView(small.transport(), 'products')).toHaveLength(40);
+  } finally {
+    await small.close();
+  }
+});

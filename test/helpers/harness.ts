@@ -7,7 +7,7 @@ import { createClient, type ClientOptions, type SynclineClient } from '../../src
 import { createMemoryStore } from '../../src/stores/memory-store.js';
 import { openSqliteStore } from '../../src/stores/sqlite-store.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
-import { createSyncServer, tokenAuth, type CollectionPolicy, type MutationHandler, type SyncServer } from '../../src/server.js';
+import { createSyncServer, tokenAuth, type CollectionPolicy, type MutationHandler, type SyncServer, type SyncServerOptions } from '../../src/server.js';
 import type { Transport } from '../../src/transport/transport.js';
 
 export function tempDir(prefix = 'syncline-test-'): { path: string; remove(): void } {
@@ -27,12 +27,14 @@ export function startServer(options: {
   mutations?: Record<string, MutationHandler>;
   collections?: Record<string, CollectionPolicy>;
   tokens?: Record<string, string>;
+  limits?: SyncServerOptions['limits'];
 }): TestServer {
   const server = createSyncServer({
     database: typeof options.sqlitePath === 'string' ? { sqlite: options.sqlitePath } : options.sqlitePath,
     auth: tokenAuth(options.tokens ?? { t1: 'scope-1' }),
     mutations: options.mutations ?? {},
     collections: options.collections ?? { products: { writable: true } },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   return {
     server,
