@@ -7,7 +7,7 @@
  * function is refused for that function: both come out of the text path the same.)
  */
 import { InvalidArgumentError } from '../core/errors.js';
-import { copyJson, NotJsonError, type JsonObject, type JsonValue } from '../protocol/json.js';
+import { copyJson, NotJsonError, type JsonValue } from '../protocol/json.js';
 
 export function copyJsonIn(value: JsonValue, where: string): JsonValue {
   try {
@@ -31,22 +31,7 @@ function copyThroughText(value: JsonValue, where: string): JsonValue {
   return JSON.parse(text) as JsonValue;
 }
 
+/** A copy of a stored value (always one copyJsonIn made, so plain JSON) that a caller may edit freely. */
 export function copyJsonOut(value: JsonValue): JsonValue {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    const out = new Array<JsonValue>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyJsonOut(value[i] as JsonValue);
-    return out;
-  }
-  const out: JsonObject = {};
-  for (const key of Object.keys(value)) {
-    setOwn(out, key, copyJsonOut(value[key] as JsonValue));
-  }
-  return out;
-}
-
-function setOwn(target: JsonObject, key: string, item: JsonValue): void {
-  // A plain assignment to "__proto__" would replace the prototype instead of adding the key.
-  if (key === '__proto__') Object.defineProperty(target, key, { value: item, enumerable: true, writable: true, configurable: true });
-  else target[key] = item;
+  return copyJson(value);
 }
