@@ -9,8 +9,8 @@
  */
 import type { JsonValue } from '../protocol/json.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
-import { decodeSeq } from '../stores/store.js';
 import { T, type OutboxEntry } from './local-schema.js';
+import { oldestHeldMutation } from './echo-apply.js';
 import type { CycleContext } from './cycle-context.js';
 import { ServerError } from './errors.js';
 import { unsettledEntries, type UnsettledRead } from './outbox.js';
@@ -68,8 +68,7 @@ async function readSlice(tx: StoreReader, afterId: number, limit: number): Promi
 
 /** Every id below the oldest outbox entry is settled and gone: it will never be sent again. */
 async function settledThroughId(tx: StoreReader): Promise<number> {
-  const [oldest] = await tx.scan(T.outbox, { limit: 1 });
-  return oldest === undefined ? 0 : decodeSeq(oldest[0]) - 1;
+  return ((await oldestHeldMutation(tx)) ?? 1) - 1;
 }
 
 function isParsed(row: UnsettledRead): row is Extract<UnsettledRead, { ok: true }> {

@@ -57,16 +57,35 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Two independent 32-bit FNV-1a hashes (different offset bases), finalised with murmur3's fmix32. */
-function hashString(input: string): RecordHash {
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
+/**
+ * Two independent 32-bit FNV-1a hashes (different offset bases) over UTF-16 code units, fed in any
+ * number of pieces (EchoHasher feeds a record at a time), finalised with murmur3's fmix32.
+ */
+export class Fnv64 {
+  #a = 0x811c9dc5;
+  #b = 0x050c5d1f;
+
+  feed(text: string): void {
+    let a = this.#a;
+    let b = this.#b;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193);
+    }
+    this.#a = a;
+    this.#b = b;
   }
-  return [fmix32(a), fmix32(b ^ 0x9e3779b9)];
+
+  hash(): RecordHash {
+    return [fmix32(this.#a), fmix32(this.#b ^ 0x9e3779b9)];
+  }
+}
+
+function hashString(input: string): RecordHash {
+  const fnv = new Fnv64();
+  fnv.feed(input);
+  return fnv.hash();
 }
 
 /** A live record's contribution in the current format. */
