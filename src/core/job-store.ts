@@ -136,3 +136,17 @@ export function settleJob(job: StoredJob, run: { at: number; outcome: 'completed
   else nextDueAt = null;
   return { ...job, attempts, runs: job.runs + 1, nextDueAt, claimedUntil: null, lastRun: run };
 }
+
+/**
+ * What to store when a run settles, given the row as it is now. Other tabs and processes write the
+ * row while a run is going. If another instance claimed the job after this run's lease lapsed, the
+ * row is theirs, and the answer is undefined: write nothing. If a due time was recorded during the
+ * run (a data-change trigger elsewhere), the earlier of it and the settled due time is kept. That
+ * run is still owed: the push it asks for may not have seen the write that triggered it.
+ */
+export function settledRow(current: StoredJob, claimed: StoredJob, settled: StoredJob): StoredJob | undefined {
+  if (current.claimedUntil !== claimed.claimedUntil) return undefined;
+  const recorded = current.nextDueAt !== claimed.nextDueAt ? current.nextDueAt : null;
+  if (recorded === null) return settled;
+  return { ...settled, nextDueAt: settled.nextDueAt === null ? recorded : Math.min(settled.nextDueAt, recorded) };
+}

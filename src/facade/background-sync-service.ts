@@ -21,7 +21,7 @@ import type { SynclineClient } from '../core/client.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { randomId } from '../core/identity.js';
 import { appendJobRun, DEFAULT_JOB_HISTORY, readJobRuns, type JobHistoryLimits, type JobHistoryQuery, type JobRun } from '../core/job-history.js';
-import { claimJob, deleteJob, jobTriggers, putJob, readJob, readJobs, retryDelayMs, settleJob, storedJobSchema, type JobTrigger, type StoredJob } from '../core/job-store.js';
+import { claimJob, deleteJob, jobTriggers, putJob, readJob, readJobs, retryDelayMs, settleJob, settledRow, storedJobSchema, type JobTrigger, type StoredJob } from '../core/job-store.js';
 import { alwaysOnline, systemTimers, type NetworkStatus, type Timers } from '../core/seams.js';
 import type { SyncPriority } from '../core/sync-queue.js';
 import { executeJob } from './job-run.js';
@@ -226,7 +226,10 @@ export class BackgroundSyncService {
     await this.#client.store
       .write(async (tx) => {
         const job = await readJob(tx, id);
-        if (job !== undefined && (job.nextDueAt === null || job.nextDueAt > at)) await putJob(tx, { ...job, nextDueAt: at });
+        // While a run holds the job, record the new due time even when an older one is stored: the
+        // run's settle keeps it (settledRow), so this trigger is not lost to the run's write-back.
+        const running = job !== undefined && job.claimedUntil !== null && job.claimedUntil > this.#timers.now();
+        if (job !== undefined && (job.nextDueAt === null || job.nextDueAt > at || running)) await putJob(tx, { ...job, nextDueAt: at });
       })
       .catch(() => undefined); // closed meanwhile: the in-memory due time still runs this session
   }
@@ -284,8 +287,14 @@ export class BackgroundSyncService {
     const again = entry.retriggerAt;
     if (again !== undefined && (settled.nextDueAt === null || again < settled.nextDueAt)) settled = { ...settled, nextDueAt: again };
     await this.#client.store.write(async (tx) => {
-      // A job cancelled while it ran is not written back; its run is still history.
-      if ((await readJob(tx, id)) !== undefined) await putJob(tx, settled);
+      // A job cancelled while it ran is not written back, nor one another instance claimed after
+      // this run's lease lapsed; either way the run is still history.
+      const current = await readJob(tx, id);
+      const row = current === undefined ? undefined : settledRow(current, claimed, settled);
+      if (row !== undefined) {
+        await putJob(tx, row);
+        settled = row;
+      }
       const record = { jobId: id, trigger: claimed.trigger, outcome: run.outcome, error: run.error, syncId: run.syncId };
       await appendJobRun(tx, { ...record, startedAt, durationMs: at - startedAt, bytesUp: run.bytesUp, bytesDown: run.bytesDown, attempt: claimed.attempts + 1 }, at, this.#limits);
     });
