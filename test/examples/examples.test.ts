@@ -147,21 +147,25 @@ describe('examples/browser-app (IndexedDB, shared tabs, realtime pokes)', () => 
     await first.fill('input[name=name]', 'Espresso');
     await first.click('button');
     await first.locator('#products li', { hasText: 'Espresso · 1.00' }).waitFor();
+    // The page renders the list before it reads the pending count, so for a moment the status line
+    // still says "0 pending" from before the click: wait for the server to hold the write instead.
+    await expect.poll(() => serverNames(sync), { timeout: 15_000, interval: 100 }).toEqual(['Espresso']);
+    expect(site.requests).toContain('POST /v1/push');
     await first.locator('#status', { hasText: 'online · 0 pending' }).waitFor();
     await second.locator('#products li', { hasText: 'Espresso · 1.00' }).waitFor();
     expect(site.requests).toContain('GET /v1/events'); // the realtime channel (Server-Sent Events) is open
-    expect(site.requests).toContain('POST /v1/push');
-
-    const reader = await createClientFor(sync);
-    expect((await reader.collection('products').list()).map((r) => r.value['name'])).toEqual(['Espresso']);
-    await reader.close();
   });
 });
 
-async function createClientFor(sync: ReturnType<typeof createSyncServer>) {
+/** The names of the products the server holds, as a fresh client pulls them. */
+async function serverNames(sync: ReturnType<typeof createSyncServer>): Promise<unknown[]> {
   const client = await createClient({ store: createMemoryStore(), transport: createHttpTransport({ url: 'http://syncline.test', token: 'demo', fetch: (r) => sync.fetch(r) }), autoSync: false });
-  await client.sync();
-  return client;
+  try {
+    await client.sync();
+    return (await client.collection('products').list()).map((r) => r.value['name']);
+  } finally {
+    await client.close();
+  }
 }
 
 describe('README', () => {
