@@ -4,8 +4,8 @@
  */
 import type { JsonValue } from '../protocol/json.js';
 import { applyRecordOp, type RecordOp } from '../protocol/record-ops.js';
-import { LIMITS, type Mutation, type MutationOutcome } from '../protocol/wire.js';
-import { findJsonProblem, MAX_OBJECT_KEYS } from '../protocol/json-guard.js';
+import type { Mutation, MutationOutcome } from '../protocol/wire.js';
+import { findRefusedJson } from './json-depth.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import { conflictOf, resolvedOps } from './conflict-outcome.js';
@@ -84,7 +84,7 @@ export async function unsettledEntries(tx: StoreReader, limit: number, afterId =
 }
 
 function argsProblem(args: JsonValue): string | undefined {
-  const problem = findJsonProblem(args, { maxDepth: LIMITS.maxJsonDepth, maxKeys: MAX_OBJECT_KEYS });
+  const problem = findRefusedJson(args, 'Mutation args');
   return problem === undefined ? undefined : `the server refuses these args: ${problem.message}`;
 }
 
