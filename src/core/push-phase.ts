@@ -25,29 +25,54 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
   // A count, not a scan: the store counts the unsettled index without reading entries.
   const total = await ctx.store.read((tx) => tx.count(T.unsettled));
   const sender = new BatchSender(ctx, result, signal);
+  // Off for the rest of the cycle once a batch sent early meets a gap: this server does not queue
+  // (an older one, or another instance than its predecessor's), so early batches would only be resent.
+  let pipelining = ctx.concurrency >= 2;
   try {
     checkAborted(signal);
     let current = await sender.send(0);
+    // A batch sent before `current` was answered: the server queues it behind `current`.
+    let early = pipelining && current !== undefined ? await captured(sender.sendAfter(current, true)) : undefined;
     while (current !== undefined) {
       const response = await current.response.catch((error: unknown) => {
+        if (!(error instanceof ServerError) || current === undefined) throw error;
+        // An early batch that overtook its predecessor, or met a server that does not queue.
+        if (current.early && error.serverCode === 'mutation-gap') {
+          pipelining = false;
+          return undefined;
+        }
         // A server whose body limit is below our size budget answers 413 for the whole batch: send
         // it again in halves (down to one mutation, which only the server can judge) rather than
         // repeat a request that can never pass.
-        if (!(error instanceof ServerError) || error.status !== 413 || current === undefined || current.entries.length <= 1) throw error;
+        if (error.status !== 413 || current.entries.length <= 1) throw error;
         sender.shrinkBelow(current.entries.length, current.chars);
         return undefined;
       });
       if (response === undefined) {
+        // Whatever was sent after it can only meet a gap now (or apply what we send again anyway).
+        sender.abandon(early);
+        early = undefined;
         current = await sender.send(0);
         continue;
       }
       const through = answeredThrough(current.entries, response);
-      // Preparing the next batch may fail (a plugin, the store); that surfaces once this one is committed.
-      const ahead = ctx.concurrency >= 2 && through !== undefined ? await captured(sender.send(through, through + 1)) : undefined;
+      let next = early;
+      early = undefined;
+      // The early batch follows on only if the whole current batch was answered.
+      if (next !== undefined && (next.failed || through !== current.lastId)) {
+        sender.abandon(next);
+        next = undefined;
+      }
+      // Otherwise the next consecutive ids go now, while this answer's outcomes are committed.
+      // Preparing a batch may fail (a plugin, the store); that surfaces once this one is committed.
+      if (next === undefined && ctx.concurrency >= 2 && through !== undefined) next = await captured(sender.send(through, through + 1));
+      // And one more behind it, so the server has the batch after next queued while we commit.
+      if (pipelining && next !== undefined && !next.failed && next.value !== undefined && !next.value.failed) early = await captured(sender.sendAfter(next.value, true));
       await commitBatch(ctx, result, current.entries, response, total);
       checkAborted(signal);
-      if (ahead?.failed === true) throw ahead.error;
-      current = ahead?.value ?? (await sender.send(0));
+      if (next?.failed === true) throw next.error;
+      if (early?.failed === true) throw early.error;
+      current = next?.value ?? (await sender.send(0));
     }
   } finally {
     sender.close();
@@ -56,6 +81,12 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
 
 interface SentBatch {
   entries: OutboxEntry[];
+  /** Id of its last mutation. */
+  lastId: number;
+  /** Sent before its predecessor was answered (see pushAll). */
+  early: boolean;
+  /** Its request is known to have failed (set when it does; nothing is sent behind it then). */
+  failed: boolean;
   /** JSON characters of its mutations, as counted against the size budget. */
   chars: number;
   response: Promise<PushResponse>;
@@ -81,7 +112,7 @@ class BatchSender {
    * Sends the unsettled entries after `afterId` (the oldest when 0). With `firstId`, only if the
    * slice starts exactly there (a batch sent ahead must follow the answered ids without a hole).
    */
-  async send(afterId: number, firstId?: number): Promise<SentBatch | undefined> {
+  async send(afterId: number, firstId?: number, early = false): Promise<SentBatch | undefined> {
     const ctx = this.#ctx;
     const batch = await readPushBatch(ctx, afterId, Math.min(ctx.pushBatchSize, this.#maxCount));
     this.#result.quarantined += batch.quarantined;
@@ -100,10 +131,28 @@ class BatchSender {
       { v: PROTOCOL_VERSION, clientId: ctx.clientId, mutations, settledThrough: batch.settledThrough },
       { signal: anySignal([this.#signal, abort.signal]), timeoutMs: ctx.requestTimeoutMs },
     );
+    const sent: SentBatch = { entries, lastId: entries.at(-1)?.id ?? first.id, early, failed: false, chars, response };
     const done = (): void => void this.#inFlight.delete(abort);
     // Its failure surfaces when it is awaited; until then (or if it never is) it is not unhandled.
-    response.then(done, done);
-    return { entries, chars, response };
+    response.then(done, () => {
+      sent.failed = true;
+      done();
+    });
+    return sent;
+  }
+
+  /** The batch that follows `batch` without a hole, if any waits. */
+  sendAfter(batch: SentBatch, early: boolean): Promise<SentBatch | undefined> {
+    return this.send(batch.lastId, batch.lastId + 1, early);
+  }
+
+  /**
+   * A sent batch whose answer will not be used: left to finish (the server may be applying it; a
+   * resend is then answered as a duplicate), its failure ignored. `close()` aborts it if it is
+   * still in flight when the push ends.
+   */
+  abandon(batch: Captured<SentBatch | undefined> | undefined): void {
+    if (batch !== undefined && !batch.failed) batch.value?.response.catch(() => undefined);
   }
 
   /** After a 413 for `count` mutations of `chars` JSON characters: send at most half of either. */

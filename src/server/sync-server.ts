@@ -25,6 +25,7 @@ import { createCors } from './cors.js';
 import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { acceptPushRequest } from './push-validation.js';
+import { ClientPushQueue } from './push-queue.js';
 import { handleConflictsQuery } from './conflicts/route.js';
 import { conflictEvents, type ServerConflictEvent } from './conflicts/server-events.js';
 import { Emitter } from '../core/subscribable.js';
@@ -222,6 +223,7 @@ function buildRoutes(
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
   const maxPullPageBytes = positiveLimit(options.limits?.maxPullPageBytes, DEFAULT_PULL_PAGE_CHARS, 'limits.maxPullPageBytes');
   const scopeOf = (auth: AuthResult | null): string => auth?.scope ?? '';
+  const pushQueue = new ClientPushQueue();
   return new Map<string, Route>([
     ['/v1/health', { method: 'GET', auth: false, run: async () => jsonResponse({ v: PROTOCOL_VERSION, status: 'ok' }) }],
     ['/v1/push', {
@@ -231,7 +233,7 @@ function buildRoutes(
         const raw = await readJsonBody(request, maxBodyBytes);
         // The hand check accepts the common valid body cheaply; anything else gets zod's verdict and message.
         const body = acceptPushRequest(raw) ?? parseMessage(pushRequest, raw);
-        const response = await handlePush(pushDeps(), scopeOf(auth), body);
+        const response = await pushQueue.run(body.clientId, () => handlePush(pushDeps(), scopeOf(auth), body));
         instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
         return jsonResponse(response);
