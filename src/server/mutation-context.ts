@@ -42,23 +42,31 @@ async function nextVersion(trx: Kysely<ServerDatabase>, scope: string): Promise<
   return version;
 }
 
-/** The transaction behind a context, for the built-in generic writes (conflict clocks and audit). */
-const transactions = new WeakMap<MutationContext, Kysely<ServerDatabase>>();
+/**
+ * The transaction behind a context, for the built-in generic writes (conflict clocks and audit). A
+ * symbol-keyed property rather than a WeakMap entry: a context is made per mutation, on the push's
+ * hot path, and a WeakMap insert costs more than the rest of making it.
+ */
+const TRANSACTION: unique symbol = Symbol('syncline.mutation-transaction');
+
+type ContextWithTransaction = MutationContext & { [TRANSACTION]?: Kysely<ServerDatabase> };
 
 export function transactionOf(ctx: MutationContext): Kysely<ServerDatabase> | undefined {
-  return transactions.get(ctx);
+  return (ctx as ContextWithTransaction)[TRANSACTION];
 }
 
+/**
+ * The context's own properties are written out, not spread from `identity`: spreading an object of
+ * varying shape made each context a slow dictionary object (~5 µs apiece, bench/write-path).
+ * Methods are closures, so a handler may destructure them (`const { get, put } = ctx`).
+ */
 export function createMutationContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): MutationContext {
-  const ctx = buildContext(trx, identity);
-  transactions.set(ctx, trx);
-  return ctx;
-}
-
-function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): MutationContext {
   const { scope } = identity;
-  return {
-    ...identity,
+  const ctx: ContextWithTransaction = {
+    scope,
+    clientId: identity.clientId,
+    mutationId: identity.mutationId,
+    createdAt: identity.createdAt,
     async get(collection, key) {
       const row = await readRecord(trx, scope, collection, key);
       return liveValue(row);
@@ -76,7 +84,10 @@ function buildContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): 
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value ?? '{}') as JsonObject }));
     },
     nextCounter: (name) => incrementCounter(trx, scope, name),
+    [TRANSACTION]: trx,
   };
+  if (identity.replayOf !== undefined) ctx.replayOf = identity.replayOf;
+  return ctx;
 }
 
 /** A record write by a caller that just read the record: its live version and digest contribution (if live). */
@@ -100,7 +111,7 @@ export async function writeKnownRecord(
   ctx: MutationContext,
   record: KnownRecord,
 ): Promise<number | undefined> {
-  const trx = transactions.get(ctx);
+  const trx = transactionOf(ctx);
   if (trx === undefined) throw new Error('writeKnownRecord needs a context made by createMutationContext');
   return writeAt(trx, ctx.scope, record);
 }

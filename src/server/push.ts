@@ -40,7 +40,7 @@ export interface PushDeps {
   observer?: ServerObserver;
 }
 
-const DEFAULTS = { maxSliceMutations: 200, maxSliceMs: 50, maxHandlerAttempts: 5 } as const;
+const DEFAULTS = { maxSliceMutations: 1000, maxSliceMs: 50, maxHandlerAttempts: 5 } as const;
 
 /** Validated push settings, defaults filled in. */
 export function pushSettings(options: PushOptions = {}): Pick<PushDeps, 'slice' | 'maxHandlerAttempts'> {

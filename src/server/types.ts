@@ -106,7 +106,7 @@ export type Durability = 'durable' | 'relaxed';
 export interface PushOptions {
   /**
    * A push request is applied in slices, one transaction each (group commit): a slice ends after
-   * this many mutations (default 200) ...
+   * this many mutations (default 1000; a slice is one commit, so one fsync on a durable server) ...
    */
   maxSliceMutations?: number;
   /** ... or once it has run this long, in ms (default 50), so one big request cannot hold the scope lock for long. */
