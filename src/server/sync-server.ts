@@ -232,7 +232,7 @@ function buildRoutes(
       async run(request, auth) {
         const raw = await readJsonBody(request, maxBodyBytes);
         // The hand check accepts the common valid body cheaply; anything else gets zod's verdict and message.
-        const body = acceptPushRequest(raw) ?? parseMessage(pushRequest, raw);
+        const body = acceptPushRequest(raw, { guardedJson: true }) ?? parseMessage(pushRequest, raw);
         const response = await pushQueue.run(body.clientId, () => handlePush(pushDeps(), scopeOf(auth), body));
         instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
