@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { SynclineClient } from '../../src/index.js';
-import { TransportError } from '../../src/core/errors.js';
+import { ServerError, TransportError } from '../../src/core/errors.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { memoryClient, serverView, startServer, tempDir, type TestServer } from '../helpers/harness.js';
 
@@ -24,8 +24,8 @@ afterEach(async () => {
 });
 
 /** Logs each push request (first id), each answer, and which requests were aborted before their answer. */
-function logging(inner: Transport, log: string[], faults: { failFirst?: number; holdUntilAborted?: number } = {}): Transport & { aborted: number[] } {
-  let { failFirst, holdUntilAborted } = faults;
+function logging(inner: Transport, log: string[], faults: { failFirst?: number; holdUntilAborted?: number; gapFirst?: number } = {}): Transport & { aborted: number[] } {
+  let { failFirst, holdUntilAborted, gapFirst } = faults;
   const aborted: number[] = [];
   return {
     ...inner,
@@ -40,6 +40,12 @@ function logging(inner: Transport, log: string[], faults: { failFirst?: number; 
       if (first === failFirst) {
         failFirst = undefined;
         throw new TransportError('test: the link dropped');
+      }
+      if (first === gapFirst) {
+        // What a server that does not queue a client's pushes (an older one, another instance)
+        // answers a batch that arrives while its predecessor is still being applied.
+        gapFirst = undefined;
+        throw new ServerError(409, 'mutation-gap', 'test: Mutation ids must continue from 0.', { details: { expectedId: 1, lastMutationId: 0 } });
       }
       const hold = first === holdUntilAborted;
       if (hold) holdUntilAborted = undefined;
@@ -136,6 +142,17 @@ it('commits the answered batch when the batch sent ahead fails, and the next cyc
   const result = await client.sync({ direction: 'push' });
   expect(log.filter((l) => l.startsWith('request'))).toEqual(['request 11', 'request 21']);
   expect(result.pushed).toMatchObject({ sent: 15, applied: 15 });
+});
+
+it('resends a batch sent early that met a gap once its predecessor is answered, and stops sending early for the cycle', async () => {
+  const log: string[] = [];
+  const client = await pusher(logging(server.transport(), log, { gapFirst: 11 }), 2, log);
+  const result = await client.sync({ direction: 'push' });
+  expect(result.pushed).toMatchObject({ requests: 4, sent: 25, applied: 25, rejected: 0 });
+  expect(log.filter((l) => l.startsWith('request'))).toEqual(['request 1', 'request 11', 'request 11', 'request 21']);
+  // No longer pipelined: 21 left only after 11 was answered.
+  expect(log.indexOf('request 21')).toBeGreaterThan(log.indexOf('answered 11'));
+  expect(await serverView(server.transport(), 'products')).toHaveLength(25);
 });
 
 it("still stops with 'no-progress' when an answer settles nothing that is still waiting", async () => {
