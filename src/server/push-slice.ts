@@ -18,6 +18,7 @@ import { MutationRejection, isMutationRejection } from './mutation-rejection.js'
 import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
+import { asHandlerNetworkFailure } from './handler-failure.js';
 import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
 import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
@@ -110,14 +111,16 @@ async function runNew(trx: Trx, deps: SliceEnv, scope: string, versionBefore: nu
       version = attempt.outcome.version;
       continue;
     }
-    // A database that went away is not the handler's fault: the attempt does not count.
-    if (isTransientFailure(attempt.error)) return { fresh, failure: { mutation, error: attempt.error } };
+    // A database that went away is not the handler's fault: the attempt does not count. (Unless the
+    // database still answers: then the handler's own call failed, handler-failure.ts.)
+    const error = isTransientFailure(attempt.error) ? await asHandlerNetworkFailure(attempt.error, trx, deps.raw) : attempt.error;
+    if (error === undefined) return { fresh, failure: { mutation, error: attempt.error } };
     const attempts = (failing?.mutationId === mutation.id ? failing.attempts : 0) + 1;
     const since = failing?.mutationId === mutation.id ? failing.since : deps.now();
     if (attempts < deps.maxHandlerAttempts) {
-      return { fresh, failure: { mutation, error: attempt.error }, failing: { mutationId: mutation.id, attempts, since } };
+      return { fresh, failure: { mutation, error }, failing: { mutationId: mutation.id, attempts, since } };
     }
-    fresh.push(await giveUp(trx, deps, scope, version, mutation, attempt.error, attempts, since));
+    fresh.push(await giveUp(trx, deps, scope, version, mutation, error, attempts, since));
   }
   return { fresh };
 }
