@@ -10,9 +10,16 @@ import { findJsonProblem, MAX_OBJECT_KEYS } from '../protocol/json-guard.js';
 import { HttpError, invalidRequest } from './http-errors.js';
 
 /** Levels a request puts around a value: body → mutations → mutation → args. */
-const ENVELOPE_DEPTH = 3;
+export const ENVELOPE_DEPTH = 3;
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const body = await readUncheckedJsonBody(request, maxBytes);
+  assertAcceptableJson(body);
+  return body;
+}
+
+/** The parsed body without the door check: the caller runs it (push-door.ts does, per mutation). */
+export async function readUncheckedJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   assertJsonContentType(request.headers.get('content-type'));
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
@@ -23,7 +30,6 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   } catch (cause) {
     throw new HttpError(400, 'invalid-json', `The request body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  assertAcceptableJson(body);
   return body;
 }
 

@@ -20,12 +20,13 @@ import { handlePush, PUSH_FAULT, pushSettings } from './push.js';
 import type { PushDeps, PushFault } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
-import { readJsonBody } from './read-body.js';
+import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
 import { createCors } from './cors.js';
 import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { acceptPushRequest } from './push-validation.js';
 import { ClientPushQueue } from './push-queue.js';
+import { REFUSED_MUTATION, refusedMutationHandler, screenPushBody } from './push-door.js';
 import { handleConflictsQuery } from './conflicts/route.js';
 import { conflictEvents, type ServerConflictEvent } from './conflicts/server-events.js';
 import { Emitter } from '../core/subscribable.js';
@@ -208,6 +209,7 @@ function buildHandlers(options: SyncServerOptions): Map<string, MutationHandler>
     'syncline.skip': () => {
       throw new MutationRejection('skipped-by-client', 'The client could not read this mutation from its local store and skipped it.');
     },
+    [REFUSED_MUTATION]: refusedMutationHandler,
   }));
 }
 
@@ -230,7 +232,7 @@ function buildRoutes(
       method: 'POST',
       auth: true,
       async run(request, auth) {
-        const raw = await readJsonBody(request, maxBodyBytes);
+        const raw = screenPushBody(await readUncheckedJsonBody(request, maxBodyBytes));
         // The hand check accepts the common valid body cheaply; anything else gets zod's verdict and message.
         const body = acceptPushRequest(raw, { guardedJson: true }) ?? parseMessage(pushRequest, raw);
         const response = await pushQueue.run(body.clientId, () => handlePush(pushDeps(), scopeOf(auth), body));

@@ -41,31 +41,48 @@ describeEachDialect('input at the door', (start) => {
     ['a __proto__ key inside a value', '"k"', '{"__proto__":{"admin":true},"a":1}', 'proto-key'],
     ['a nested __proto__ key', '"k"', '{"a":[{"__proto__":1}]}', 'proto-key'],
   ];
+  /** The push is answered; the refused mutation is rejected for good, the one after it applies. */
+  async function refusedMutation(server: TestServer, json: string): Promise<{ code: string; message: string }> {
+    const response = await rawPush(server, `${json},${JSON.stringify(putNote(2, 'after'))}`);
+    expect(response.status, await response.clone().text()).toBe(200);
+    const body = (await response.json()) as { lastMutationId: number; outcomes: Array<{ id: number; status: string; code?: string; message?: string }> };
+    expect(body.lastMutationId).toBe(2);
+    expect(body.outcomes.map((o) => [o.id, o.status, o.code])).toEqual([[1, 'rejected', 'invalid-args'], [2, 'applied', undefined]]);
+    return { code: body.outcomes[0]?.code ?? '', message: body.outcomes[0]?.message ?? '' };
+  }
+
+  const words: Record<string, string> = { 'lone-surrogate': 'lone UTF-16 surrogate', 'nul-character': 'NUL character', 'proto-key': '__proto__', 'too-deep': 'levels deep', 'too-many-keys': 'keys' };
   for (const [what, key, value, reason] of cases) {
-    it(`refuses ${what} with 400 and stores nothing`, async () => {
+    it(`rejects a mutation with ${what} (invalid-args, its id consumed), stores none of it, and applies the next one`, async () => {
       t = await start({ collections: writableNotes });
-      const error = await refused(await rawPush(t, putJson(key, value)));
-      expect(error.code).toBe('invalid-request');
-      expect(error.details?.reason).toBe(reason);
-      expect(error.details?.path).toMatch(/^mutations\.0\.args/);
-      expect(await pullAll(t)).toEqual(new Map());
-      // Nothing was consumed either: the next push still starts at id 1.
-      expect((await t.pushOk([putNote(1, 'ok')])).lastMutationId).toBe(1);
+      const rejection = await refusedMutation(t, putJson(key, value));
+      expect(rejection.message).toContain(words[reason]);
+      expect(rejection.message).toContain('"args.');
+      expect([...(await pullAll(t)).keys()]).toEqual(['notes/after']);
+      // The id was consumed: a client that resends the batch gets the same answers as duplicates.
+      expect((await t.pushOk([putNote(3, 'ok')])).lastMutationId).toBe(3);
     });
   }
 
-  it('refuses JSON nested thousands of levels deep with 400, not a stack overflow', async () => {
+  it('still refuses the whole request with 400 when the problem is outside args (a NUL in a mutation name)', async () => {
     t = await start({ collections: writableNotes });
-    const deep = '['.repeat(5000) + ']'.repeat(5000);
-    const error = await refused(await rawPush(t, putJson('"k"', `{"a":${deep}}`)));
-    expect(error.details?.reason).toBe('too-deep');
+    const error = await refused(await rawPush(t, putJson('"k"', '{"a":1}').replace('"name":"put"', '"name":"pu\\u0000t"')));
+    expect(error.code).toBe('invalid-request');
+    expect(error.details).toMatchObject({ reason: 'nul-character', path: 'mutations.0.name' });
+    expect(await pullAll(t)).toEqual(new Map());
+    expect((await t.pushOk([putNote(1, 'ok')])).lastMutationId).toBe(1);
   });
 
-  it('refuses an object with more than 10 000 keys', async () => {
+  it('rejects a mutation nested thousands of levels deep without a stack overflow', async () => {
+    t = await start({ collections: writableNotes });
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    expect((await refusedMutation(t, putJson('"k"', `{"a":${deep}}`))).message).toContain(words['too-deep']);
+  });
+
+  it('rejects a mutation whose value has more than 10 000 keys', async () => {
     t = await start({ collections: writableNotes });
     const value = `{${Array.from({ length: 10_001 }, (_, i) => `"f${i}":0`).join(',')}}`;
-    const error = await refused(await rawPush(t, putJson('"k"', value)));
-    expect(error.details?.reason).toBe('too-many-keys');
+    expect((await refusedMutation(t, putJson('"k"', value))).message).toContain('more than 10000 keys');
   });
 
   it('refuses a body that is not valid UTF-8 instead of storing replacement characters', async () => {
