@@ -121,6 +121,18 @@ export async function claimJob(tx: StoreWriter, id: string, now: number, leaseMs
   return claimed;
 }
 
+/**
+ * Extend a claim that is still ours (`claimedUntil` as we set it) to `until`; undefined when another
+ * instance holds the row now (our lease lapsed and it claimed the job) or the job was cancelled.
+ * Only the claim moves: a due time another instance recorded meanwhile stays in the row.
+ */
+export async function renewClaim(tx: StoreWriter, id: string, ours: number | null, until: number): Promise<number | undefined> {
+  const job = await readJob(tx, id);
+  if (job === undefined || ours === null || job.claimedUntil !== ours) return undefined;
+  await putJob(tx, { ...job, claimedUntil: until });
+  return until;
+}
+
 /** Retry delay after `attempts` consecutive failures: 1 s, 2 s, 4 s, … capped at the job's interval. */
 export function retryDelayMs(job: Pick<StoredJob, 'attempts' | 'intervalMs'>): number {
   return Math.min(job.intervalMs, 1000 * 2 ** Math.min(Math.max(job.attempts - 1, 0), 30));

@@ -21,6 +21,7 @@ import type { SynclineClient } from '../core/client.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { randomId } from '../core/identity.js';
 import { appendJobRun, DEFAULT_JOB_HISTORY, readJobRuns, type JobHistoryLimits, type JobHistoryQuery, type JobRun } from '../core/job-history.js';
+import { ClaimRenewal } from './claim-renewal.js';
 import { claimJob, deleteJob, jobTriggers, putJob, readJob, readJobs, retryDelayMs, settleJob, settledRow, storedJobSchema, type JobTrigger, type StoredJob } from '../core/job-store.js';
 import { alwaysOnline, systemTimers, type NetworkStatus, type Timers } from '../core/seams.js';
 import type { SyncPriority } from '../core/sync-queue.js';
@@ -281,7 +282,17 @@ export class BackgroundSyncService {
     entry.job = claimed;
     entry.retriggerAt = undefined;
     const startedAt = this.#timers.now();
-    const run = await executeJob(this.#engine, this.#client.transport, claimed);
+    // The claim is a lease: renewed while the run goes on, so a run longer than claimMs is not
+    // taken for a dead one and run a second time by another tab or process.
+    const lease = new ClaimRenewal(this.#client.store, this.#timers, id, claimed.claimedUntil, this.#claimMs);
+    let run: Awaited<ReturnType<typeof executeJob>>;
+    try {
+      run = await executeJob(this.#engine, this.#client.transport, claimed);
+    } finally {
+      await lease.stop();
+    }
+    // What settledRow compares with the row: the claim as last renewed, the due time as claimed.
+    const ours = { ...claimed, claimedUntil: lease.claimedUntil };
     const at = this.#timers.now();
     let settled = settleJob(claimed, { at, outcome: run.outcome, syncId: run.syncId, error: run.error });
     const again = entry.retriggerAt;
@@ -290,7 +301,7 @@ export class BackgroundSyncService {
       // A job cancelled while it ran is not written back, nor one another instance claimed after
       // this run's lease lapsed; either way the run is still history.
       const current = await readJob(tx, id);
-      const row = current === undefined ? undefined : settledRow(current, claimed, settled);
+      const row = current === undefined ? undefined : settledRow(current, ours, settled);
       if (row !== undefined) {
         await putJob(tx, row);
         settled = row;

@@ -136,6 +136,20 @@ describe('BackgroundSyncService: durable jobs', () => {
     expect((await a.jobs.history()).filter((r) => r.jobId === id)).toMatchObject([{ startedAt: 1000, outcome: 'completed' }]);
   });
 
+  it('a run that outlasts the claim keeps it (renewed), so another service does not run the job a second time', async () => {
+    // Each request takes 3 s: one run lasts longer than three whole claims of 1 s.
+    transport = createFaultTransport(server.transport(), { seed: 3, timers: clock, latencyMs: { min: 3000, max: 3000 } });
+    const a = await start({ claimMs: 1000 });
+    const id = await a.jobs.scheduleSync({}, 'periodic', 'low', { intervalMs: 1000 });
+    const b = await start({ claimMs: 1000 });
+    await b.jobs.initialize();
+    await clock.advance(12_000);
+    const started = (await a.jobs.history()).filter((r) => r.jobId === id).map((r) => r.startedAt).sort((x, y) => x - y);
+    expect(started[0]).toBe(1000);
+    // The next run starts only after the first one ended (>= 4 s later), never while it went on.
+    expect(started[1]).toBeGreaterThanOrEqual(started[0]! + 3000);
+  });
+
   it('cancelJob removes the job from the store (it does not come back after a restart); its history stays', async () => {
     const first = await start();
     const id = await first.jobs.scheduleSync({}, 'periodic', 'low', { intervalMs: 1000 });
