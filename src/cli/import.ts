@@ -12,7 +12,6 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { silentLogger } from '../core/seams.js';
 import { describeDatabaseLocation, parseDatabaseLocation, type DatabaseLocation } from '../server/database-url.js';
 import { createPostgresFanout } from '../server/fanout-postgres.js';
-import type { ScopeFanout } from '../server/fanout.js';
 import { readCsvEntries } from '../server/import-csv.js';
 import { readJsonlEntries } from '../server/import-jsonl.js';
 import { runImport, type ImportEntry } from '../server/import-run.js';

@@ -9,7 +9,7 @@ import { AbortedError, isSynclineError } from '../../src/index.js';
 import { createSyncServer, ImportInputError, tokenAuth, type ImportProgress, type SyncServer } from '../../src/server.js';
 import { runImportCommand } from '../../src/cli/import.js';
 import { tempDir } from './helpers.js';
-import { expectProducts, freshClientPull, products, versionsOffLine, writeProductsJsonl } from './import-fixtures.js';
+import { expectProducts, freshClientPull, products, versionsOffLine } from './import-fixtures.js';
 
 const TOTAL = 100_000;
 const cleanups: Array<() => Promise<void> | void> = [];
