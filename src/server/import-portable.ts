@@ -10,7 +10,7 @@ import { liveContribution } from './digest-storage.js';
 import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
 import { lockScope } from './storage.js';
 import { ImportConflictError } from './import-types.js';
-import type { ImportsTable } from './import-migration.js';
+import type { ImportsTable } from './import-table.js';
 import { lastWritePerKey, type BatchCommitted, type BatchPlan, type CheckpointRow } from './import-plan.js';
 
 type Db = Kysely<ServerDatabase>;

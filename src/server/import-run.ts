@@ -20,6 +20,7 @@ import type { ServerDatabase } from './schema.js';
 import { commitBatch } from './import-batch.js';
 import type { CheckpointRow } from './import-plan.js';
 import { readCheckpoint } from './import-portable.js';
+import { ensureImportsTable } from './import-table.js';
 import { readScopeVersion } from './storage.js';
 import { checkImportRecord, type ValidRecord } from './import-validate.js';
 import { ImportInputError, type ImportOptions, type ImportProgress, type ImportResult, type InvalidImportRecord } from './import-types.js';
@@ -56,6 +57,7 @@ export async function runImport(
   const settings = checkOptions(scope, options);
   const { importId, batchSize } = settings;
   const started = deps.now();
+  await ensureImportsTable(deps.db as unknown as Kysely<unknown>);
   const stored = await readCheckpoint(deps.db, scope, importId);
   const resumedFrom = stored?.position ?? 0;
   let committed: CheckpointRow = stored ?? { position: 0, records: 0, invalid: 0 };

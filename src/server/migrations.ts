@@ -8,7 +8,6 @@ import type { ServerDatabase } from './schema.js';
 import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
 import { deadLettersMigration } from './dead-letters/migration.js';
-import { importsMigration } from './import-migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -109,9 +108,6 @@ migrations['0008_value_digest'] = {
     await backfillDigests(db as unknown as Kysely<ServerDatabase>);
   },
 };
-
-// Bulk-import checkpoints (src/server/import-*.ts).
-migrations['0009_imports'] = importsMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
