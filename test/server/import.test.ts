@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, isSynclineError } from '../../src/index.js';
-import { createSyncServer, ImportInputError, tokenAuth, type ImportProgress, type SyncServer } from '../../src/server.js';
+import { createSyncServer, ImportConflictError, ImportInputError, tokenAuth, type ImportProgress, type SyncServer } from '../../src/server.js';
 import { runImportCommand } from '../../src/cli/import.js';
 import { tempDir } from './helpers.js';
 import { expectProducts, freshClientPull, products, versionsOffLine } from './import-fixtures.js';
@@ -88,6 +88,19 @@ describe('server.importRecords on SQLite', () => {
     expect(pulled.records.size).toBe(300);
     expect(pulled.records.get('p-1')).toEqual({ name: 'second' });
     expect(pulled.records.get('p-2')).toMatchObject({ stock: 0 });
+  });
+
+  it('two runs of one import at once: one is refused at its first commit, and nothing is written twice', async () => {
+    const path = join(newDir(), 'server.db');
+    const server = serverOn(path);
+    const options = { collection: 'products', importId: 'twice', batchSize: 100 };
+    const runs = await Promise.allSettled([server.importRecords('shop', products(1000), options), server.importRecords('shop', products(1000), options)]);
+    const refused = runs.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(ImportConflictError);
+    const rows = storedRows(path);
+    expect(rows).toHaveLength(1000);
+    expect(versionsOffLine(rows)).toEqual([]);
   });
 
   it('refuses what a push would refuse, naming the item: lone surrogates, NUL, __proto__, non-objects, bad collections', async () => {
