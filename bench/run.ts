@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
- * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path.
+ * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -24,8 +24,9 @@ import { runResumeBench } from './resume.js';
 import { digestTable, resumeTable } from './resume-report.js';
 import { runWritePath, writePathTable } from './write-path.js';
 import { writePathOptions } from './write-path-setup.js';
+import { importTable, runImportBench } from './import.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -130,6 +131,12 @@ async function main(): Promise<void> {
     const writePath = await runWritePath(dir, config.writePath, log);
     results['writePath'] = writePath;
     out.push(`Write path (issue 9): loopback HTTP, clients on SQLite files unless said, SQLite server on its defaults; times are client wall times\n${writePathTable(writePath)}`);
+  }
+  if (runs('import')) {
+    const importRecords = quick ? 10_000 : 100_000;
+    const imported = await runImportBench(dir, importRecords, log);
+    results['import'] = imported;
+    out.push(`Bulk import (server.importRecords, ${importRecords.toLocaleString('en-US')} records, 5,000 per transaction, durable: SQLite synchronous=FULL, PostgreSQL fsync=on + synchronous_commit=on; in process)\n${importTable(imported)}`);
   }
   const totalMs = performance.now() - started;
 

@@ -48,3 +48,5 @@ export type { ServerMetricsOptions, PrometheusServerMetrics } from './server/met
 export type { ServerMetrics, MetricsRecorder, MetricsSource, DatabaseOperation, MutationOutcomeLabel, RouteLabel } from './server/metrics/types.js';
 export type { ServerObserver } from './server/metrics/observer.js';
 export type { TombstoneRetention } from './server/tombstone-schedule.js';
+export { ImportInputError, ImportConflictError } from './server/import-types.js';
+export type { ImportRecord, ImportOptions, ImportProgress, ImportResult, InvalidImportRecord } from './server/import-types.js';

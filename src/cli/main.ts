@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `syncline` command: `serve`, `demo`. */
 import { runDemoCommand } from './demo.js';
+import { runImportCommand } from './import.js';
 import { runServe } from './serve.js';
 import { runStatus } from './status.js';
 
@@ -19,6 +20,12 @@ Commands:
             a power loss may lose the last acknowledged pushes)
           --cors-origin ORIGIN (repeatable; * for any: web apps on that origin may call the server)
           --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
+  import  Bulk-load records into a scope of a server database, 5,000 per transaction, resumable.
+          --db FILE|postgres://URL  --scope S  FILE.jsonl|FILE.csv
+          --collection C (for records that name none)  --key COLUMN (CSV: the key column; key)
+          --import-id ID (default: from the file's path; a rerun with the same id continues after
+            what was committed)  --batch-size N (5000)  --skip-invalid (report bad lines, go on)
+          --format jsonl|csv (default: from the extension)  --durability durable|relaxed
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
         return await runDemoCommand(rest, controller.signal);
       case 'status':
         return await runStatus(rest, { log: (line) => console.log(line) });
+      case 'import':
+        return await runImportCommand(rest, importOutput(), controller.signal);
       case 'serve':
         await runServe(rest, { log: (line) => console.log(line) }, controller.signal);
         return 0;
@@ -49,6 +58,16 @@ async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/** Progress rewrites one line on a terminal; piped or redirected, it comes as plain lines. */
+function importOutput(): { log(line: string): void; status?(line: string): void } {
+  const log = (line: string): void => {
+    if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+    console.log(line);
+  };
+  if (!process.stdout.isTTY) return { log };
+  return { log, status: (line) => void process.stdout.write(`\r\x1b[K${line}`) };
 }
 
 main(process.argv.slice(2)).then(

@@ -42,6 +42,7 @@ import { createPokeReplay } from './poke-replay.js';
 import { readScopeVersion } from './storage.js';
 import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
 import { checkReadiness } from './readiness.js';
+import { recordsAsEntries, runImport } from './import-run.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -161,6 +162,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const result = await replayDeadLetter({ db: database(), handlers, logger, onCommitted, now: Date.now }, id);
       instr.replayed(result);
       return result;
+    },
+    async importRecords(scope, records, importOptions) {
+      await ready();
+      return runImport({ db: database(), onCommitted, logger, now: Date.now }, scope, recordsAsEntries(records), importOptions);
     },
     close(closeOptions) {
       const drainMs = validateDrainMs(closeOptions?.drainMs);

@@ -12,6 +12,7 @@ import type { ConflictStrategy } from './conflicts/strategy.js';
 import type { ServerConflictEvent } from './conflicts/server-events.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-letters/types.js';
 import type { ServerMetrics } from './metrics/types.js';
+import type { ImportOptions, ImportRecord, ImportResult } from './import-types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -155,6 +156,15 @@ export interface SyncServer {
    * replayed and clients are poked. A failure is recorded on the dead letter and returned, not thrown.
    */
   replayDeadLetter(id: string): Promise<DeadLetterReplay>;
+  /**
+   * Bulk-load existing records into `scope` in large transactions (`batchSize`, default 5000), each
+   * record with its own next scope version, keeping digests correct and poking clients after every
+   * commit. Each item is checked like a pushed value; a bad one stops the import (everything before
+   * it is kept) unless `skipInvalid`. With an `importId`, a rerun after a crash or an abort skips what
+   * was committed: the checkpoint commits in the same transaction as the records.
+   * @example await server.importRecords('shop-1', rows.map((r) => ({ key: r.sku, value: r })), { collection: 'products', importId: 'products-2026-12' })
+   */
+  importRecords(scope: string, records: Iterable<ImportRecord> | AsyncIterable<ImportRecord>, options?: ImportOptions): Promise<ImportResult>;
   /**
    * Stop serving: new requests get 503 `unavailable` (Retry-After), event streams end with a
    * reconnect hint, running requests finish (up to `drainMs`); then stop the purge schedule and the
