@@ -8,6 +8,7 @@ export default defineConfig({
     testing: 'src/testing.ts',
     receipts: 'src/receipts.ts',
     indexeddb: 'src/indexeddb.ts',
+    sw: 'src/sw.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

@@ -29,3 +29,13 @@ export async function releaseLease(store: Store, holder: string): Promise<void> 
     if (isJsonObject(current) && current['holder'] === holder) await tx.delete(T.meta, META.lease);
   });
 }
+
+/**
+ * The current lease row, if any (expired or not), for callers that wait on another holder — the
+ * service worker waits for a live tab's lease to lapse instead of pushing beside it.
+ */
+export async function readLease(store: Store): Promise<{ holder: string; expiresAt: number } | undefined> {
+  const current = await store.read((tx) => tx.get(T.meta, META.lease));
+  if (!isJsonObject(current) || typeof current['holder'] !== 'string' || typeof current['expiresAt'] !== 'number') return undefined;
+  return { holder: current['holder'], expiresAt: current['expiresAt'] };
+}

@@ -33,6 +33,12 @@ describe('platform-neutral client core', () => {
     expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
   });
 
+  it('syncline/sw (service worker and page helper) bundles for the browser', async () => {
+    const { imports, inputs } = await bundle('src/sw.ts');
+    expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
+    expect(inputs.some((p) => p.includes('src/server') || p.includes('sqlite'))).toBe(false);
+  });
+
   it('syncline/receipts (shared domain code) bundles for the browser too', async () => {
     const { imports } = await bundle('src/receipts.ts');
     expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
