@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { createSyncServer, serveNode, type NodeServerHandle, type SyncServer, type SyncServerOptions } from '../../src/server.js';
+import { createSyncServer, serveNode, type NodeServerHandle, type ServeNodeOptions, type SyncServer, type SyncServerOptions } from '../../src/server.js';
 import { tempDir } from './helpers.js';
 
 export const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long!';
@@ -17,10 +17,14 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(options: Partial<SyncServerOptions> & Pick<SyncServerOptions, 'auth'>): Promise<Served> {
+export async function serve(options: Partial<SyncServerOptions> & Pick<SyncServerOptions, 'auth'>, nodeOptions: ServeNodeOptions = {}): Promise<Served> {
   const dir = tempDir();
   const server = createSyncServer({ database: { sqlite: join(dir, 'server.db') }, ...options });
-  const http = await serveNode(server);
+  const http = await serveNode(server, nodeOptions).catch(async (error: unknown) => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     server,
     http,
