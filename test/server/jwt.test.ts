@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { jwtAuth } from '../../src/server.js';
 import type { MutationContext } from '../../src/server.js';
+import { DOCUMENTED_CODES } from './fuzz/check.js';
 import { AUDIENCE, hsToken, ISSUER, pullWith, SECRET, serve, signingKey, startJwksServer, type Served } from './jwt-helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -143,5 +144,13 @@ describe('jwtAuth with a remote JWKS', () => {
     expect(answer.status).toBe(503);
     expect(answer.body.error).toMatchObject({ code: 'auth-unavailable', retryable: true });
     expect(answer.headers.get('retry-after')).toBe('5');
+  });
+});
+
+describe('error codes', () => {
+  it('every code the auth and abuse guards answer is in PROTOCOL.md\'s table', () => {
+    for (const code of ['token-expired', 'invalid-token', 'scope-required', 'forbidden', 'auth-unavailable', 'rate-limited', 'too-many-streams', 'request-timeout']) {
+      expect(DOCUMENTED_CODES.has(code), code).toBe(true);
+    }
   });
 });
