@@ -22,6 +22,7 @@ Commands:
             a power loss may lose the last acknowledged pushes)
           --cors-origin ORIGIN (repeatable; * for any: web apps on that origin may call the server)
           --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
+          --rate-per-token RATE[/BURST]  --rate-per-client RATE[/BURST] (requests/s, per instance; off by default)
 `;
 
 async function main(argv: string[]): Promise<number> {

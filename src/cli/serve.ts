@@ -5,6 +5,7 @@ import type { Logger } from '../core/seams.js';
 import { productsCollection, receiptHandlers } from '../receipts.js';
 import { createServerMetrics, createSyncServer, jwtAuth, serveNode, tokenAuth } from '../server.js';
 import type { Authenticate } from '../server/types.js';
+import type { RateLimit, RateLimitOptions } from '../server/rate-limit.js';
 import { describeDatabaseLocation, parseDatabaseLocation } from '../server/database-url.js';
 import type { DatabaseLocation } from '../server/database-url.js';
 import type { Durability } from '../server/types.js';
@@ -32,6 +33,8 @@ export interface ServeConfig {
   corsOrigins?: string[] | '*';
   /** From `--drain-seconds` (default 10): on SIGTERM/SIGINT, how long running requests may finish. */
   drainMs: number;
+  /** From `--rate-per-token` / `--rate-per-client` (`RATE` or `RATE/BURST`, requests per second): off when absent. */
+  rate?: RateLimitOptions;
 }
 
 export function parseServeArgs(argv: string[], env: Record<string, string | undefined> = process.env): ServeConfig {
@@ -53,6 +56,8 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
       'jwt-issuer': { type: 'string' },
       'jwt-audience': { type: 'string' },
       'insecure-demo': { type: 'boolean', default: false },
+      'rate-per-token': { type: 'string' },
+      'rate-per-client': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -73,6 +78,9 @@ export function parseServeArgs(argv: string[], env: Record<string, string | unde
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
   if (values['metrics-token'] !== undefined) config.metricsToken = values['metrics-token'];
+  const perToken = values['rate-per-token'] === undefined ? undefined : parseRate(values['rate-per-token'], '--rate-per-token');
+  const perClient = values['rate-per-client'] === undefined ? undefined : parseRate(values['rate-per-client'], '--rate-per-client');
+  if (perToken !== undefined || perClient !== undefined) config.rate = { ...(perToken === undefined ? {} : { perToken }), ...(perClient === undefined ? {} : { perClient }) };
   const cors = values['cors-origin'];
   if (cors !== undefined) config.corsOrigins = cors.includes('*') ? '*' : cors;
   return config;
@@ -125,6 +133,17 @@ function describeAuth(auth: ServeAuth): string {
   return auth.insecureDemo ? `auth: INSECURE DEMO — anyone may use the token "demo" (scope ${scopes})` : `auth: static tokens, scopes: ${scopes}`;
 }
 
+/** `RATE` or `RATE/BURST`: requests per second, and the burst (default 2 × RATE). */
+function parseRate(text: string, flag: string): RateLimit {
+  const match = /^(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(text.trim());
+  const perSecond = Number(match?.[1]);
+  const burst = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (match === null || !(perSecond > 0) || (burst !== undefined && burst < 1)) {
+    throw new InvalidArgumentError(`${flag}: expected requests per second, optionally with a burst, as RATE or RATE/BURST (e.g. 20 or 20/50), got "${text}".`);
+  }
+  return burst === undefined ? { perSecond } : { perSecond, burst };
+}
+
 function parseDrainSeconds(text: string): number {
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
@@ -163,6 +182,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     collections: productsCollection,
     logger: lineLogger(out),
     durability: config.durability,
+    ...(config.rate === undefined ? {} : { limits: { rate: config.rate } }),
     ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
     ...(config.metricsToken === undefined ? {} : { metrics: await createServerMetrics({ token: config.metricsToken }) }),

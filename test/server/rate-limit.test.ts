@@ -1,6 +1,10 @@
 // Rate limits: token buckets per token and per client, answered 429 + Retry-After with the JSON error
 // body over real HTTP, and a real client that backs off for Retry-After and then succeeds.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseServeArgs, runServe } from '../../src/cli/serve.js';
+import { tempDir } from './helpers.js';
 import { createClient, type SyncEvent } from '../../src/index.js';
 import { createMemoryStore } from '../../src/stores/memory-store.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
@@ -139,3 +143,33 @@ describe('rate limits over HTTP', () => {
 async function until(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+describe('syncline serve --rate-per-token / --rate-per-client', () => {
+  it('parses RATE or RATE/BURST and refuses anything else', () => {
+    expect(parseServeArgs(['--insecure-demo', '--rate-per-token', '20/50', '--rate-per-client', '2.5'], {}).rate).toEqual({ perToken: { perSecond: 20, burst: 50 }, perClient: { perSecond: 2.5 } });
+    expect(parseServeArgs(['--insecure-demo'], {}).rate).toBeUndefined();
+    for (const bad of ['0', 'fast', '10/0', '0.0', '5/x']) expect(() => parseServeArgs(['--insecure-demo', '--rate-per-token', bad], {}), bad).toThrow(/--rate-per-token: expected/);
+  });
+
+  it('limits the running server', async () => {
+    const dir = tempDir();
+    const controller = new AbortController();
+    let announce: (url: string) => void = () => {};
+    const listening = new Promise<string>((resolve) => (announce = resolve));
+    const running = runServe(['--port', '0', '--db', join(dir, 'db.sqlite'), '--insecure-demo', '--rate-per-token', '0.01/1'], {
+      log: (line) => {
+        const url = /listening on (\S+)/.exec(line)?.[1];
+        if (url !== undefined) announce(url);
+      },
+    }, controller.signal);
+    cleanups.push(async () => {
+      controller.abort();
+      await running;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const url = await listening;
+    expect((await pullWith(url, 'demo')).status).toBe(200);
+    const refused = await pullWith(url, 'demo');
+    expect([refused.status, refused.body.error?.code, refused.headers.get('retry-after')]).toEqual([429, 'rate-limited', '100']);
+  });
+});
