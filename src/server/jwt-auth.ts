@@ -47,6 +47,8 @@ export function jwtAuth(options: JwtAuthOptions): Authenticate {
   const verifyOptions = buildVerifyOptions(options);
   const mapClaims = options.claims ?? defaultJwtClaims;
   const keyFor = lazyKey(options);
+  // Start loading jose now, so the first request does not wait for it (a failure is reported per request).
+  loadJose().catch(() => {});
   return async (request: Request): Promise<AuthResult | null> => {
     const token = bearerToken(request);
     if (token === undefined) return null;
@@ -55,7 +57,7 @@ export function jwtAuth(options: JwtAuthOptions): Authenticate {
     try {
       ({ payload } = await jwtVerify(token, await keyFor(), verifyOptions));
     } catch (error) {
-      throw joseErrorToHttp(error, errors);
+      throw joseErrorToHttp(error, errors, options.jwksUrl !== undefined);
     }
     const grant = mapClaims(payload);
     if (grant === null) throw invalidToken('The token was refused by the server\'s claims mapping.');

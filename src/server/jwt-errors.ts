@@ -8,7 +8,8 @@ import { HttpError } from './http-errors.js';
 
 const RETRY_AFTER_SECONDS = 5;
 
-export function joseErrorToHttp(error: unknown, errors: typeof jose.errors): HttpError {
+/** `remote`: the key comes from a JWKS fetched over the network (only then can a failure be the fetch's). */
+export function joseErrorToHttp(error: unknown, errors: typeof jose.errors, remote: boolean): HttpError {
   const unauthorized = (code: string, message: string, description: string): HttpError =>
     new HttpError(401, code, message, { cause: error, headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"` } });
   if (error instanceof errors.JWTExpired) {
@@ -17,7 +18,7 @@ export function joseErrorToHttp(error: unknown, errors: typeof jose.errors): Htt
   if (error instanceof errors.JWTClaimValidationFailed) {
     return unauthorized('invalid-token', `The token's "${error.claim}" claim is not accepted (${error.reason}): check the issuer, audience and clocks.`, `${error.claim} ${error.reason}`);
   }
-  if (error instanceof errors.JWKSTimeout || isKeySetFetchFailure(error, errors)) {
+  if (remote && (error instanceof errors.JWKSTimeout || isKeySetFetchFailure(error, errors))) {
     return new HttpError(503, 'auth-unavailable', 'The server cannot fetch the key set to verify tokens; retry shortly.', {
       retryable: true,
       cause: error,
