@@ -4,8 +4,13 @@
  */
 export { createSyncServer } from './server/sync-server.js';
 export { serveNode } from './server/node-adapter.js';
-export type { ServeNodeOptions, NodeServerHandle } from './server/node-adapter.js';
+export type { ServeNodeOptions, NodeServerHandle, NodeTimeouts } from './server/node-adapter.js';
 export { tokenAuth } from './server/auth.js';
+export { jwtAuth } from './server/jwt-auth.js';
+export type { JwtAuthOptions } from './server/jwt-auth.js';
+export { defaultJwtClaims, SCOPE_HEADER } from './server/jwt-claims.js';
+export type { JwtClaims, JwtGrant } from './server/jwt-claims.js';
+export type { RateLimit, RateLimitOptions } from './server/rate-limit.js';
 export { MutationRejection, isMutationRejection } from './server/mutation-rejection.js';
 export { migrateToLatest } from './server/migrations.js';
 export { openSqliteDatabase } from './server/sqlite-dialect.js';
@@ -25,6 +30,7 @@ export type {
   Authenticate,
   CollectionPolicy,
   MutationContext,
+  MutationCaller,
   MutationHandler,
   Durability,
   PushOptions,

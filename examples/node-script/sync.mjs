@@ -1,6 +1,6 @@
 // A till on Node: writes land in a local SQLite file first (durable, offline-first), then sync to the
-// server exactly once. Start a server (`npx syncline serve`), then run `node sync.mjs` — as often as you
-// like: every run writes a new receipt and syncs it.
+// server exactly once. Start a server (`npx syncline serve --insecure-demo`), then run
+// `node sync.mjs` — as often as you like: every run writes a new receipt and syncs it.
 // `.mjs` because a project made by `npm init -y` is CommonJS, where top-level await is refused.
 import { createClient, createHttpTransport } from 'syncline';
 import { openSqliteStore } from 'syncline/sqlite';

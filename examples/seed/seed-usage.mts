@@ -1,6 +1,6 @@
 // The seed document's "Usage Examples" (sync-system-summary.md), run as written against syncline.
 // Every line that differs from the seed carries a "CHANGED:" comment saying why; the rest is verbatim.
-// Run: `npx tsx seed-usage.mts` with a server up (`npx syncline serve`).
+// Run: `npx tsx seed-usage.mts` with a server up (`npx syncline serve --insecure-demo`).
 import { createClient, createHttpTransport, createMemoryStore, setDefaultClient, SyncPlugin } from 'syncline';
 import type { SyncContext, SyncCycleResult, SyncEventTypeMap } from 'syncline';
 // CHANGED: the seed imports from paths inside its own app ('@/sync/sync-engine', '@/sync/network-manager-simple',

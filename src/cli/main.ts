@@ -14,12 +14,16 @@ Commands:
   status  Show a client database: clientId, cursor, outbox and drain metrics, quarantined entries, last sync runs, background jobs and their runs.
           --db FILE  --runs N (10)  --job-runs N (10)  --json
   serve   Run the reference sync server.
-          --port P (8787)  --host H (127.0.0.1)  --db FILE|postgres://URL (./data/syncline.db)  --token TOKEN=SCOPE
+          --port P (8787)  --host H (127.0.0.1)  --db FILE|postgres://URL (./data/syncline.db)
+          Auth (one is required): --jwt-secret SECRET (or env SYNCLINE_JWT_SECRET; HS256) | --jwks-url URL,
+            with --jwt-issuer ISS  --jwt-audience AUD;  --token TOKEN=SCOPE (repeatable; static tokens);
+            --insecure-demo (accept the public token "demo"; never on a network others reach)
           --retain-tombstones-days D (off: deleted records are kept as tombstones until purged)
           --durability durable|relaxed (durable: every acknowledged push is on disk; relaxed: faster,
             a power loss may lose the last acknowledged pushes)
           --cors-origin ORIGIN (repeatable; * for any: web apps on that origin may call the server)
           --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
+          --rate-per-token RATE[/BURST]  --rate-per-client RATE[/BURST] (requests/s, per instance; off by default)
   import  Bulk-load records into a scope of a server database, 5,000 per transaction, resumable.
           --db FILE|postgres://URL  --scope S  FILE.jsonl|FILE.csv
           --collection C (for records that name none)  --key COLUMN (CSV: the key column; key)

@@ -3,20 +3,26 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isSynclineError } from '../core/errors.js';
 import type { Logger } from '../core/seams.js';
 import { productsCollection, receiptHandlers } from '../receipts.js';
-import { createServerMetrics, createSyncServer, serveNode, tokenAuth } from '../server.js';
+import { createServerMetrics, createSyncServer, jwtAuth, serveNode, tokenAuth } from '../server.js';
+import type { Authenticate } from '../server/types.js';
+import type { RateLimit, RateLimitOptions } from '../server/rate-limit.js';
 import { describeDatabaseLocation, parseDatabaseLocation } from '../server/database-url.js';
 import type { DatabaseLocation } from '../server/database-url.js';
 import type { Durability } from '../server/types.js';
 
 const DEFAULTS = { port: '8787', host: '127.0.0.1', db: './data/syncline.db', token: 'demo=demo' } as const;
 
+/** How `serve` authenticates: JWT (secret or JWKS) or static tokens (`--token`, or the demo token with `--insecure-demo`). */
+export type ServeAuth =
+  | { kind: 'jwt'; secret?: string; jwksUrl?: string; issuer?: string; audience?: string }
+  | { kind: 'tokens'; tokens: Record<string, string>; insecureDemo: boolean };
+
 export interface ServeConfig {
   port: number;
   host: string;
   /** From `--db`: a SQLite file path, or a `postgres://` URL (several instances may share one database). */
   database: DatabaseLocation;
-  /** token → scope */
-  tokens: Record<string, string>;
+  auth: ServeAuth;
   /** From `--retain-tombstones-days`: purge tombstones older than this on a schedule (off when absent). */
   retainTombstonesMs?: number;
   /** From `--durability`: 'durable' (default, fsync on every commit) or 'relaxed'. */
@@ -27,9 +33,11 @@ export interface ServeConfig {
   corsOrigins?: string[] | '*';
   /** From `--drain-seconds` (default 10): on SIGTERM/SIGINT, how long running requests may finish. */
   drainMs: number;
+  /** From `--rate-per-token` / `--rate-per-client` (`RATE` or `RATE/BURST`, requests per second): off when absent. */
+  rate?: RateLimitOptions;
 }
 
-export function parseServeArgs(argv: string[]): ServeConfig {
+export function parseServeArgs(argv: string[], env: Record<string, string | undefined> = process.env): ServeConfig {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -43,6 +51,13 @@ export function parseServeArgs(argv: string[]): ServeConfig {
       'metrics-token': { type: 'string' },
       'cors-origin': { type: 'string', multiple: true },
       'drain-seconds': { type: 'string', default: '10' },
+      'jwt-secret': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      'jwt-issuer': { type: 'string' },
+      'jwt-audience': { type: 'string' },
+      'insecure-demo': { type: 'boolean', default: false },
+      'rate-per-token': { type: 'string' },
+      'rate-per-client': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -56,16 +71,77 @@ export function parseServeArgs(argv: string[]): ServeConfig {
     port,
     host: values.host,
     database: parseDatabaseLocation(values.db),
-    tokens: parseTokens(values.token ?? [DEFAULTS.token]),
+    auth: parseAuth(values, env),
     durability: values.durability,
     drainMs: parseDrainSeconds(values['drain-seconds']),
   };
   const days = values['retain-tombstones-days'];
   if (days !== undefined) config.retainTombstonesMs = parseDays(days);
   if (values['metrics-token'] !== undefined) config.metricsToken = values['metrics-token'];
+  const perToken = values['rate-per-token'] === undefined ? undefined : parseRate(values['rate-per-token'], '--rate-per-token');
+  const perClient = values['rate-per-client'] === undefined ? undefined : parseRate(values['rate-per-client'], '--rate-per-client');
+  if (perToken !== undefined || perClient !== undefined) config.rate = { ...(perToken === undefined ? {} : { perToken }), ...(perClient === undefined ? {} : { perClient }) };
   const cors = values['cors-origin'];
   if (cors !== undefined) config.corsOrigins = cors.includes('*') ? '*' : cors;
   return config;
+}
+
+interface AuthFlags {
+  token?: string[] | undefined;
+  'jwt-secret'?: string | undefined;
+  'jwks-url'?: string | undefined;
+  'jwt-issuer'?: string | undefined;
+  'jwt-audience'?: string | undefined;
+  'insecure-demo'?: boolean | undefined;
+}
+
+/** Some auth is required: a JWT secret or JWKS URL, static `--token`s, or an explicit `--insecure-demo`. */
+function parseAuth(values: AuthFlags, env: Record<string, string | undefined>): ServeAuth {
+  const secret = values['jwt-secret'] ?? nonEmpty(env['SYNCLINE_JWT_SECRET']);
+  const jwksUrl = values['jwks-url'];
+  const issuer = values['jwt-issuer'];
+  const audience = values['jwt-audience'];
+  if (secret !== undefined && jwksUrl !== undefined) throw new InvalidArgumentError('--jwt-secret (or SYNCLINE_JWT_SECRET) and --jwks-url: give one of them, not both.');
+  if (secret !== undefined || jwksUrl !== undefined) {
+    if (values.token !== undefined) throw new InvalidArgumentError('--token cannot be combined with JWT auth (--jwt-secret / --jwks-url): use one kind of credentials.');
+    return { kind: 'jwt', ...(secret === undefined ? {} : { secret }), ...(jwksUrl === undefined ? {} : { jwksUrl }), ...(issuer === undefined ? {} : { issuer }), ...(audience === undefined ? {} : { audience }) };
+  }
+  if (issuer !== undefined || audience !== undefined) throw new InvalidArgumentError('--jwt-issuer / --jwt-audience need --jwt-secret (or SYNCLINE_JWT_SECRET) or --jwks-url.');
+  if (values.token !== undefined) return { kind: 'tokens', tokens: parseTokens(values.token), insecureDemo: false };
+  if (values['insecure-demo'] === true) return { kind: 'tokens', tokens: parseTokens([DEFAULTS.token]), insecureDemo: true };
+  throw new InvalidArgumentError('No authentication configured: pass --jwt-secret (or set SYNCLINE_JWT_SECRET) or --jwks-url for JWT auth, --token TOKEN=SCOPE for static tokens, or --insecure-demo to accept the public token "demo" (never on a network others can reach).');
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** The authenticator for `auth`; a JWT secret or URL that cannot be used fails here, at start. */
+export function buildServeAuth(auth: ServeAuth): Authenticate {
+  if (auth.kind === 'tokens') return tokenAuth(auth.tokens);
+  return jwtAuth({
+    ...(auth.secret === undefined ? {} : { secret: auth.secret }),
+    ...(auth.jwksUrl === undefined ? {} : { jwksUrl: auth.jwksUrl }),
+    ...(auth.issuer === undefined ? {} : { issuer: auth.issuer }),
+    ...(auth.audience === undefined ? {} : { audience: auth.audience }),
+  });
+}
+
+function describeAuth(auth: ServeAuth): string {
+  if (auth.kind === 'jwt') return `auth: JWT (${auth.jwksUrl === undefined ? 'HS256 secret' : `JWKS ${auth.jwksUrl}`}${auth.issuer === undefined ? '' : `, issuer ${auth.issuer}`}${auth.audience === undefined ? '' : `, audience ${auth.audience}`})`;
+  const scopes = [...new Set(Object.values(auth.tokens))].join(', ');
+  return auth.insecureDemo ? `auth: INSECURE DEMO — anyone may use the token "demo" (scope ${scopes})` : `auth: static tokens, scopes: ${scopes}`;
+}
+
+/** `RATE` or `RATE/BURST`: requests per second, and the burst (default 2 × RATE). */
+function parseRate(text: string, flag: string): RateLimit {
+  const match = /^(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(text.trim());
+  const perSecond = Number(match?.[1]);
+  const burst = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (match === null || !(perSecond > 0) || (burst !== undefined && burst < 1)) {
+    throw new InvalidArgumentError(`${flag}: expected requests per second, optionally with a burst, as RATE or RATE/BURST (e.g. 20 or 20/50), got "${text}".`);
+  }
+  return burst === undefined ? { perSecond } : { perSecond, burst };
 }
 
 function parseDrainSeconds(text: string): number {
@@ -101,11 +177,12 @@ export async function runServe(argv: string[], out: { log(line: string): void },
   const config = parseServeArgs(argv);
   const server = createSyncServer({
     database: config.database,
-    auth: tokenAuth(config.tokens),
+    auth: buildServeAuth(config.auth),
     mutations: receiptHandlers,
     collections: productsCollection,
     logger: lineLogger(out),
     durability: config.durability,
+    ...(config.rate === undefined ? {} : { limits: { rate: config.rate } }),
     ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     ...(config.retainTombstonesMs === undefined ? {} : { tombstones: { retainMs: config.retainTombstonesMs } }),
     ...(config.metricsToken === undefined ? {} : { metrics: await createServerMetrics({ token: config.metricsToken }) }),
@@ -116,7 +193,7 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     if (!isSynclineError(error) || !error.retryable) throw error;
   });
   const http = await serveNode(server, { port: config.port, host: config.host });
-  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, scopes: ${[...new Set(Object.values(config.tokens))].join(', ')}, durability: ${describeDurability(config.durability)}${config.metricsToken === undefined ? '' : `, metrics: ${http.url}/metrics (bearer: the metrics token)`})`);
+  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, ${describeAuth(config.auth)}, durability: ${describeDurability(config.durability)}${config.metricsToken === undefined ? '' : `, metrics: ${http.url}/metrics (bearer: the metrics token)`})`);
   try {
     await abortion(signal);
   } finally {

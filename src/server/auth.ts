@@ -1,5 +1,5 @@
 /** A bearer-token authenticator for demos and tests. Real deployments plug in their own `auth`. */
-import type { AuthResult, Authenticate } from './types.js';
+import type { AuthResult, Authenticate, MutationCaller } from './types.js';
 
 /**
  * `Authorization: Bearer <token>` → the scope mapped to that token; anything else → null (401).
@@ -12,5 +12,15 @@ export function tokenAuth(tokens: Record<string, string>): Authenticate {
     const token = match?.[1];
     const scope = token === undefined ? undefined : scopes.get(token);
     return scope === undefined ? null : { scope, subject: `token:${scope}` };
+  };
+}
+
+/** What a handler learns about who pushed (subject, roles, claims), from the request's authentication. */
+export function callerOf(auth: AuthResult | null): MutationCaller | undefined {
+  if (auth === null) return undefined;
+  return {
+    roles: auth.roles ?? [],
+    ...(auth.subject === undefined ? {} : { subject: auth.subject }),
+    ...(auth.claims === undefined ? {} : { claims: auth.claims }),
   };
 }

@@ -5,7 +5,7 @@ import type { RecordRow, ServerDatabase } from './schema.js';
 import { bumpScopeVersion, incrementCounter, listLiveRecords, liveVersionOf, readRecord, writeRecord } from './storage.js';
 import { liveContribution } from './digest-storage.js';
 import type { RecordHash } from '../protocol/digest.js';
-import type { MutationContext } from './types.js';
+import type { MutationCaller, MutationContext } from './types.js';
 import type { RecordOrigin } from './record-origin.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
@@ -15,6 +15,8 @@ export interface MutationIdentity {
   clientId: string;
   mutationId: number;
   createdAt: number;
+  /** Who pushed the mutation; absent in a replay. */
+  caller?: MutationCaller;
   /** Only for a dead letter the server replays. */
   replayOf?: { clientId: string; mutationId: number; deadLetterId: string };
 }

@@ -7,12 +7,28 @@ import type { SyncServer } from './types.js';
 import { answerClientError } from './client-error.js';
 import { errorResponse, HttpError } from './http-errors.js';
 import { validateDrainMs } from './shutdown.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 export interface ServeNodeOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; default loopback only. */
   host?: string;
+  /**
+   * Limits against slow clients (slow-loris): a request still arriving after them is answered 408
+   * `request-timeout` (JSON error body) and its connection closed. The body also has the server's own
+   * deadline once a handler reads it (`limits.bodyTimeoutMs`).
+   */
+  timeouts?: NodeTimeouts;
+}
+
+export interface NodeTimeouts {
+  /** All request headers must arrive within this, ms. Default 20 000. */
+  headersMs?: number;
+  /** The whole request (headers and body) must arrive within this, ms. Default 60 000. */
+  requestMs?: number;
+  /** A connection with no traffic either way for this long is closed, ms. Keep above the event-stream heartbeat (15 s). Default 120 000. */
+  idleMs?: number;
 }
 
 export interface NodeServerHandle {
@@ -37,7 +53,17 @@ export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): P
   });
   // Node would answer a Host-less HTTP/1.1 request with a bare 400 of its own; the listener falls back
   // to the listening host instead, so it is served (or refused) like any other request.
-  const http = createServer({ requireHostHeader: false }, listener);
+  const timeouts = resolveTimeouts(options.timeouts);
+  const http = createServer({
+    requireHostHeader: false,
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    // Node looks for expired requests only this often (30 s by default, which would let a slow
+    // client linger up to that long past its deadline).
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
+  }, listener);
+  // Socket inactivity: with no 'timeout' listener Node destroys the socket.
+  http.setTimeout(timeouts.idleMs);
   // Replaces Node's default answer to a request its parser refuses (a bare status line) with the JSON error body.
   http.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
@@ -50,6 +76,8 @@ export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): P
     });
   });
 }
+
+const DEFAULT_TIMEOUTS = { headersMs: 20_000, requestMs: 60_000, idleMs: 120_000 } as const;
 
 /** Connections still answering are checked this often and closed as soon as they are idle. */
 const IDLE_SWEEP_MS = 20;
@@ -73,6 +101,22 @@ function closeServer(http: Server, drainMs: number): Promise<void> {
     const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
     const deadline = setTimeout(() => http.closeAllConnections(), Math.min(drainMs, 2 ** 31 - 1));
   });
+}
+
+function resolveTimeouts(given: NodeTimeouts = {}): Required<NodeTimeouts> {
+  const ms = (value: number | undefined, fallback: number, name: string): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`timeouts.${name} must be a whole number of ms >= 1, got ${String(value)}.`);
+    return value;
+  };
+  const resolved = {
+    headersMs: ms(given.headersMs, DEFAULT_TIMEOUTS.headersMs, 'headersMs'),
+    requestMs: ms(given.requestMs, DEFAULT_TIMEOUTS.requestMs, 'requestMs'),
+    idleMs: ms(given.idleMs, DEFAULT_TIMEOUTS.idleMs, 'idleMs'),
+  };
+  // Node refuses a headers timeout longer than the request timeout; the request one covers them anyway.
+  resolved.headersMs = Math.min(resolved.headersMs, resolved.requestMs);
+  return resolved;
 }
 
 function unparseableRequest(error: unknown): Response {

@@ -14,7 +14,7 @@ import { assertClientScope, errorMessage, gapError, runSlice } from './push-slic
 import { assertNotClaimedElsewhere } from './client-claim.js';
 import type { ServerDatabase } from './schema.js';
 import { readClient } from './storage.js';
-import type { MutationHandler, PushOptions } from './types.js';
+import type { MutationCaller, MutationHandler, PushOptions } from './types.js';
 import type { ServerObserver } from './metrics/observer.js';
 
 /**
@@ -38,6 +38,8 @@ export interface PushDeps {
   fault?: PushFault;
   /** Events deep in the push path, for metrics (dead letters); absent or no-op when metrics are off. */
   observer?: ServerObserver;
+  /** Who pushed (from the request's authentication), handed to handlers as `ctx.caller`. */
+  caller?: MutationCaller;
 }
 
 const DEFAULTS = { maxSliceMutations: 1000, maxSliceMs: 50, maxHandlerAttempts: 5 } as const;

@@ -12,18 +12,25 @@ import { HttpError, invalidRequest } from './http-errors.js';
 /** Levels a request puts around a value: body → mutations → mutation → args. */
 export const ENVELOPE_DEPTH = 3;
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const body = await readUncheckedJsonBody(request, maxBytes);
+/** Default time a request body may take to arrive once its handler has started reading it. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/**
+ * `deadlineMs`: the whole body must have arrived this long after reading starts, else 408
+ * `request-timeout` — a client trickling bytes cannot hold a request (and its memory) open for long.
+ */
+export async function readJsonBody(request: Request, maxBytes: number, deadlineMs = DEFAULT_BODY_TIMEOUT_MS): Promise<unknown> {
+  const body = await readUncheckedJsonBody(request, maxBytes, deadlineMs);
   assertAcceptableJson(body);
   return body;
 }
 
 /** The parsed body without the door check: the caller runs it (push-door.ts does, per mutation). */
-export async function readUncheckedJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+export async function readUncheckedJsonBody(request: Request, maxBytes: number, deadlineMs = DEFAULT_BODY_TIMEOUT_MS): Promise<unknown> {
   assertJsonContentType(request.headers.get('content-type'));
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const text = await readLimitedText(request, maxBytes);
+  const text = await readLimitedText(request, maxBytes, deadlineMs);
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;
@@ -68,30 +75,54 @@ function tooLarge(maxBytes: number): HttpError {
   });
 }
 
-async function readLimitedText(request: Request, maxBytes: number): Promise<string> {
+async function readLimitedText(request: Request, maxBytes: number, deadlineMs: number): Promise<string> {
   if (request.body === null) throw invalidRequest('The request has no body; send a JSON object.');
   const encoded = request.headers.has('content-encoding');
   const reader = decodedBodyStream(request, request.body).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read().catch((error: unknown) => {
-      throw encoded && !request.signal.aborted ? invalidGzip(error) : incompleteBody(error);
-    });
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+  let timedOut = false;
+  // Cancelling the reader ends a read that is waiting for the next chunk (it resolves as done).
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, Math.min(deadlineMs, 2 ** 31 - 1));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        if (timedOut) throw bodyTimeout(deadlineMs);
+        throw encoded && !request.signal.aborted ? invalidGzip(error) : incompleteBody(error);
+      });
+      if (timedOut) throw bodyTimeout(deadlineMs);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(deadline);
   }
+  return decodeUtf8(chunks, total);
+}
+
+function decodeUtf8(chunks: Uint8Array[], total: number): string {
   try {
     // fatal: invalid UTF-8 would otherwise become U+FFFD and be stored as something never sent.
     return new TextDecoder('utf-8', { fatal: true }).decode(concat(chunks, total));
   } catch (cause) {
     throw new HttpError(400, 'invalid-json', 'The request body is not valid UTF-8; send JSON encoded as UTF-8.', { cause });
   }
+}
+
+function bodyTimeout(deadlineMs: number): HttpError {
+  return new HttpError(408, 'request-timeout', `The request body did not arrive within ${deadlineMs} ms; send it again (on a slow link, send fewer mutations per request).`, {
+    retryable: true,
+    headers: { connection: 'close' },
+    details: { timeoutMs: deadlineMs },
+  });
 }
 
 /**

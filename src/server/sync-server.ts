@@ -21,6 +21,9 @@ import type { PushDeps, PushFault } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
+import { createAbuseLimits, type AbuseLimits } from './rate-limit-guards.js';
+import { callerOf } from './auth.js';
+import { credentialOf } from './rate-limit.js';
 import { createCors } from './cors.js';
 import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
@@ -115,13 +118,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
   const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }) });
-  const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr);
+  const abuse = createAbuseLimits(options.limits);
+  const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
   if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
   const dispatcher: Dispatcher = {
     routes,
     basePath,
     auth: options.auth,
+    abuse,
     ready,
     isClosed: () => closed,
     logger,
@@ -225,6 +230,7 @@ function buildRoutes(
   onConflict: (event: ServerConflictEvent) => void,
   pokes: PokeStreams,
   instr: Instrumentation,
+  abuse: AbuseLimits,
 ): Map<string, Route> {
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
@@ -237,10 +243,12 @@ function buildRoutes(
       method: 'POST',
       auth: true,
       async run(request, auth) {
-        const raw = screenPushBody(await readUncheckedJsonBody(request, maxBodyBytes));
+        const raw = screenPushBody(await readUncheckedJsonBody(request, maxBodyBytes, abuse.bodyTimeoutMs));
         // The hand check accepts the common valid body cheaply; anything else gets zod's verdict and message.
         const body = acceptPushRequest(raw, { guardedJson: true }) ?? parseMessage(pushRequest, raw);
-        const response = await pushQueue.run(body.clientId, () => handlePush(pushDeps(), scopeOf(auth), body));
+        abuse.checkClient(body.clientId);
+        const caller = callerOf(auth);
+        const response = await pushQueue.run(body.clientId, () => handlePush({ ...pushDeps(), ...(caller === undefined ? {} : { caller }) }, scopeOf(auth), body));
         instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
         return jsonResponse(response);
@@ -249,7 +257,7 @@ function buildRoutes(
     ['/v1/events', {
       method: 'GET',
       auth: true,
-      run: async (_request, auth) => pokes.open(scopeOf(auth), await readScopeVersion(database(), scopeOf(auth))),
+      run: (request, auth) => abuse.streams.admit(credentialOf(request) ?? '', async () => pokes.open(scopeOf(auth), await readScopeVersion(database(), scopeOf(auth)))),
     }],
     ['/v1/conflicts', {
       method: 'GET',
@@ -260,7 +268,8 @@ function buildRoutes(
       method: 'POST',
       auth: true,
       async run(request, auth) {
-        const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes));
+        const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes, abuse.bodyTimeoutMs));
+        abuse.checkClient(body.clientId);
         return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes));
       },
     }],
@@ -271,6 +280,7 @@ interface Dispatcher {
   routes: Map<string, Route>;
   basePath: string;
   auth: SyncServerOptions['auth'];
+  abuse: AbuseLimits;
   ready(): Promise<void>;
   isClosed(): boolean;
   logger: Logger;
@@ -282,6 +292,8 @@ async function dispatch(request: Request, d: Dispatcher): Promise<Response> {
   try {
     const route = findRoute(request, d.routes, d.basePath);
     if (d.isClosed()) throw new HttpError(503, 'unavailable', 'The server is shutting down; retry shortly.', { retryable: true, headers: { 'retry-after': '1' } });
+    // Counted before the token is verified, so a flood of bad tokens costs no verification work either.
+    if (route.auth) d.abuse.checkToken(request);
     const auth = route.auth ? await authenticate(request, d.auth) : null;
     if (route.init !== false) {
       await d.ready().catch((error: unknown) => {

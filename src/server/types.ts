@@ -13,12 +13,24 @@ import type { ServerConflictEvent } from './conflicts/server-events.js';
 import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-letters/types.js';
 import type { ServerMetrics } from './metrics/types.js';
 import type { ImportOptions, ImportRecord, ImportResult } from './import-types.js';
+import type { RateLimitOptions } from './rate-limit.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
   scope: string;
   /** Who is calling (user id, device id); used in logs only. */
   subject?: string;
+  /** The caller's roles (e.g. from a JWT's claims); handed to named handlers as `ctx.caller.roles`. */
+  roles?: string[];
+  /** The verified token's claims, when the credentials carry any (JWT). */
+  claims?: Readonly<Record<string, unknown>>;
+}
+
+/** Who made a mutation, as its request was authenticated; see `MutationContext.caller`. */
+export interface MutationCaller {
+  subject?: string;
+  roles: readonly string[];
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 /** Maps a request to its scope; `null` answers 401. */
@@ -73,6 +85,17 @@ export interface SyncServerOptions {
      * at least one record per page), whatever `limit` the client asked for. Default 4 MiB.
      */
     maxPullPageBytes?: number;
+    /**
+     * Request rates per bearer token and per `clientId` (token buckets; 429 `rate-limited` with
+     * Retry-After beyond them). Off by default. Counted in this instance's memory: N instances behind a
+     * load balancer allow up to N × the rate.
+     * @example { perToken: { perSecond: 50, burst: 100 }, perClient: { perSecond: 10 } }
+     */
+    rate?: RateLimitOptions;
+    /** Concurrent event streams (GET /v1/events) one bearer token may hold open (429 `too-many-streams` beyond). Default 64, per instance. */
+    maxStreamsPerToken?: number;
+    /** A request body must have arrived this long after the server starts reading it (else 408 `request-timeout`), ms. Default 30 000. */
+    bodyTimeoutMs?: number;
   };
   /** Structured log sink; silent by default. */
   logger?: Logger;
@@ -191,6 +214,11 @@ export interface MutationContext {
   replayOf?: { clientId: string; mutationId: number; deadLetterId: string };
   /** Client wall-clock time the mutation was made (informational). */
   createdAt: number;
+  /**
+   * Who pushed the mutation (subject, roles, token claims), for handlers that decide by role. Absent
+   * in a dead-letter replay (the server acts) and when the request carried no such identity.
+   */
+  caller?: MutationCaller;
   /** The live (non-deleted) record, or undefined. */
   get(collection: string, key: string): Promise<JsonObject | undefined>;
   /** Write a record; bumps the scope version. */

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 /** `syncline serve` from the built bin, on a free port, with the README's default token. */
 async function cliServer(cwd: string) {
-  const server = await startProcess(process.execPath, [join(pkg.dir, 'dist', 'cli', 'main.js'), 'serve', '--port', '0', '--db', join(cwd, 'server.db'), '--token', 'demo=demo'], {
+  const server = await startProcess(process.execPath, [join(pkg.dir, 'dist', 'cli', 'main.js'), 'serve', '--port', '0', '--db', join(cwd, 'server.db'), '--insecure-demo'], {
     cwd,
     urlLine: /listening on (http:\/\/\S+)/,
   });

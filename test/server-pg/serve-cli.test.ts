@@ -7,11 +7,11 @@ import { describePostgres } from '../helpers/postgres.js';
 
 describe('--db selects the backend', () => {
   it('takes postgres:// and postgresql:// URLs as PostgreSQL, anything else as a SQLite path', () => {
-    expect(parseServeArgs(['--db', 'postgres://u:pw@db.internal:5432/sync']).database).toEqual({ postgres: 'postgres://u:pw@db.internal:5432/sync' });
-    expect(parseServeArgs(['--db', 'PostgreSQL://db/sync']).database).toEqual({ postgres: 'PostgreSQL://db/sync' });
-    const sqlite = parseServeArgs(['--db', './data/x.db']).database;
+    expect(parseServeArgs(['--insecure-demo', '--db', 'postgres://u:pw@db.internal:5432/sync']).database).toEqual({ postgres: 'postgres://u:pw@db.internal:5432/sync' });
+    expect(parseServeArgs(['--insecure-demo', '--db', 'PostgreSQL://db/sync']).database).toEqual({ postgres: 'PostgreSQL://db/sync' });
+    const sqlite = parseServeArgs(['--insecure-demo', '--db', './data/x.db']).database;
     expect('sqlite' in sqlite && isAbsolute(sqlite.sqlite)).toBe(true);
-    expect(parseServeArgs(['--db', ':memory:']).database).toEqual({ sqlite: ':memory:' });
+    expect(parseServeArgs(['--insecure-demo', '--db', ':memory:']).database).toEqual({ sqlite: ':memory:' });
   });
 
   it('hides the password when describing a location', () => {

@@ -72,8 +72,8 @@ describe('CORS', () => {
   });
 
   it('syncline serve takes --cors-origin, repeatable, * for any', () => {
-    expect(parseServeArgs(['--cors-origin', APP, '--cors-origin', 'http://localhost:5173']).corsOrigins).toEqual([APP, 'http://localhost:5173']);
-    expect(parseServeArgs(['--cors-origin', '*']).corsOrigins).toBe('*');
-    expect(parseServeArgs([]).corsOrigins).toBeUndefined();
+    expect(parseServeArgs(['--insecure-demo', '--cors-origin', APP, '--cors-origin', 'http://localhost:5173']).corsOrigins).toEqual([APP, 'http://localhost:5173']);
+    expect(parseServeArgs(['--insecure-demo', '--cors-origin', '*']).corsOrigins).toBe('*');
+    expect(parseServeArgs(['--insecure-demo']).corsOrigins).toBeUndefined();
   });
 });

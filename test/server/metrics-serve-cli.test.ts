@@ -38,8 +38,8 @@ async function serving(args: string[], body: (url: string, lines: string[]) => P
 
 describe('syncline serve --metrics-token', () => {
   it('parses the flag', () => {
-    expect(parseServeArgs(['--metrics-token', 'm-1']).metricsToken).toBe('m-1');
-    expect(parseServeArgs([]).metricsToken).toBeUndefined();
+    expect(parseServeArgs(['--insecure-demo', '--metrics-token', 'm-1']).metricsToken).toBe('m-1');
+    expect(parseServeArgs(['--insecure-demo']).metricsToken).toBeUndefined();
   });
 
   it('serves GET /metrics to the metrics token only, with the sync traffic in it', async () => {

@@ -12,17 +12,17 @@ afterEach(() => {
 
 describe('syncline serve', () => {
   it('parses flags with defaults and repeatable tokens', () => {
-    expect(parseServeArgs([])).toMatchObject({ port: 8787, host: '127.0.0.1', tokens: { demo: 'demo' } });
-    expect(parseServeArgs(['--token', 'a=shop-1', '--token', 'b=shop-2']).tokens).toEqual({ a: 'shop-1', b: 'shop-2' });
+    expect(parseServeArgs(['--insecure-demo'])).toMatchObject({ port: 8787, host: '127.0.0.1', auth: { kind: 'tokens', tokens: { demo: 'demo' }, insecureDemo: true } });
+    expect(parseServeArgs(['--token', 'a=shop-1', '--token', 'b=shop-2']).auth).toEqual({ kind: 'tokens', tokens: { a: 'shop-1', b: 'shop-2' }, insecureDemo: false });
     expect(() => parseServeArgs(['--token', 'nope'])).toThrow(/TOKEN=SCOPE/);
-    expect(parseServeArgs(['--retain-tombstones-days', '30']).retainTombstonesMs).toBe(30 * 86_400_000);
-    expect(parseServeArgs([]).retainTombstonesMs).toBeUndefined();
-    expect(() => parseServeArgs(['--retain-tombstones-days', '0'])).toThrow(/positive number of days/);
-    expect(() => parseServeArgs(['--retain-tombstones-days', 'soon'])).toThrow(/positive number of days/);
-    expect(() => parseServeArgs(['--port', 'x'])).toThrow(/--port/);
-    expect(parseServeArgs([]).durability).toBe('durable');
-    expect(parseServeArgs(['--durability', 'relaxed']).durability).toBe('relaxed');
-    expect(() => parseServeArgs(['--durability', 'fast'])).toThrow(/--durability/);
+    expect(parseServeArgs(['--insecure-demo', '--retain-tombstones-days', '30']).retainTombstonesMs).toBe(30 * 86_400_000);
+    expect(parseServeArgs(['--insecure-demo']).retainTombstonesMs).toBeUndefined();
+    expect(() => parseServeArgs(['--insecure-demo', '--retain-tombstones-days', '0'])).toThrow(/positive number of days/);
+    expect(() => parseServeArgs(['--insecure-demo', '--retain-tombstones-days', 'soon'])).toThrow(/positive number of days/);
+    expect(() => parseServeArgs(['--insecure-demo', '--port', 'x'])).toThrow(/--port/);
+    expect(parseServeArgs(['--insecure-demo']).durability).toBe('durable');
+    expect(parseServeArgs(['--insecure-demo', '--durability', 'relaxed']).durability).toBe('relaxed');
+    expect(() => parseServeArgs(['--insecure-demo', '--durability', 'fast'])).toThrow(/--durability/);
   });
 
   it('serves receipts on a SQLite file (creating its directory) until aborted', async () => {
@@ -62,7 +62,7 @@ describe('syncline serve', () => {
     dirs.push(dir);
     writeFileSync(join(dir, 'file'), 'x');
     const lines: string[] = [];
-    const running = runServe(['--port', '0', '--db', join(dir, 'file', 'x.db')], { log: (line) => lines.push(line) }, new AbortController().signal);
+    const running = runServe(['--port', '0', '--db', join(dir, 'file', 'x.db'), '--insecure-demo'], { log: (line) => lines.push(line) }, new AbortController().signal);
     await expect(running).rejects.toThrow(/Fix the database configuration and restart/);
     expect(lines.some((line) => line.includes('listening on'))).toBe(false);
   });
