@@ -2,7 +2,7 @@
 // The hooks in a real React renderer against a real server on loopback: a record shown, updated by a
 // local write and by a pull of another client's write; the outbox counting down; the sync phases;
 // listeners gone after unmount; no stale value after the key prop changes.
-import { createElement as h, useLayoutEffect } from 'react';
+import { createElement as h, StrictMode, useLayoutEffect } from 'react';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { Collection, SynclineClient } from '../../src/index.js';
 import { MissingProviderError, useCollection, useOutbox, useRecord, useSyncStatus, type Loadable, type RecordEntry } from '../../src/react.js';
@@ -141,6 +141,23 @@ describe('unmount', () => {
     const view = mount(client, h(All));
     await vi.waitFor(() => expect(texts(view.container, 'outbox')).toEqual(['0 pending']));
     expect(listeners()).toBe(5); // status, p1 (shared by two components), p2, outbox, collection
+    view.unmount();
+    expect(listeners()).toBe(0);
+  });
+
+  it('under StrictMode (mount, unmount, mount again) the view still follows writes, and unmount still leaves none', async () => {
+    const client = await server.client();
+    const listeners = countListeners(client);
+    await client.collection<Product>('products').put('sm', { name: 'Cappuccino', stock: 1 });
+    const view = mount(client, h(StrictMode, null, h(ProductName, { id: 'sm' })));
+    await vi.waitFor(() => expect(texts(view.container, 'name')).toEqual(['Cappuccino']));
+    await client.collection<Product>('products').patch('sm', { name: 'Macchiato' });
+    await vi.waitFor(() => expect(texts(view.container, 'name')).toEqual(['Macchiato']));
+    expect(listeners()).toBe(1);
+    const later = mount(client, h(ProductName, { id: 'sm' })); // mounted later: joins the same read
+    await vi.waitFor(() => expect(texts(later.container, 'name')).toEqual(['Macchiato']));
+    expect(listeners()).toBe(1);
+    later.unmount();
     view.unmount();
     expect(listeners()).toBe(0);
   });

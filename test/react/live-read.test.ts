@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { LiveRead, type LiveReadSource } from '../../src/react/live-read.js';
 import { LOADING } from '../../src/react/loadable.js';
+import { sharedRead } from '../../src/react/shared-reads.js';
+import type { SynclineClient } from '../../src/index.js';
 
 function manualSource() {
   const reads: Array<(value: { v: number }) => void> = [];
@@ -86,5 +88,18 @@ describe('LiveRead', () => {
     expect(snapshot.status).toBe('error');
     expect(snapshot.data).toEqual({ v: 1 });
     expect(snapshot.error?.message).toContain('disk gone');
+  });
+
+  it('shared reads: one per client and id; idle ones leave the map, and one re-subscribed takes its place back', () => {
+    const client = {} as SynclineClient; // only a WeakMap key here
+    const m = manualSource();
+    const a = sharedRead(client, 'x', () => m.source);
+    expect(sharedRead(client, 'x', () => m.source)).toBe(a);
+    expect(sharedRead({} as SynclineClient, 'x', () => m.source)).not.toBe(a);
+    a.subscribe(() => undefined)(); // idle: leaves the map…
+    const off = a.subscribe(() => undefined); // …and a component still holding it subscribes again
+    expect(sharedRead(client, 'x', () => m.source)).toBe(a);
+    off();
+    expect(sharedRead(client, 'x', () => m.source)).not.toBe(a);
   });
 });
