@@ -2,7 +2,7 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import type { SynclineClient } from '../core/client.js';
 import type { SynclineError } from '../core/errors.js';
-import type { SyncPhaseName } from '../core/events.js';
+import type { SyncEvent, SyncPhaseName } from '../core/events.js';
 import type { ClientStatus } from '../core/client-options.js';
 import { useSyncline } from './context.js';
 
@@ -39,14 +39,29 @@ class SyncStatusStore {
     this.#client = client;
   }
 
-  readonly subscribe = (onChange: () => void): (() => void) =>
-    this.#client.subscribe((event) => {
-      if (event.type === 'sync.started') [this.#phase, this.#progress] = [undefined, undefined];
-      else if (event.type === 'sync.phase' && event.state === 'started') this.#phase = event.phase;
-      else if (event.type === 'sync.progress') this.#progress = { phase: event.phase, done: event.done, total: event.total };
-      const before = this.#snapshot;
-      if (this.#rebuild() !== before) onChange();
-    });
+  readonly #listeners = new Set<() => void>();
+  #unsubscribe: (() => void) | undefined;
+
+  /** One client listener however many components watch; each change is announced to all of them. */
+  readonly subscribe = (onChange: () => void): (() => void) => {
+    this.#listeners.add(onChange);
+    this.#unsubscribe ??= this.#client.subscribe((event) => this.#onEvent(event));
+    return () => {
+      this.#listeners.delete(onChange);
+      if (this.#listeners.size > 0) return;
+      this.#unsubscribe?.();
+      this.#unsubscribe = undefined;
+    };
+  };
+
+  #onEvent(event: SyncEvent): void {
+    if (event.type === 'sync.started') [this.#phase, this.#progress] = [undefined, undefined];
+    else if (event.type === 'sync.phase' && event.state === 'started') this.#phase = event.phase;
+    else if (event.type === 'sync.progress') this.#progress = { phase: event.phase, done: event.done, total: event.total };
+    const before = this.#snapshot;
+    if (this.#rebuild() === before) return;
+    for (const listener of [...this.#listeners]) listener();
+  }
 
   // client.status() is replaced, never mutated, so its identity says whether it changed.
   readonly getSnapshot = (): SyncStatus => (this.#client.status() === this.#basis ? this.#snapshot : this.#rebuild());

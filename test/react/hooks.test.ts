@@ -120,11 +120,11 @@ describe('useSyncStatus', () => {
       useLayoutEffect(() => void seen.push(s.phase));
       return h('span', { 'data-testid': 'status' }, `${s.phase} ${s.online ? 'online' : 'offline'} ${s.lastSyncAt === undefined ? 'never' : 'synced'}`);
     }
-    const view = mount(client, h(Status));
-    await vi.waitFor(() => expect(texts(view.container, 'status')).toEqual(['idle online never']));
+    const view = mount(client, h('div', null, h(Status), h(Status))); // two components: both must follow
+    await vi.waitFor(() => expect(texts(view.container, 'status')).toEqual(['idle online never', 'idle online never']));
     await client.collection<Product>('products').put('s1', { name: 'Mocha', stock: 1 });
     await client.sync().result;
-    await vi.waitFor(() => expect(texts(view.container, 'status')).toEqual(['idle online synced']));
+    await vi.waitFor(() => expect(texts(view.container, 'status')).toEqual(['idle online synced', 'idle online synced']));
     expect(seen.filter((p) => p !== 'idle').length).toBeGreaterThan(0); // a phase of the cycle was shown
     view.unmount();
   });
