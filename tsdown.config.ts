@@ -9,10 +9,11 @@ export default defineConfig({
     receipts: 'src/receipts.ts',
     indexeddb: 'src/indexeddb.ts',
     sw: 'src/sw.ts',
+    react: 'src/react.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],
   dts: true,
   platform: 'neutral',
-  external: [/^node:/, 'better-sqlite3', 'kysely', 'hono', /^@hono\//, 'zod', 'pg', 'idb', 'fflate', 'vitest', 'prom-client'],
+  external: [/^node:/, 'better-sqlite3', 'kysely', 'hono', /^@hono\//, 'zod', 'pg', 'idb', 'fflate', 'vitest', 'prom-client', 'react', /^react\//],
 });

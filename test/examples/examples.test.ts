@@ -179,9 +179,9 @@ describe('README', () => {
 
   it('shows each example file verbatim (so every snippet in it is one of these tested files)', () => {
     const included = [...readme.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
-    expect(included.map((m) => m[1]).sort()).toEqual(['browser-app/main.ts', 'custom-server/server.mjs', 'node-script/sync.mjs']);
+    expect(included.map((m) => m[1]).sort()).toEqual(['browser-app/main.ts', 'custom-server/server.mjs', 'node-script/sync.mjs', 'react-app/app.tsx']);
     for (const [, file, body] of included) expect(body, file).toBe(readFileSync(join(REPO, 'examples', file!), 'utf8'));
     // …and no code snippet outside them (shell command lines aside).
-    expect(readme.match(/^```(ts|js|typescript|javascript)$/gm)).toHaveLength(included.length);
+    expect(readme.match(/^```(ts|tsx|js|jsx|typescript|javascript)$/gm)).toHaveLength(included.length);
   });
 });
