@@ -28,6 +28,7 @@ describePostgres('client row upsert meets a row of another scope [postgres]', (p
         } finally {
           await other.end();
         }
+        return null;
       },
     };
     t = serverOn(url, { mutations: handlers });
