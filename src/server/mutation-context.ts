@@ -89,6 +89,7 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
     [TRANSACTION]: trx,
   };
   if (identity.replayOf !== undefined) ctx.replayOf = identity.replayOf;
+  if (identity.caller !== undefined) ctx.caller = identity.caller;
   return ctx;
 }
 

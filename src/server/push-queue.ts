@@ -12,8 +12,11 @@
  */
 import { HttpError } from './http-errors.js';
 
-/** Pushes of one client that may wait here at once; more is a client gone wrong, not pipelining. */
-export const MAX_QUEUED_PUSHES_PER_CLIENT = 4;
+/**
+ * Pushes of one client that may be in progress here at once. A pipelining client has two; retries
+ * racing their originals add a few; more is a client gone wrong, and each one parks a body in memory.
+ */
+export const MAX_QUEUED_PUSHES_PER_CLIENT = 16;
 /** How long a push that met a gap waits for its predecessor to arrive (arrival lag is ~ms). */
 export const OVERTAKEN_WAIT_MS = 250;
 

@@ -19,6 +19,7 @@ import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
 import { asHandlerNetworkFailure } from './handler-failure.js';
+import { runGenericWrites, runsSetBased } from './postgres-generic-run.js';
 import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
 import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
@@ -31,6 +32,8 @@ interface SliceEnv extends PushDeps {
   clientId: string;
   /** Set when the slice's storage calls run on better-sqlite3 directly (src/server/sqlite-raw.ts). */
   raw: RawTransaction | undefined;
+  /** Runs of built-in generic writes go set-based (PostgreSQL, src/server/postgres-generic-run.ts). */
+  setBased: boolean;
 }
 
 export interface SliceResult {
@@ -50,7 +53,9 @@ type Attempt = { ok: true; outcome: MutationOutcome } | { ok: false; error: unkn
  */
 export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[], settledThrough?: number): Promise<SliceResult> {
   const trx = await pushDeps.db.startTransaction().execute();
-  const deps: SliceEnv = { ...pushDeps, clientId, raw: bindRawSqlite(trx, pushDeps.db) };
+  const raw = bindRawSqlite(trx, pushDeps.db);
+  const setBased = raw === undefined && pushDeps.fault === undefined && pushDeps.path !== 'per-mutation' && runsSetBased(pushDeps.db);
+  const deps: SliceEnv = { ...pushDeps, clientId, raw, setBased };
   let finished = false;
   try {
     // The scope row lock is held to commit: it orders versions and serialises this client's pushes.
@@ -103,8 +108,20 @@ async function runNew(trx: Trx, deps: SliceEnv, scope: string, versionBefore: nu
   let version = versionBefore;
   // The broken variant (src/testing/broken-server.ts) applies a slice backwards.
   const queue = deps.fault === 'out-of-order' ? mutations.slice(0, deps.slice.maxMutations).reverse() : mutations;
-  for (const mutation of queue) {
+  for (let next = 0; next < queue.length; ) {
     if (fresh.length >= deps.slice.maxMutations || (fresh.length > 0 && performance.now() - started >= deps.slice.maxMs)) break;
+    if (deps.setBased) {
+      const settled = await runGenericWrites(trx, { ...deps, scope }, version, queue.slice(next), deps.slice.maxMutations - fresh.length);
+      const last = settled.at(-1);
+      if (last !== undefined) {
+        fresh.push(...settled);
+        version = last.version;
+        next += settled.length;
+        continue;
+      }
+    }
+    const mutation = queue[next] as Mutation;
+    next += 1;
     const attempt = await attemptMutation(trx, deps, scope, version, mutation);
     if (attempt.ok) {
       fresh.push(attempt.outcome);

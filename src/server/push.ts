@@ -25,6 +25,14 @@ import type { ServerObserver } from './metrics/observer.js';
 export const PUSH_FAULT: unique symbol = Symbol('syncline.push-fault');
 export type PushFault = 'reapply-resends' | 'out-of-order';
 
+/**
+ * Internal hook for tests, not part of `SyncServerOptions`: `per-mutation` runs every mutation through
+ * its handler, turning off PostgreSQL's set-based runs of generic writes (postgres-generic-run.ts), so
+ * a test can compare the two paths.
+ */
+export const PUSH_PATH: unique symbol = Symbol('syncline.push-path');
+export type PushPath = 'per-mutation';
+
 export interface PushDeps {
   db: Kysely<ServerDatabase>;
   handlers: ReadonlyMap<string, MutationHandler>;
@@ -36,6 +44,7 @@ export interface PushDeps {
   /** Wall clock, epoch ms (failure and dead-letter times). */
   now(): number;
   fault?: PushFault;
+  path?: PushPath;
   /** Events deep in the push path, for metrics (dead letters); absent or no-op when metrics are off. */
   observer?: ServerObserver;
   /** Who pushed (from the request's authentication), handed to handlers as `ctx.caller`. */

@@ -12,7 +12,7 @@ import { describeIssues } from '../protocol/wire.js';
 import type { JsonValue } from '../protocol/json.js';
 import type { GenericWrite } from './conflicts/detect.js';
 import { runGenericWrite } from './conflicts/generic-write.js';
-import { runIncrement } from './conflicts/increment.js';
+import { runIncrement, type IncrementWrite } from './conflicts/increment.js';
 import { DEFAULT_CONFLICT_STRATEGY, type ConflictStrategy } from './conflicts/strategy.js';
 import { transactionOf } from './mutation-context.js';
 import { MutationRejection } from './mutation-rejection.js';
@@ -22,6 +22,30 @@ import type { CollectionPolicy, MutationContext, MutationHandler } from './types
 export interface RecordHandlerOptions {
   /** Server wall clock in ms (audit times, stamps for writes that carry none). Default Date.now. */
   now?: () => number;
+}
+
+/**
+ * A built-in generic mutation with its args validated, its stamp set and its collection checked
+ * writable: what its handler runs. The PostgreSQL push runs these set-based, without calling the
+ * handler (src/server/postgres-generic-run.ts).
+ */
+export type PreparedRecordOp =
+  | { kind: 'write'; write: GenericWrite; strategy: ConflictStrategy }
+  | { kind: 'increment'; write: IncrementWrite };
+
+export interface RecordOpSpec {
+  /** Throws the MutationRejection the handler would throw (invalid args, a collection that is not writable). */
+  prepare(raw: JsonValue): PreparedRecordOp;
+  /** The handlers' wall clock (audit times). */
+  now(): number;
+}
+
+/** The built-in handlers' specs, by handler: an app's own handler under the same name has none. */
+const specs = new WeakMap<MutationHandler, RecordOpSpec>();
+
+/** The spec of `handler` when it is one of the built-in generic handlers, else undefined. */
+export function recordOpSpecOf(handler: MutationHandler | undefined): RecordOpSpec | undefined {
+  return handler === undefined ? undefined : specs.get(handler);
 }
 
 export function createRecordHandlers(
@@ -36,34 +60,39 @@ export function createRecordHandlers(
     if (policy?.writable === true) return policy.conflicts ?? DEFAULT_CONFLICT_STRATEGY;
     throw new MutationRejection('forbidden', `Collection "${collection}" does not accept generic writes; use its named mutations.`);
   };
-  const transaction = (ctx: MutationContext) => {
-    const trx = transactionOf(ctx);
-    if (trx === undefined) throw new Error('Generic writes must run inside a push transaction.');
-    return trx;
-  };
-  const run = async (ctx: MutationContext, write: GenericWrite): Promise<JsonValue | undefined> => {
-    const strategy = strategyOf(write.collection);
-    return runGenericWrite({ trx: transaction(ctx), ctx, strategy, now }, write);
-  };
-  return {
-    async put(ctx, raw) {
+  const write = (write: GenericWrite): PreparedRecordOp => ({ kind: 'write', write, strategy: strategyOf(write.collection) });
+  const prepare: Record<RecordOpName, (raw: JsonValue) => PreparedRecordOp> = {
+    put(raw) {
       const { hlc, ...args } = acceptPutArgs(raw) ?? parseArgs(putArgs, raw, 'put');
-      return run(ctx, { op: 'put', ...args, hlc: hlc ?? serverClock.now() });
+      return write({ op: 'put', ...args, hlc: hlc ?? serverClock.now() });
     },
-    async patch(ctx, raw) {
+    patch(raw) {
       const { hlc, ...args } = acceptPatchArgs(raw) ?? parseArgs(patchArgs, raw, 'patch');
-      return run(ctx, { op: 'patch', ...args, hlc: hlc ?? serverClock.now() });
+      return write({ op: 'patch', ...args, hlc: hlc ?? serverClock.now() });
     },
-    async delete(ctx, raw) {
+    delete(raw) {
       const { hlc, ...args } = acceptDeleteArgs(raw) ?? parseArgs(deleteArgs, raw, 'delete');
-      return run(ctx, { op: 'delete', ...args, hlc: hlc ?? serverClock.now() });
+      return write({ op: 'delete', ...args, hlc: hlc ?? serverClock.now() });
     },
-    async increment(ctx, raw) {
+    increment(raw) {
       const { hlc, ...args } = parseArgs(incrementArgs, raw, 'increment');
       strategyOf(args.collection); // writable or forbidden; the strategy itself does not apply
-      return runIncrement(transaction(ctx), ctx, { ...args, hlc: hlc ?? serverClock.now() });
+      return { kind: 'increment', write: { ...args, hlc: hlc ?? serverClock.now() } };
     },
   };
+  const run = async (ctx: MutationContext, op: PreparedRecordOp): Promise<JsonValue | undefined> => {
+    const trx = transactionOf(ctx);
+    if (trx === undefined) throw new Error('Generic writes must run inside a push transaction.');
+    if (op.kind === 'increment') return runIncrement(trx, ctx, op.write);
+    return runGenericWrite({ trx, ctx, strategy: op.strategy, now }, op.write);
+  };
+  const handler = (name: RecordOpName): MutationHandler => {
+    const spec: RecordOpSpec = { prepare: prepare[name], now };
+    const handle: MutationHandler = async (ctx, raw) => run(ctx, spec.prepare(raw));
+    specs.set(handle, spec);
+    return handle;
+  };
+  return { put: handler('put'), patch: handler('patch'), delete: handler('delete'), increment: handler('increment') };
 }
 
 /** Validate handler args, turning a failure into a permanent 'invalid-args' rejection. */

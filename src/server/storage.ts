@@ -12,6 +12,7 @@ import { hashHex, recordHash, type RecordHash } from '../protocol/digest.js';
 import type { ClientsTable, RecordRow, ServerDatabase } from './schema.js';
 import type { RecordOrigin } from './record-origin.js';
 import { rawSqlite } from './sqlite-raw.js';
+import { SynclineError } from '../core/errors.js';
 
 type Db = Kysely<ServerDatabase>;
 type ClientsRow = Selectable<ClientsTable>;
@@ -44,11 +45,12 @@ export async function lockScope(db: Db, scope: string): Promise<number> {
     raw.setVersion(scope, version, false);
     return version;
   }
-  await db.insertInto('scopes').values({ scope, version: 0 }).onConflict((oc) => oc.column('scope').doNothing()).execute();
+  // One statement: the no-op DO UPDATE row-locks an existing row like an UPDATE would, and RETURNING
+  // reads it after the lock is granted (READ COMMITTED), so the version is the last committed one.
   const row = await db
-    .updateTable('scopes')
-    .set({ version: sql`version` })
-    .where('scope', '=', scope)
+    .insertInto('scopes')
+    .values({ scope, version: 0 })
+    .onConflict((oc) => oc.column('scope').doUpdateSet({ version: sql`scopes.version` }))
     .returning('version')
     .executeTakeFirstOrThrow();
   return toInt(row.version);
@@ -220,11 +222,23 @@ export async function saveClient(db: Db, clientId: string, scope: string, lastMu
     );
     return;
   }
-  await db
+  // Only the client's own scope's row is updated: a row another scope claimed meanwhile (two first
+  // pushes of one new client id racing into two scopes) stays as it is, and this push fails with 403.
+  const saved = await db
     .insertInto('clients')
     .values({ client_id: clientId, scope, ...state })
-    .onConflict((oc) => oc.column('client_id').doUpdateSet(state))
-    .execute();
+    .onConflict((oc) => oc.column('client_id').doUpdateSet(state).where('clients.scope', '=', scope))
+    .returning('client_id')
+    .executeTakeFirst();
+  if (saved === undefined) throw new ClientClaimedError(clientId, scope);
+}
+
+/** saveClient found the client id's row claimed by another scope; push answers 403 (client-claim.ts). */
+export class ClientClaimedError extends SynclineError {
+  override name = 'ClientClaimedError' as const;
+  constructor(clientId: string, scope: string) {
+    super('forbidden', `Client ${clientId} was claimed by another scope while pushing in ${scope}.`);
+  }
 }
 
 /** Rows per INSERT: well below SQLite's and PostgreSQL's bound-parameter limits. */

@@ -16,8 +16,8 @@ import { errorResponse, HttpError, internalError, invalidRequest, jsonResponse }
 import { InvalidArgumentError } from '../core/errors.js';
 import { migrateToLatest } from './migrations.js';
 import { DEFAULT_PULL_PAGE_CHARS, handlePull } from './pull.js';
-import { handlePush, PUSH_FAULT, pushSettings } from './push.js';
-import type { PushDeps, PushFault } from './push.js';
+import { handlePush, PUSH_FAULT, PUSH_PATH, pushSettings } from './push.js';
+import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
@@ -117,7 +117,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const handlers = buildHandlers(options);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
-  const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }) });
+  const path = (options as InternalOptions)[PUSH_PATH];
+  const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }), ...(path === undefined ? {} : { path }) });
   const abuse = createAbuseLimits(options.limits);
   const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
@@ -197,7 +198,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 }
 
 /** The broken-server hook rides along on the options object under a symbol, outside the public type. */
-type InternalOptions = SyncServerOptions & { [PUSH_FAULT]?: PushFault };
+type InternalOptions = SyncServerOptions & { [PUSH_FAULT]?: PushFault; [PUSH_PATH]?: PushPath };
 
 function openDatabase(database: SyncServerOptions['database'], durability: Durability, logger: Logger): Kysely<ServerDatabase> {
   if (database instanceof Kysely) return database;

@@ -118,14 +118,14 @@ it('counts attempts across requests, in the committed part of the slice', async 
   expect(await t.server.deadLetters({ status: 'all' })).toHaveLength(1);
 });
 
-it('refuses JSON nested deeper than the protocol limit with 400 at the door, not a retryable 500', async () => {
+it('rejects a mutation nested deeper than the protocol limit for good at the door (invalid-args), never a retryable 500', async () => {
   const t: TestServer = startServer({ mutations: stepDomain().handlers });
   cleanups.push(() => t.cleanup());
   const nest = (depth: number): unknown => (depth === 0 ? 1 : { a: nest(depth - 1) });
   const deep = await t.post('/v1/push', `{"v":1,"clientId":"client-aaaa-0001","mutations":[{"id":1,"name":"step","createdAt":1,"args":${'['.repeat(5000)}${']'.repeat(5000)}}]}`);
-  expect(deep.status).toBe(400);
-  expect(await deep.json()).toMatchObject({ error: { code: 'invalid-request', retryable: false, details: { maxJsonDepth: 64 } } });
-  expect((await t.push([mutation(1, 'step', { n: 1, deep: nest(65) } as never)])).status).toBe(400);
+  expect(deep.status).toBe(200);
+  expect(await deep.json()).toMatchObject({ lastMutationId: 1, outcomes: [{ id: 1, status: 'rejected', code: 'invalid-args', message: expect.stringContaining('levels deep') }] });
+  expect((await t.pushOk([mutation(2, 'step', { n: 1, deep: nest(65) } as never)])).outcomes[0]).toMatchObject({ status: 'rejected', code: 'invalid-args' });
   // At the limit it is accepted.
-  expect((await t.push([mutation(1, 'step', { n: 1, deep: nest(63) } as never)])).status).toBe(200);
+  expect((await t.pushOk([mutation(3, 'step', { n: 1, deep: nest(63) } as never)])).outcomes[0]).toMatchObject({ status: 'applied' });
 });

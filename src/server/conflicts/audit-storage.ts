@@ -3,11 +3,12 @@ import type { Kysely } from 'kysely';
 import { conflictRecord, type ConflictRecord } from '../../protocol/wire-conflicts.js';
 import { incrementCounter } from '../storage.js';
 import { toInt, type ServerDatabase } from '../schema.js';
+import type { ConflictsTable } from './schema.js';
 
 type Db = Kysely<ServerDatabase>;
 
 /** Per-scope counter that numbers audit entries; it rolls back with the transaction, so ids stay gap-free. */
-const AUDIT_COUNTER = 'syncline.conflicts';
+export const AUDIT_COUNTER = 'syncline.conflicts';
 
 /** Columns kept apart from the JSON detail, so the list can be filtered and read cheaply. */
 const COLUMNS = ['seq', 'clientId', 'mutationId', 'collection', 'key', 'op', 'strategy', 'resolution', 'resolvedAt'] as const;
@@ -15,25 +16,27 @@ const COLUMNS = ['seq', 'clientId', 'mutationId', 'collection', 'key', 'op', 'st
 /** Append an entry; returns its seq. */
 export async function appendConflict(db: Db, scope: string, entry: Omit<ConflictRecord, 'seq'>): Promise<number> {
   const seq = await incrementCounter(db, scope, AUDIT_COUNTER);
+  await db.insertInto('conflicts').values(conflictRow(scope, seq, entry)).execute();
+  return seq;
+}
+
+/** The `conflicts` row of an entry (also written in bulk by src/server/postgres-run-storage.ts). */
+export function conflictRow(scope: string, seq: number, entry: Omit<ConflictRecord, 'seq'>): ConflictsTable {
   const detail: Record<string, unknown> = { ...entry };
   for (const column of COLUMNS) delete detail[column];
-  await db
-    .insertInto('conflicts')
-    .values({
-      scope,
-      seq,
-      client_id: entry.clientId,
-      mutation_id: entry.mutationId,
-      collection: entry.collection,
-      key: entry.key,
-      op: entry.op,
-      strategy: entry.strategy,
-      resolution: entry.resolution,
-      detail: JSON.stringify(detail),
-      resolved_at: entry.resolvedAt,
-    })
-    .execute();
-  return seq;
+  return {
+    scope,
+    seq,
+    client_id: entry.clientId,
+    mutation_id: entry.mutationId,
+    collection: entry.collection,
+    key: entry.key,
+    op: entry.op,
+    strategy: entry.strategy,
+    resolution: entry.resolution,
+    detail: JSON.stringify(detail),
+    resolved_at: entry.resolvedAt,
+  };
 }
 
 /** Entries of a scope with seq > after, oldest first; one more than `limit` is read to tell hasMore. */

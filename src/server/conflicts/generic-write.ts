@@ -74,7 +74,13 @@ async function apply(
   return { value: resolution.value, hlc: clock.hlc };
 }
 
-function auditEntry(env: WriteEnv, write: GenericWrite, state: RecordState, fields: string[] | undefined): Omit<ConflictRecord, 'seq' | 'resolution' | 'value' | 'hlc'> {
+/** The audit entry of a detected conflict, before its resolution (also used by src/server/postgres-generic-run.ts). */
+export function auditEntry(
+  env: Pick<WriteEnv, 'strategy' | 'now'> & { ctx: Pick<MutationContext, 'clientId' | 'mutationId' | 'createdAt'> },
+  write: GenericWrite,
+  state: RecordState,
+  fields: string[] | undefined,
+): Omit<ConflictRecord, 'seq' | 'resolution' | 'value' | 'hlc'> {
   return {
     strategy: strategyName(env.strategy),
     ...(fields === undefined ? {} : { fields }),
@@ -94,6 +100,6 @@ function auditEntry(env: WriteEnv, write: GenericWrite, state: RecordState, fiel
   };
 }
 
-function stampOf(state: RecordState): { hlc?: string } {
+export function stampOf(state: RecordState): { hlc?: string } {
   return state.clock.hlc === undefined ? {} : { hlc: state.clock.hlc };
 }

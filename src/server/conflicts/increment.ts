@@ -33,6 +33,19 @@ export async function runIncrement(trx: Kysely<ServerDatabase>, ctx: MutationCon
   const row = await readRecord(trx, scope, write.collection, write.key);
   const version = toInt(row?.version);
   const live = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
+  const { value, next } = incrementedRecord(live, write);
+  const written = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value, liveVersion: live === undefined ? undefined : version });
+  if (written !== undefined) {
+    // Keep the record's clock current, so a later put/delete based on an older version is seen as
+    // overwriting this increment (a conflict) and last-writer-wins knows the field's stamp.
+    const clock = advanceClock(await readRecordClock(trx, scope, write.collection, write.key, version), write.hlc, [write.field]);
+    await writeRecordClock(trx, { scope, collection: write.collection, key: write.key, version: written, writer: ctx.clientId, ...clock });
+  }
+  return { value: next };
+}
+
+/** The record after the increment and the field's new value; an `invalid-increment` rejection when it cannot apply. */
+export function incrementedRecord(live: JsonObject | undefined, write: IncrementWrite): { value: JsonObject; next: number } {
   const next = incremented(live, write.field, write.by);
   if (next === undefined) {
     const found = live?.[write.field];
@@ -43,13 +56,5 @@ export async function runIncrement(trx: Kysely<ServerDatabase>, ctx: MutationCon
         : `Field "${write.field}" of ${write.collection}/${write.key} holds ${JSON.stringify(found)}, not a number: it cannot be incremented. Patch it to a number first.`,
     );
   }
-  const value: JsonObject = { ...(live ?? {}), [write.field]: next };
-  const written = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value, liveVersion: live === undefined ? undefined : version });
-  if (written !== undefined) {
-    // Keep the record's clock current, so a later put/delete based on an older version is seen as
-    // overwriting this increment (a conflict) and last-writer-wins knows the field's stamp.
-    const clock = advanceClock(await readRecordClock(trx, scope, write.collection, write.key, version), write.hlc, [write.field]);
-    await writeRecordClock(trx, { scope, collection: write.collection, key: write.key, version: written, writer: ctx.clientId, ...clock });
-  }
-  return { value: next };
+  return { value: { ...(live ?? {}), [write.field]: next }, next };
 }
