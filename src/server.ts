@@ -48,3 +48,4 @@ export type { ServerMetricsOptions, PrometheusServerMetrics } from './server/met
 export type { ServerMetrics, MetricsRecorder, MetricsSource, DatabaseOperation, MutationOutcomeLabel, RouteLabel } from './server/metrics/types.js';
 export type { ServerObserver } from './server/metrics/observer.js';
 export type { TombstoneRetention } from './server/tombstone-schedule.js';
+export type { ServerSocket, WebSocketEndpoint, WebSocketPokeOptions, WebSocketStats } from './server/websocket-pokes.js';
