@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type * as Ws from 'ws';
 import { MAX_SOCKET_MESSAGE } from '../transport/websocket-messages.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { SyncServer } from './types.js';
@@ -15,7 +16,7 @@ export interface AttachedSockets {
 }
 
 export async function attachWebSockets(http: Server, server: SyncServer, host: string, required: boolean): Promise<AttachedSockets | undefined> {
-  let ws: typeof import('ws');
+  let ws: typeof Ws;
   try {
     ws = await import('ws');
   } catch (error) {
