@@ -97,3 +97,8 @@ export { broadcastTabChannel } from './core/tab-channel.js';
 export type { TabChannel, TabMessage } from './core/tab-channel.js';
 export { createSsePokes } from './transport/realtime.js';
 export type { RealtimeChannel, Poke, SsePokesOptions } from './transport/realtime.js';
+export { createWebSocketPokes } from './transport/websocket-pokes.js';
+export type { WebSocketPokesOptions, WebSocketLike, WebSocketConstructor } from './transport/websocket-pokes.js';
+export { createRealtimePokes } from './transport/realtime-pokes.js';
+export type { RealtimePokesOptions } from './transport/realtime-pokes.js';
+export type { LadderChannel, PokeSourceName, RealtimeLadderOptions } from './transport/realtime-ladder.js';

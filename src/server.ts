@@ -56,3 +56,4 @@ export type { ServerObserver } from './server/metrics/observer.js';
 export type { TombstoneRetention } from './server/tombstone-schedule.js';
 export { ImportInputError, ImportConflictError } from './server/import-types.js';
 export type { ImportRecord, ImportOptions, ImportProgress, ImportResult, InvalidImportRecord } from './server/import-types.js';
+export type { ServerSocket, WebSocketEndpoint, WebSocketPokeOptions, WebSocketStats } from './server/websocket-pokes.js';

@@ -8,12 +8,19 @@ import { answerClientError } from './client-error.js';
 import { errorResponse, HttpError } from './http-errors.js';
 import { validateDrainMs } from './shutdown.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { attachWebSockets } from './websocket-node.js';
 
 export interface ServeNodeOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; default loopback only. */
   host?: string;
+  /**
+   * Serve WebSocket pokes at `<basePath>/v1/socket` (needs the optional peer dependency `ws`).
+   * Default: when `ws` can be loaded; `true` makes a missing `ws` an error; `false` turns it off
+   * (clients then fall back to SSE).
+   */
+  websocket?: boolean;
   /**
    * Limits against slow clients (slow-loris): a request still arriving after them is answered 408
    * `request-timeout` (JSON error body) and its connection closed. The body also has the server's own
@@ -42,7 +49,7 @@ export interface NodeServerHandle {
   close(options?: { drainMs?: number }): Promise<void>;
 }
 
-export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
+export async function serveNode(server: SyncServer, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const listener = getRequestListener((request) => server.fetch(request), {
     hostname: host,
@@ -66,13 +73,18 @@ export function serveNode(server: SyncServer, options: ServeNodeOptions = {}): P
   http.setTimeout(timeouts.idleMs);
   // Replaces Node's default answer to a request its parser refuses (a bare status line) with the JSON error body.
   http.on('clientError', answerClientError);
+  const sockets = options.websocket === false ? undefined : await attachWebSockets(http, server, host, options.websocket === true);
   return new Promise((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 0, host, () => {
       http.off('error', reject);
       const info = http.address() as AddressInfo;
       const urlHost = host.includes(':') ? `[${host}]` : host;
-      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: (o) => closeServer(http, validateDrainMs(o?.drainMs ?? 0)) });
+      resolve({ url: `http://${urlHost}:${info.port}`, port: info.port, close: (o) => {
+        const drainMs = validateDrainMs(o?.drainMs ?? 0);
+        sockets?.close();
+        return closeServer(http, drainMs);
+      } });
     });
   });
 }

@@ -42,6 +42,8 @@ import { purgeTombstones } from './tombstones.js';
 import { runPurgeSchedule, validateRetention } from './tombstone-schedule.js';
 import { createServerInit, initFailureToHttp, lostDatabaseToHttp } from './server-init.js';
 import { createPokeReplay } from './poke-replay.js';
+import { createWebSocketPokes } from './websocket-pokes.js';
+import { SOCKET_PATH } from '../transport/websocket-messages.js';
 import { readScopeVersion } from './storage.js';
 import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
 import { checkReadiness } from './readiness.js';
@@ -93,7 +95,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const instr = instrumentServer(options.metrics, { openStreams: () => pokes.size }, basePath);
   scopeChanges.subscribe(instr.scopeChanged);
-  const replay = createPokeReplay({ scopes: () => pokes.scopes(), readVersion: (scope) => readScopeVersion(database(), scope), emit: (change) => scopeChanges.emit(change), logger });
+  const sockets = createWebSocketPokes({
+    path: basePath + SOCKET_PATH,
+    subscribe: (listener) => scopeChanges.subscribe(listener),
+    authenticate: async (request) => options.auth(request),
+    readVersion: async (scope) => {
+      await ready();
+      return readScopeVersion(database(), scope);
+    },
+    logger,
+    options: { ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }), ...options.websocket },
+  });
+  const replay = createPokeReplay({ scopes: () => [...new Set([...pokes.scopes(), ...sockets.scopes()])], readVersion: (scope) => readScopeVersion(database(), scope), emit: (change) => scopeChanges.emit(change), logger });
   // Each step is safe to repeat, so an attempt that failed half-way is simply run again.
   const initialise = async (): Promise<void> => {
     db ??= openDatabase(options.database, durability, logger);
@@ -154,6 +167,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return response;
     },
     onScopeChanged: (listener) => scopeChanges.subscribe(listener),
+    websocket: sockets,
     async purgeTombstones(options) {
       await ready();
       return purgeTombstones(database(), options);
@@ -179,6 +193,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         closed = true;
         stopping.abort();
         pokes.closeAll(RECONNECT_HINT_MS);
+        sockets.closeAll();
         if (!(await settledWithin([...inflight], drainMs))) {
           logger.warn('server: requests still running at the drain deadline; closing anyway (their clients resend)', { running: inflight.size, drainMs });
         }

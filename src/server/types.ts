@@ -14,6 +14,7 @@ import type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './dead-lette
 import type { ServerMetrics } from './metrics/types.js';
 import type { ImportOptions, ImportRecord, ImportResult } from './import-types.js';
 import type { RateLimitOptions } from './rate-limit.js';
+import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -61,8 +62,13 @@ export interface SyncServerOptions {
    * @example { retainMs: 30 * 24 * 60 * 60 * 1000, purgeEveryMs: 60 * 60 * 1000 }
    */
   tombstones?: TombstoneRetention;
-  /** Heartbeat period of `GET /v1/events` streams, ms. Default 15 000. */
+  /** Heartbeat period of `GET /v1/events` streams (and WebSocket pings), ms. Default 15 000. */
   heartbeatMs?: number;
+  /**
+   * Pokes over WebSocket at `<basePath>/v1/socket` (served by `serveNode` when the optional peer `ws`
+   * is installed): ping period, the bound on bytes queued for one socket, the auth timeout.
+   */
+  websocket?: WebSocketPokeOptions;
   /**
    * Carries scope changes between server instances sharing one database. Default: PostgreSQL
    * LISTEN/NOTIFY when `database` is `{ postgres }`, in-process only otherwise; pass
@@ -160,6 +166,8 @@ export interface SyncServer {
    * Returns the unsubscribe function.
    */
   onScopeChanged(listener: (change: ScopeChange) => void): () => void;
+  /** The WebSocket poke endpoint, for a runtime adapter to hand upgraded sockets to (serveNode does). */
+  readonly websocket: WebSocketEndpoint;
   /**
    * Delete tombstones older than the newest `keepVersions` versions, or written more than `retainMs`
    * ago, in each scope (or one scope). Clients whose cursor is older then get 409 `reset-required`

@@ -10,6 +10,7 @@
 import { sleep, systemTimers, type Timers } from '../core/seams.js';
 import { TransportError } from '../core/errors.js';
 import { defaultRetryPolicy, retryDelay, type RetryPolicy } from '../core/retry-policy.js';
+import { UnsupportedSourceError } from './realtime-ladder.js';
 
 /** What the backoff is computed for: a dropped stream (no Retry-After to honour). */
 const RECONNECT = new TransportError('The event stream ended; reconnecting.');
@@ -91,12 +92,14 @@ export function createSsePokes(options: SsePokesOptions): RealtimeChannel {
   };
 }
 
-async function readStream(options: SsePokesOptions, signal: AbortSignal, onPoke: (poke: Poke) => void): Promise<void> {
+/** One event-stream connection, until it ends; rejects with UnsupportedSourceError where fetch cannot stream (React Native). */
+export async function readStream(options: SsePokesOptions, signal: AbortSignal, onPoke: (poke: Poke) => void): Promise<void> {
   const token = typeof options.token === 'function' ? await options.token() : options.token;
   const headers: Record<string, string> = { accept: 'text/event-stream', 'accept-encoding': 'identity' };
   if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
   const request = new Request(`${options.url.replace(/\/+$/, '')}/v1/events`, { headers, signal });
   const response = await (options.fetch ?? globalThis.fetch)(request);
+  if (response.ok && response.body === null) throw new UnsupportedSourceError('This fetch cannot stream a response body, so Server-Sent Events cannot be read.');
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
     throw new Error(`event stream refused with status ${response.status}`);

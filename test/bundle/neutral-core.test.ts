@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const NODE_ONLY = /^(node:|fs$|path$|os$|crypto$|zlib$|http$|https$|net$|child_process$|worker_threads$|better-sqlite3|kysely|hono|@hono\/)/;
+const NODE_ONLY = /^(node:|fs$|path$|os$|crypto$|zlib$|http$|https$|net$|child_process$|worker_threads$|ws$|better-sqlite3|kysely|hono|@hono\/)/;
 
 async function bundle(entry: string) {
   const result = await build({

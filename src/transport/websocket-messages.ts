@@ -1,0 +1,64 @@
+/**
+ * Messages of the WebSocket poke channel (`<basePath>/v1/socket`), version 1. Text frames, one JSON
+ * object each, every one with `v` and `type`; both ends validate what they receive with these schemas
+ * and close the socket on anything else (code 4000), so a foreign or damaged peer is noticed at once.
+ *
+ * client → server: `auth` (first message, within the auth timeout), then `heartbeat` now and then.
+ * server → client: `ready` (authenticated; carries the scope's current version), `poke`, `heartbeat`
+ * (the answer to a client heartbeat, so the client can tell a dead connection from a quiet one).
+ * Close codes: see SOCKET_CLOSE.
+ */
+import * as z from 'zod/mini';
+import { wholeNumber } from '../protocol/wire.js';
+
+export const SOCKET_PROTOCOL_VERSION = 1 as const;
+
+/** Path of the socket endpoint under the server's base path. */
+export const SOCKET_PATH = '/v1/socket';
+
+/** Close codes the server uses (4000-4999 is the application range of RFC 6455). */
+export const SOCKET_CLOSE = {
+  /** The server is shutting down: reconnect after a short pause (to another instance). */
+  goingAway: 1001,
+  /** A message that is not valid JSON of this protocol version: do not resend it. */
+  protocolError: 4000,
+  /** The first message was not an `auth` with accepted credentials (or it came too late). */
+  unauthenticated: 4001,
+  /**
+   * The socket fell behind: more than the server's bound of bytes were waiting to be sent to it.
+   * Pokes were lost, so the client should pull and then reconnect.
+   */
+  tooSlow: 4008,
+  /** No heartbeat answer in time: the connection is considered dead. */
+  timeout: 4009,
+} as const;
+
+const versioned = <K extends string, T extends z.core.$ZodLooseShape>(type: K, shape: T) =>
+  z.object({ v: z.literal(SOCKET_PROTOCOL_VERSION), type: z.literal(type), ...shape });
+
+export const socketAuth = versioned('auth', { token: z.string().check(z.maxLength(8192)) });
+export const clientHeartbeat = versioned('heartbeat', {});
+export const clientSocketMessage = z.discriminatedUnion('type', [socketAuth, clientHeartbeat]);
+export type ClientSocketMessage = z.infer<typeof clientSocketMessage>;
+
+export const socketReady = versioned('ready', { version: wholeNumber(0), heartbeatMs: wholeNumber(1) });
+export const socketPoke = versioned('poke', { version: wholeNumber(0) });
+export const serverHeartbeat = versioned('heartbeat', {});
+export const serverSocketMessage = z.discriminatedUnion('type', [socketReady, socketPoke, serverHeartbeat]);
+export type ServerSocketMessage = z.infer<typeof serverSocketMessage>;
+
+/** Largest message either side accepts, in characters (an auth token is the biggest). */
+export const MAX_SOCKET_MESSAGE = 16 * 1024;
+
+/** Parse one text frame; undefined when it is not a valid message of this version. */
+export function parseSocketMessage<T>(schema: z.ZodMiniType<T>, data: unknown): T | undefined {
+  if (typeof data !== 'string' || data.length > MAX_SOCKET_MESSAGE) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
