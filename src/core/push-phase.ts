@@ -32,7 +32,7 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
     checkAborted(signal);
     let current = await sender.send(0);
     // A batch sent before `current` was answered: the server queues it behind `current`.
-    let early = pipelining && current !== undefined ? await captured(sender.sendAfter(current, true)) : undefined;
+    let early = pipelining && current !== undefined ? await captured(sender.send(current.lastId, current.lastId + 1, true)) : undefined;
     while (current !== undefined) {
       const response = await current.response.catch((error: unknown) => {
         if (!(error instanceof ServerError) || current === undefined) throw error;
@@ -49,8 +49,8 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
         return undefined;
       });
       if (response === undefined) {
-        // Whatever was sent after it can only meet a gap now (or apply what we send again anyway).
-        sender.abandon(early);
+        // Whatever was sent after it can only meet a gap now (or apply what we send again anyway):
+        // left to finish unread (its failure is already handled, see send) or aborted by close().
         early = undefined;
         current = await sender.send(0);
         continue;
@@ -59,15 +59,12 @@ export async function pushAll(ctx: CycleContext, result: SyncCycleResult, signal
       let next = early;
       early = undefined;
       // The early batch follows on only if the whole current batch was answered.
-      if (next !== undefined && (next.failed || through !== current.lastId)) {
-        sender.abandon(next);
-        next = undefined;
-      }
+      if (next !== undefined && (next.failed || through !== current.lastId)) next = undefined;
       // Otherwise the next consecutive ids go now, while this answer's outcomes are committed.
       // Preparing a batch may fail (a plugin, the store); that surfaces once this one is committed.
       if (next === undefined && ctx.concurrency >= 2 && through !== undefined) next = await captured(sender.send(through, through + 1));
       // And one more behind it, so the server has the batch after next queued while we commit.
-      if (pipelining && next !== undefined && !next.failed && next.value !== undefined && !next.value.failed) early = await captured(sender.sendAfter(next.value, true));
+      if (pipelining && next?.failed === false && next.value?.failed === false) early = await captured(sender.send(next.value.lastId, next.value.lastId + 1, true));
       await commitBatch(ctx, result, current.entries, response, total);
       checkAborted(signal);
       if (next?.failed === true) throw next.error;
@@ -139,20 +136,6 @@ class BatchSender {
       done();
     });
     return sent;
-  }
-
-  /** The batch that follows `batch` without a hole, if any waits. */
-  sendAfter(batch: SentBatch, early: boolean): Promise<SentBatch | undefined> {
-    return this.send(batch.lastId, batch.lastId + 1, early);
-  }
-
-  /**
-   * A sent batch whose answer will not be used: left to finish (the server may be applying it; a
-   * resend is then answered as a duplicate), its failure ignored. `close()` aborts it if it is
-   * still in flight when the push ends.
-   */
-  abandon(batch: Captured<SentBatch | undefined> | undefined): void {
-    if (batch !== undefined && !batch.failed) batch.value?.response.catch(() => undefined);
   }
 
   /** After a 413 for `count` mutations of `chars` JSON characters: send at most half of either. */

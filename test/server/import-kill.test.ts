@@ -73,14 +73,15 @@ describe('syncline import killed with SIGKILL and run again', () => {
       expect(run.stdout.some((l) => COMMITTED.test(l))).toBe(true);
     }
     expect(runs).toBeGreaterThan(1);
+    // Usually some records are left for the last run; on a machine slow enough that the kills landed
+    // late, the runs may have finished the file between them — the rerun must then import nothing.
     const before = countRecords(db);
-    expect(before).toBeLessThan(TOTAL);
 
     const resumed = await runCli(args);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     // The checkpoint committed with the records: each rerun starts exactly after them.
-    expect(resumedAfter(resumed)).toBe(before);
+    if (before < TOTAL) expect(resumedAfter(resumed)).toBe(before);
     expect(resumed.stdout.at(-1)).toContain(`${TOTAL - before} records imported`);
 
     const rows = new Database(db, { readonly: true });
