@@ -6,11 +6,10 @@
  * (including an entry that already carries an outcome) is left to zod for the verdict and message.
  */
 import { hasOnlyKeys, isInt, isJson, isJsonObject, isPlainObject } from '../protocol/json-shape.js';
-import { LIMITS } from '../protocol/wire.js';
+import { COLLECTION_NAME as COLLECTION, LIMITS } from '../protocol/wire.js';
 import type { OutboxEntry } from './local-schema.js';
 
 const ENTRY_KEYS = new Set(['v', 'id', 'name', 'args', 'createdAt', 'ops', 'covered']);
-const COLLECTION = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
 const OP_KEYS: Record<string, ReadonlySet<string>> = {
   put: new Set(['op', 'collection', 'key', 'value']),
   patch: new Set(['op', 'collection', 'key', 'fields']),

@@ -75,7 +75,9 @@ function lengthOf(value: string | readonly unknown[], max: number): number {
   return typeof value === 'string' && value.length > max ? [...value].length : value.length;
 }
 
-export const collectionName = matching(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/, 'collection names are 1-64 letters, digits, "_", "." or "-", starting with a letter');
+/** The rule for collection names, for the hand-written checks that must agree with `collectionName`. */
+export const COLLECTION_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
+export const collectionName = matching(COLLECTION_NAME, 'collection names are 1-64 letters, digits, "_", "." or "-", starting with a letter');
 export const recordKey = lengthIn(z.string(), 1, LIMITS.maxKeyLength);
 export const clientId = matching(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]');
 export const mutationId = wholeNumber(1);

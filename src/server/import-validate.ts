@@ -5,7 +5,7 @@
  * pull, store and hash back.
  */
 import { findJsonProblem, MAX_OBJECT_KEYS } from '../protocol/json-guard.js';
-import { LIMITS } from '../protocol/wire.js';
+import { COLLECTION_NAME as COLLECTION, LIMITS } from '../protocol/wire.js';
 import type { JsonObject } from '../protocol/json.js';
 
 export interface ValidRecord {
@@ -14,7 +14,6 @@ export interface ValidRecord {
   value: JsonObject;
 }
 
-const COLLECTION = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
 const GUARD = { maxDepth: LIMITS.maxJsonDepth, maxKeys: MAX_OBJECT_KEYS };
 const ALLOWED = new Set(['collection', 'key', 'value']);
 

@@ -7,12 +7,11 @@
  * the verdict and the error message. So it may be stricter than zod, never looser, and an accepted
  * input is exactly what zod would have returned (test/server/push-validation.property.test.ts).
  */
-import { LIMITS, PROTOCOL_VERSION, type PushRequest } from '../protocol/wire.js';
+import { COLLECTION_NAME as COLLECTION, LIMITS, PROTOCOL_VERSION, type PushRequest } from '../protocol/wire.js';
 import type { DeleteArgs, PatchArgs, PutArgs } from '../protocol/record-ops.js';
 import { hasOnlyKeys, isInt, isJson, isJsonObject, isPlainObject, type Obj } from '../protocol/json-shape.js';
 
 const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
-const COLLECTION = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
 const HLC = /^\d{15}\.\d{5}\.[A-Za-z0-9_-]{1,64}$/;
 
 /**
