@@ -12,8 +12,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { RawTransaction } from './sqlite-raw.js';
 import type { ServerDatabase } from './schema.js';
+import { TRANSIENT_NODE_CODES } from './server-init.js';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
 
 /** A handler's failure that looked like a lost database but was not: counted, dead-lettered, a 500. */
 export class HandlerNetworkFailure extends Error {
@@ -44,7 +44,7 @@ export async function asHandlerNetworkFailure(error: unknown, trx: Kysely<Server
 function networkCodeOnly(error: unknown): boolean {
   let network = false;
   for (const code of codesIn(error, 0)) {
-    if (NETWORK_CODES.has(code)) network = true;
+    if (TRANSIENT_NODE_CODES.has(code)) network = true;
     else if (/^SQLITE_|^[0-9A-Z]{5}$/.test(code)) return false;
   }
   return network;

@@ -24,7 +24,7 @@ const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5000;
 
 /** Node socket/DNS errors that mean "not reachable now". */
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+export const TRANSIENT_NODE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
 /** PostgreSQL SQLSTATEs: class 08 connection exception, 53 insufficient resources, 57P01-57P03 shutdown / starting up. */
 const TRANSIENT_SQLSTATE = /^(08...|53...|57P0[123])$/;
 /** better-sqlite3 codes: another connection holds the lock. */
