@@ -27,18 +27,29 @@ export async function attachWebSockets(http: Server, server: SyncServer, host: s
   const wss = new ws.WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE * 4, perMessageDeflate: false });
   const endpoint = server.websocket;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
-    if (url.pathname !== endpoint.path) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    // Every refusal carries the protocol's JSON error body, as every other answer does; ws's own
+    // handshake refusals would not, so what it checks is checked here first.
+    if (pathOf(req.url) !== endpoint.path) {
+      refuseUpgrade(socket, 404, 'Not Found', 'not-found', `No WebSocket endpoint at this path; connect to ${endpoint.path}.`);
+      return;
+    }
+    if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || req.headers['sec-websocket-version'] !== '13' || !/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? '')) {
+      refuseUpgrade(socket, 400, 'Bad Request', 'invalid-request', 'Not a valid WebSocket handshake: send GET with Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key.');
       return;
     }
     wss.handleUpgrade(req, socket, head, (client) => {
       const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string') headers.set(name, value);
-        else if (Array.isArray(value)) headers.set(name, value.join(', '));
+      try {
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (typeof value === 'string') headers.set(name, value);
+          else if (Array.isArray(value)) headers.set(name, value.join(', '));
+        }
+      } catch {
+        // A header a Web Headers object cannot hold: nothing the endpoint could read from it.
+        client.close(4000, 'unreadable headers');
+        return;
       }
-      endpoint.accept(client, new Request(url, { headers }));
+      endpoint.accept(client, new Request(new URL(endpoint.path, `http://${host.includes(':') ? `[${host}]` : host}`), { headers }));
     });
   };
   http.on('upgrade', onUpgrade);
@@ -49,4 +60,18 @@ export async function attachWebSockets(http: Server, server: SyncServer, host: s
       wss.close();
     },
   };
+}
+
+/** The request target's path, or '' when it is not one a URL can be made of. */
+function pathOf(target: string | undefined): string {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return '';
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message, retryable: false } });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
