@@ -6,6 +6,8 @@ export { createClient, SynclineClient } from './core/client.js';
 export type { ClientOptions, ClientStatus, VerifyOptions } from './core/client.js';
 export { Collection } from './core/collection.js';
 export type { QueuedMutation, PatchOptions, NumericField } from './core/collection.js';
+export { defineCollection } from './core/typed-collection.js';
+export type { CollectionDefinition, RecordSchema, RecordOf, RecordInputOf } from './core/typed-collection.js';
 export type { LocalMutator, ViewReader } from './core/mutators.js';
 export type {
   SyncEvent,
@@ -28,6 +30,7 @@ export {
   CircuitOpenError,
   ResponseTooLargeError,
   StaleReadError,
+  RecordSchemaError,
   isSynclineError,
   retryAfterOf,
 } from './core/errors.js';

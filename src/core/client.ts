@@ -4,6 +4,7 @@
  * specific (store, transport, timers, network status, logger) is injected.
  */
 import { Collection, type CollectionHost, type QueuedMutation } from './collection.js';
+import type { CollectionDefinition, RecordInputOf, RecordOf } from './typed-collection.js';
 import { assertShallowEnough } from './json-depth.js';
 import { ClosedError, InvalidArgumentError, toSynclineError, type SynclineError } from './errors.js';
 
@@ -146,8 +147,15 @@ export class SynclineClient {
     return this.#o.transport;
   }
 
-  collection<R extends JsonObject = JsonObject>(name: string): Collection<R> {
-    return new Collection<R>(this.#host, name);
+  /**
+   * A collection by name (records typed as `R`, unchecked), or by a `defineCollection` definition:
+   * typed from its schema, and every write validated locally before it is queued.
+   */
+  collection<D extends CollectionDefinition>(definition: D): Collection<RecordOf<D>, RecordInputOf<D>>;
+  collection<R extends JsonObject = JsonObject>(name: string): Collection<R>;
+  collection(nameOrDefinition: string | CollectionDefinition): Collection {
+    if (typeof nameOrDefinition === 'string') return new Collection(this.#host, nameOrDefinition);
+    return new Collection(this.#host, nameOrDefinition.name, nameOrDefinition.schema);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { collectionName, describeIssues, jsonObject, recordKey } from '../protocol/wire.js';
 import { incremented, incrementArgs, type PatchArgs, type PutArgs, type DeleteArgs, type IncrementArgs, type RecordOp } from '../protocol/record-ops.js';
 import { checkExpected, patchBase, type PatchOptions } from './patch-expected.js';
+import { validateRecord, type RecordSchema } from './typed-collection.js';
 
 export type { PatchOptions } from './patch-expected.js';
 
@@ -34,15 +35,31 @@ export interface CollectionHost {
   subscribeRecords(listener: (change: RecordsChange & { source: 'local' | 'remote' }) => void): () => void;
 }
 
-export class Collection<T extends JsonObject = JsonObject> {
+/**
+ * `T` is what reads return; `W` what `put` takes (they differ only for a schema that transforms,
+ * e.g. fills defaults: its input is written, its output stored).
+ */
+export class Collection<T extends JsonObject = JsonObject, W extends JsonObject = T> {
   readonly name: string;
   readonly #host: CollectionHost;
+  readonly #schema: RecordSchema | undefined;
 
-  constructor(host: CollectionHost, name: string) {
+  constructor(host: CollectionHost, name: string, schema?: RecordSchema) {
     const parsed = collectionName.safeParse(name);
     if (!parsed.success) throw new InvalidArgumentError(`Invalid collection name ${JSON.stringify(name)}: ${describeIssues(parsed.error)}.`);
     this.name = name;
     this.#host = host;
+    this.#schema = schema;
+  }
+
+  /**
+   * With a schema: validate what the record becomes (`next` of the current view), before anything
+   * is queued. A patch or increment is judged against the view read here; the server re-checks
+   * against what it holds when the write applies.
+   */
+  async #conform(key: string, next: (current: JsonObject | undefined) => unknown): Promise<void> {
+    const schema = this.#schema;
+    if (schema !== undefined) await validateRecord(schema, this.name, key, next(await this.#host.readView(this.name, key)));
   }
 
   /** The record as this client sees it now (pending local writes included), or undefined. */
@@ -56,10 +73,12 @@ export class Collection<T extends JsonObject = JsonObject> {
   }
 
   /** Replace (or create) a record. Resolves once the write is durable in the local outbox. */
-  async put(key: string, value: T): Promise<QueuedMutation> {
-    const v = checkValue(value);
+  async put(key: string, value: W): Promise<QueuedMutation> {
+    checkKey(key);
+    const schema = this.#schema;
+    const v = checkValue(schema === undefined ? value : await validateRecord(schema, this.name, key, value));
     const collection = this.name;
-    return this.#host.queueRecordWrite('put', collection, checkKey(key), ({ baseVersion, hlc }) => ({
+    return this.#host.queueRecordWrite('put', collection, key, ({ baseVersion, hlc }) => ({
       args: { collection, key, value: v, baseVersion, hlc },
       op: { op: 'put', collection, key, value: v },
     }));
@@ -80,7 +99,8 @@ export class Collection<T extends JsonObject = JsonObject> {
     if (Object.keys(f).length === 0) throw new InvalidArgumentError('patch() needs at least one field to set.');
     const read = checkExpected(f, options);
     const collection = this.name;
-    return this.#host.queueRecordWrite('patch', collection, checkKey(key), (ctx) => {
+    await this.#conform(checkKey(key), (current) => ({ ...current, ...f }));
+    return this.#host.queueRecordWrite('patch', collection, key, (ctx) => {
       const { expected, baseVersion } = patchBase(collection, key, f, read, ctx);
       return { args: { collection, key, fields: f, expected, baseVersion, hlc: ctx.hlc }, op: { op: 'patch', collection, key, fields: f } };
     });
@@ -98,6 +118,11 @@ export class Collection<T extends JsonObject = JsonObject> {
     const collection = this.name;
     const checked = incrementArgs.safeParse({ collection, key: checkKey(key), field, by });
     if (!checked.success) throw new InvalidArgumentError(`increment(${JSON.stringify(key)}, ${JSON.stringify(field)}, ${String(by)}): ${describeIssues(checked.error)}.`);
+    // A non-number field is refused below with its own message; the schema judges only real sums.
+    await this.#conform(key, (current) => {
+      const sum = incremented(current, field, by);
+      return sum === undefined ? current : { ...current, [field]: sum };
+    });
     return this.#host.queueRecordWrite('increment', collection, key, ({ current, hlc }) => {
       if (incremented(current, field, by) === undefined) {
         const found: JsonValue | undefined = current?.[field];

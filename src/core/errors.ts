@@ -179,6 +179,17 @@ export class StaleReadError extends SynclineError {
 }
 
 /**
+ * A write to a collection defined with a schema (`defineCollection`) does not satisfy it. Nothing was
+ * queued. `details`: collection, key, issues (each a message and the path of the offending field).
+ */
+export class RecordSchemaError extends SynclineError {
+  override name = 'RecordSchemaError' as const;
+  constructor(message: string, options?: SynclineErrorOptions) {
+    super('invalid-argument', message, options);
+  }
+}
+
+/**
  * How long an error asks us to wait before retrying (a server's Retry-After, an open circuit), or
  * undefined. Reads the property rather than checking classes, so every error that carries one counts.
  */
