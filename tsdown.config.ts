@@ -10,6 +10,7 @@ export default defineConfig({
     indexeddb: 'src/indexeddb.ts',
     sw: 'src/sw.ts',
     react: 'src/react.ts',
+    'react-native': 'src/react-native.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],

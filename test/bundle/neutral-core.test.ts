@@ -39,6 +39,12 @@ describe('platform-neutral client core', () => {
     expect(inputs.some((p) => p.includes('src/server') || p.includes('sqlite'))).toBe(false);
   });
 
+  it('syncline/react-native (the store on op-sqlite / expo-sqlite) bundles without Node built-ins or better-sqlite3', async () => {
+    const { imports, inputs } = await bundle('src/react-native.ts');
+    expect(imports.filter((p) => NODE_ONLY.test(p) || p === 'better-sqlite3')).toEqual([]);
+    expect(inputs.some((p) => p.includes('src/server') || p.includes('sqlite-store') || p.includes('sqlite-schema'))).toBe(false);
+  });
+
   it('syncline/receipts (shared domain code) bundles for the browser too', async () => {
     const { imports } = await bundle('src/receipts.ts');
     expect(imports.filter((p) => NODE_ONLY.test(p))).toEqual([]);
