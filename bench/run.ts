@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
- * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import.
+ * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import,
+ * stores.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -25,8 +26,9 @@ import { digestTable, resumeTable } from './resume-report.js';
 import { runWritePath, writePathTable } from './write-path.js';
 import { writePathOptions } from './write-path-setup.js';
 import { importTable, runImportBench } from './import.js';
+import { runStoreScanBench, storeScanTable } from './store-scan.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -137,6 +139,11 @@ async function main(): Promise<void> {
     const imported = await runImportBench(dir, importRecords, log);
     results['import'] = imported;
     out.push(`Bulk import (server.importRecords, ${importRecords.toLocaleString('en-US')} records, 5,000 per transaction, durable: SQLite synchronous=FULL, PostgreSQL fsync=on + synchronous_commit=on; in process)\n${importTable(imported)}`);
+  }
+  if (runs('stores')) {
+    const scans = await runStoreScanBench(dir, log);
+    results['storeScans'] = scans;
+    out.push(`Store scans: one full scan of a table, best of 3, per record (in process; fake-indexeddb shows the shape, not a browser's speed)\n${storeScanTable(scans)}`);
   }
   const totalMs = performance.now() - started;
 

@@ -20,6 +20,8 @@ import type { ScanOptions, Store, StoreReader, StoreWriter, TableName } from './
 /** Schema version of the IndexedDB database (history: 1 — one `kv` object store). */
 const DB_VERSION = 1;
 const KV = 'kv';
+/** Rows per getAll page of an ascending scan. */
+const SCAN_PAGE = 500;
 
 export interface IndexedDbStoreOptions {
   /** The IndexedDB factory; default `globalThis.indexedDB` (tests pass fake-indexeddb's). */
@@ -124,15 +126,37 @@ class IdbReader implements StoreReader {
     const range = tableRange(table, options);
     const limit = scanLimit(options);
     if (range === undefined || limit === 0) return [];
-    return this.guard(async () => {
-      const out: Array<[string, JsonValue]> = [];
-      let cursor = await this.tx.objectStore(KV).openCursor(range, options.reverse === true ? 'prev' : 'next');
-      while (cursor !== null && out.length < limit) {
-        out.push([(cursor.key as [string, string])[1], cursor.value as JsonValue]);
-        cursor = await cursor.continue();
-      }
-      return out;
-    });
+    return this.guard(() => (options.reverse === true ? this.#scanDown(range, limit) : this.#scanUp(range, limit)));
+  }
+
+  /**
+   * Ascending: bounded `getAll`/`getAllKeys` pages. A cursor costs one request (one event-loop round
+   * trip) per row — 34 s for 8k rows over fake-indexeddb, against 23 ms for one getAll — while pages
+   * keep both the round trips and the memory of one step bounded.
+   */
+  async #scanUp(range: IDBKeyRange, limit: number): Promise<Array<[string, JsonValue]>> {
+    const kv = this.tx.objectStore(KV);
+    const out: Array<[string, JsonValue]> = [];
+    let next: IDBKeyRange | undefined = range;
+    while (next !== undefined && out.length < limit) {
+      const count = Math.min(SCAN_PAGE, limit - out.length);
+      const [keys, values]: [IDBValidKey[], unknown[]] = await Promise.all([kv.getAllKeys(next, count), kv.getAll(next, count)]);
+      for (let i = 0; i < keys.length; i++) out.push([(keys[i] as [string, string])[1], values[i] as JsonValue]);
+      const last = keys.at(-1);
+      next = keys.length < count || last === undefined ? undefined : IDBKeyRange.bound(last, range.upper, true, range.upperOpen);
+    }
+    return out;
+  }
+
+  /** Descending: IndexedDB's getAll has no direction, so a cursor — used for short "newest first" reads. */
+  async #scanDown(range: IDBKeyRange, limit: number): Promise<Array<[string, JsonValue]>> {
+    const out: Array<[string, JsonValue]> = [];
+    let cursor = await this.tx.objectStore(KV).openCursor(range, 'prev');
+    while (cursor !== null && out.length < limit) {
+      out.push([(cursor.key as [string, string])[1], cursor.value as JsonValue]);
+      cursor = await cursor.continue();
+    }
+    return out;
   }
 
   async count(table: TableName, options: Pick<ScanOptions, 'prefix'> = {}): Promise<number> {

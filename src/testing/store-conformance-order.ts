@@ -133,5 +133,22 @@ export function declareOrderingTests(context: ConformanceContext): void {
       });
       expect(seen).toEqual(keys);
     });
+
+    it('scans a table larger than any internal page: every row once, in order, values matching keys', async () => {
+      const store = await open();
+      const keys = Array.from({ length: 1234 }, (_, i) => `r:${encodeSeq(i)}`);
+      await store.write(async (tx) => {
+        await tx.put('other', 'r:', 'another table');
+        for (const key of keys) await tx.put('big', key, { key });
+        await tx.put('big', 's', 'after the prefix');
+      });
+      const cases: ScanOptions[] = [{}, { prefix: 'r:' }, { limit: 1001 }, { start: 'r:' + encodeSeq(7), end: 'r:' + encodeSeq(1200) }, { prefix: 'r:', limit: 600, reverse: true }];
+      const all = [...keys, 's'];
+      for (const options of cases) {
+        const got = await store.read((tx) => tx.scan('big', options));
+        expect(got.map(([key]) => key), JSON.stringify(options)).toEqual(modelScan(all, options));
+        expect(got.every(([key, value]) => key === 's' || (value as { key: string }).key === key)).toBe(true);
+      }
+    });
   });
 }
