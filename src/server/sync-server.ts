@@ -48,6 +48,9 @@ import { readScopeVersion } from './storage.js';
 import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
 import { checkReadiness } from './readiness.js';
 import { recordsAsEntries, runImport } from './import-run.js';
+import { createConsoleHandler } from './console/console-routes.js';
+import { readConsoleState } from './console/console-state.js';
+import { WriteRateSampler } from './console/write-rate.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -136,6 +139,23 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
   if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
+  const rates = new WriteRateSampler();
+  scopeChanges.subscribe((change) => rates.record(change.scope, change.version, Date.now()));
+  const consoleHandler = options.console === undefined ? undefined : createConsoleHandler(options.console, basePath, {
+    state: async () => {
+      await ready();
+      return readConsoleState(database(), (scope) => rates.series(scope, Date.now()), Date.now());
+    },
+    replay: (id) => server.replayDeadLetter(id),
+    onChange: (listener) => {
+      const offScopes = scopeChanges.subscribe(listener);
+      const offConflicts = conflicts.subscribe(listener);
+      return () => {
+        offScopes();
+        offConflicts();
+      };
+    },
+  }, stopping.signal);
   const dispatcher: Dispatcher = {
     routes,
     basePath,
@@ -147,9 +167,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     routeFailed: instr.routeFailed,
   };
 
-  return {
+  const server: SyncServer = {
     ready,
     async fetch(request) {
+      const fromConsole = consoleHandler?.(request);
+      if (fromConsole !== undefined) return fromConsole;
       const started = Date.now();
       const finished = instr.started(request);
       const preflight = cors?.preflight(request);
@@ -202,6 +224,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return closing;
     },
   };
+  return server;
 
   async function releaseResources(): Promise<void> {
     await purgeScheduleStopped;

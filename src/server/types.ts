@@ -1,4 +1,5 @@
 /** Public types of the reference sync server (`syncline/server`). */
+import type { ConsoleOptions } from './console/console-routes.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../core/seams.js';
 import type { JsonObject, JsonValue } from '../protocol/json.js';
@@ -111,6 +112,11 @@ export interface SyncServerOptions {
    * @example { origins: ['https://till.example.com'] }
    */
   cors?: CorsOptions;
+  /**
+   * The live operator console at `<basePath>/console` (scopes, devices, conflicts, dead letters with
+   * replay). Off by default. Open `/console?token=<token>` once; the server keeps a session cookie.
+   */
+  console?: ConsoleOptions;
   /** Path prefix of every endpoint, e.g. '/sync' → '/sync/v1/push'. Default ''. */
   basePath?: string;
   /**

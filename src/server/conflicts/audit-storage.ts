@@ -49,19 +49,21 @@ export async function listConflicts(db: Db, scope: string, after: number, limit:
     .orderBy('seq')
     .limit(limit + 1)
     .execute();
-  const conflicts = rows.slice(0, limit).map((row) =>
-    conflictRecord.parse({
-      ...(JSON.parse(row.detail) as object),
-      seq: toInt(row.seq),
-      clientId: row.client_id,
-      mutationId: toInt(row.mutation_id),
-      collection: row.collection,
-      key: row.key,
-      op: row.op,
-      strategy: row.strategy,
-      resolution: row.resolution,
-      resolvedAt: toInt(row.resolved_at),
-    }),
-  );
-  return { conflicts, hasMore: rows.length > limit };
+  return { conflicts: rows.slice(0, limit).map(conflictFromRow), hasMore: rows.length > limit };
+}
+
+/** An audit entry from its `conflicts` row (validated: the detail column is stored JSON). */
+export function conflictFromRow(row: ConflictsTable): ConflictRecord {
+  return conflictRecord.parse({
+    ...(JSON.parse(row.detail) as object),
+    seq: toInt(row.seq),
+    clientId: row.client_id,
+    mutationId: toInt(row.mutation_id),
+    collection: row.collection,
+    key: row.key,
+    op: row.op,
+    strategy: row.strategy,
+    resolution: row.resolution,
+    resolvedAt: toInt(row.resolved_at),
+  });
 }
