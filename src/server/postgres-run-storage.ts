@@ -1,13 +1,13 @@
 /**
  * POSTGRESQL-ONLY. The storage of one set-based run of generic writes (src/server/postgres-generic-run.ts):
- * everything the run reads comes in with two statements, everything it writes goes out with one.
+ * everything the run reads comes in with one statement, everything it writes goes out with one.
  *
- * - load: the run's records with their clocks (one `unnest` join on the primary key), and the digest
- *   lanes of its collections together with the scope's conflict counter (one statement);
+ * - load: the run's records with their clocks (a join of the keys on the primary key), the digest
+ *   lanes of its collections and the scope's conflict counter, as one row of JSON;
  * - in between, reads and writes are served from memory, in the order the mutations run, so each one
  *   sees the effects of those before it — what the per-mutation path reads back from the database;
  * - flush: one statement whose data-modifying CTEs upsert the final row of each written record and
- *   clock (`INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE`), the touched digest lanes, the
+ *   clock (`INSERT … SELECT FROM json_to_recordset(…) ON CONFLICT DO UPDATE`), the touched digest lanes, the
  *   conflict counter and audit rows, and set the scope's version once.
  *
  * Nothing else in the transaction touches these rows while the run is in memory: the run runs under
@@ -44,6 +44,9 @@ interface Slot {
   clock: ClockRow | undefined;
 }
 
+/** A record row as json_agg returns it (int8 as JSON numbers), with its clock's columns. */
+type LoadedRow = RecordRow & { c_version: number | null; c_writer: string | null; c_hlc: string | null; c_fields: string | null };
+
 const UNKNOWN_CLOCK: RecordClock = { writer: undefined, hlc: undefined, fields: {} };
 
 const id = (collection: string, key: string): string => `${collection}\u0000${key}`;
@@ -69,28 +72,29 @@ export class PgRunState {
   static async load(trx: Db, scope: string, version: number, targets: ReadonlyArray<{ collection: string; key: string }>): Promise<PgRunState> {
     const unique = new Map(targets.map((t) => [id(t.collection, t.key), t]));
     const collections = [...new Set(targets.map((t) => t.collection))];
-    const records = await sql<RecordRow & { c_version: string | null; c_writer: string | null; c_hlc: string | null; c_fields: string | null }>`
-      SELECT r.*, c.version AS c_version, c.writer AS c_writer, c.hlc AS c_hlc, c.fields AS c_fields
-      FROM unnest(${[...unique.values()].map((t) => t.collection)}::text[], ${[...unique.values()].map((t) => t.key)}::text[]) AS k(collection, key)
-      JOIN records r ON r.scope = ${scope} AND r.collection = k.collection AND r.key = k.key
-      LEFT JOIN record_clocks c ON c.scope = r.scope AND c.collection = r.collection AND c.key = r.key`.execute(trx);
-    // The conflict counter rides along as the row without a collection.
-    const lanes = await sql<{ collection: string | null; count: string; lane_a: string; lane_b: string }>`
-      SELECT collection, count, lane_a, lane_b FROM digests WHERE scope = ${scope} AND collection = ANY(${collections}::text[])
-      UNION ALL SELECT NULL, value, 0, 0 FROM counters WHERE scope = ${scope} AND name = ${AUDIT_COUNTER}`.execute(trx);
-    const counter = lanes.rows.find((row) => row.collection === null);
-    const state = new PgRunState(scope, version, toInt(counter?.count));
+    // One round trip under the scope lock: the records with their clocks, the lanes and the conflict
+    // counter come back as one row of JSON (pg parses it with JSON.parse, not field by field).
+    const loaded = await sql<{ records: LoadedRow[]; lanes: Array<{ collection: string; count: number; lane_a: number; lane_b: number }>; conflict_seq: string | null }>`
+      SELECT
+        (SELECT coalesce(json_agg(x), '[]') FROM (
+          SELECT r.*, c.version AS c_version, c.writer AS c_writer, c.hlc AS c_hlc, c.fields AS c_fields
+          FROM json_to_recordset(${jsonParam([...unique.values()].map((t) => ({ c: t.collection, k: t.key })))}) AS k(c text, k text)
+          JOIN records r ON r.scope = ${scope} AND r.collection = k.c AND r.key = k.k
+          LEFT JOIN record_clocks c ON c.scope = r.scope AND c.collection = r.collection AND c.key = r.key) x) AS records,
+        (SELECT coalesce(json_agg(y), '[]') FROM (
+          SELECT collection, count, lane_a, lane_b FROM digests WHERE scope = ${scope} AND collection = ANY(${collections}::text[])) y) AS lanes,
+        (SELECT value FROM counters WHERE scope = ${scope} AND name = ${AUDIT_COUNTER}) AS conflict_seq`.execute(trx);
+    const { records, lanes, conflict_seq } = loaded.rows[0] ?? { records: [], lanes: [], conflict_seq: null };
+    const state = new PgRunState(scope, version, toInt(conflict_seq));
     for (const t of unique.values()) state.#slots.set(id(t.collection, t.key), { row: undefined, clock: undefined });
-    for (const { c_version, c_writer, c_hlc, c_fields, ...row } of records.rows) {
+    for (const { c_version, c_writer, c_hlc, c_fields, ...row } of records) {
       const clock = c_version === null || c_writer === null || c_hlc === null || c_fields === null
         ? undefined
         : { version: toInt(c_version), writer: c_writer, hlc: c_hlc, fields: JSON.parse(c_fields) as Record<string, string> };
       state.#slots.set(id(row.collection, row.key), { row, clock });
     }
     for (const collection of collections) state.#lanes.set(collection, emptyLanes());
-    for (const row of lanes.rows) {
-      if (row.collection !== null) state.#lanes.set(row.collection, { count: toInt(row.count), a: toInt(row.lane_a), b: toInt(row.lane_b) });
-    }
+    for (const row of lanes) state.#lanes.set(row.collection, { count: toInt(row.count), a: toInt(row.lane_a), b: toInt(row.lane_b) });
     return state;
   }
 
