@@ -19,10 +19,15 @@ export interface JsonChild {
   exited: Promise<number | null>;
 }
 
-/** Start `node --import tsx bench/<script> ...args`. stderr is passed through for diagnosis. */
+/**
+ * Start `node --import tsx bench/<script> ...args`. stderr is passed through for diagnosis.
+ * SYNCLINE_BENCH_CHILD_FLAGS adds node flags to every child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+ * to profile the servers, which NODE_OPTIONS does not allow).
+ */
 export function startChild(script: string, args: string[]): JsonChild {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const flags = (process.env['SYNCLINE_BENCH_CHILD_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   live.add(child);
   // 'close' (not 'exit') fires after stdout is drained, so no result line is lost.
   const exited = once(child, 'close').then(([code]) => {

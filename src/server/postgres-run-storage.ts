@@ -1,13 +1,13 @@
 /**
  * POSTGRESQL-ONLY. The storage of one set-based run of generic writes (src/server/postgres-generic-run.ts):
- * everything the run reads comes in with two statements, everything it writes goes out with one.
+ * everything the run reads comes in with one statement, everything it writes goes out with one.
  *
- * - load: the run's records with their clocks (one `unnest` join on the primary key), and the digest
- *   lanes of its collections together with the scope's conflict counter (one statement);
+ * - load: the run's records with their clocks (a join of the keys on the primary key), the digest
+ *   lanes of its collections and the scope's conflict counter, as one row of JSON;
  * - in between, reads and writes are served from memory, in the order the mutations run, so each one
  *   sees the effects of those before it — what the per-mutation path reads back from the database;
  * - flush: one statement whose data-modifying CTEs upsert the final row of each written record and
- *   clock (`INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE`), the touched digest lanes, the
+ *   clock (`INSERT … SELECT FROM json_to_recordset(…) ON CONFLICT DO UPDATE`), the touched digest lanes, the
  *   conflict counter and audit rows, and set the scope's version once.
  *
  * Nothing else in the transaction touches these rows while the run is in memory: the run runs under
@@ -22,8 +22,14 @@ import type { RecordClock } from './conflicts/detect.js';
 import type { ConflictsTable } from './conflicts/schema.js';
 import type { RecordOrigin } from './record-origin.js';
 import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
+import { ClientClaimedError, type FailingMutation } from './storage.js';
 
 type Db = Kysely<ServerDatabase>;
+
+/** A JSON text parameter (json_to_recordset's input); stringified here so pg does not encode it again. */
+function jsonParam(rows: unknown[]): RawBuilder<unknown> {
+  return sql`${JSON.stringify(rows)}::json`;
+}
 
 /** A clock row as stored (fields parsed); valid only for the record version it names. */
 interface ClockRow {
@@ -37,6 +43,9 @@ interface Slot {
   row: RecordRow | undefined;
   clock: ClockRow | undefined;
 }
+
+/** A record row as json_agg returns it (int8 as JSON numbers), with its clock's columns. */
+type LoadedRow = RecordRow & { c_version: number | null; c_writer: string | null; c_hlc: string | null; c_fields: string | null };
 
 const UNKNOWN_CLOCK: RecordClock = { writer: undefined, hlc: undefined, fields: {} };
 
@@ -63,28 +72,29 @@ export class PgRunState {
   static async load(trx: Db, scope: string, version: number, targets: ReadonlyArray<{ collection: string; key: string }>): Promise<PgRunState> {
     const unique = new Map(targets.map((t) => [id(t.collection, t.key), t]));
     const collections = [...new Set(targets.map((t) => t.collection))];
-    const records = await sql<RecordRow & { c_version: string | null; c_writer: string | null; c_hlc: string | null; c_fields: string | null }>`
-      SELECT r.*, c.version AS c_version, c.writer AS c_writer, c.hlc AS c_hlc, c.fields AS c_fields
-      FROM unnest(${[...unique.values()].map((t) => t.collection)}::text[], ${[...unique.values()].map((t) => t.key)}::text[]) AS k(collection, key)
-      JOIN records r ON r.scope = ${scope} AND r.collection = k.collection AND r.key = k.key
-      LEFT JOIN record_clocks c ON c.scope = r.scope AND c.collection = r.collection AND c.key = r.key`.execute(trx);
-    // The conflict counter rides along as the row without a collection.
-    const lanes = await sql<{ collection: string | null; count: string; lane_a: string; lane_b: string }>`
-      SELECT collection, count, lane_a, lane_b FROM digests WHERE scope = ${scope} AND collection = ANY(${collections}::text[])
-      UNION ALL SELECT NULL, value, 0, 0 FROM counters WHERE scope = ${scope} AND name = ${AUDIT_COUNTER}`.execute(trx);
-    const counter = lanes.rows.find((row) => row.collection === null);
-    const state = new PgRunState(scope, version, toInt(counter?.count));
+    // One round trip under the scope lock: the records with their clocks, the lanes and the conflict
+    // counter come back as one row of JSON (pg parses it with JSON.parse, not field by field).
+    const loaded = await sql<{ records: LoadedRow[]; lanes: Array<{ collection: string; count: number; lane_a: number; lane_b: number }>; conflict_seq: string | null }>`
+      SELECT
+        (SELECT coalesce(json_agg(x), '[]') FROM (
+          SELECT r.*, c.version AS c_version, c.writer AS c_writer, c.hlc AS c_hlc, c.fields AS c_fields
+          FROM json_to_recordset(${jsonParam([...unique.values()].map((t) => ({ c: t.collection, k: t.key })))}) AS k(c text, k text)
+          JOIN records r ON r.scope = ${scope} AND r.collection = k.c AND r.key = k.k
+          LEFT JOIN record_clocks c ON c.scope = r.scope AND c.collection = r.collection AND c.key = r.key) x) AS records,
+        (SELECT coalesce(json_agg(y), '[]') FROM (
+          SELECT collection, count, lane_a, lane_b FROM digests WHERE scope = ${scope} AND collection = ANY(${collections}::text[])) y) AS lanes,
+        (SELECT value FROM counters WHERE scope = ${scope} AND name = ${AUDIT_COUNTER}) AS conflict_seq`.execute(trx);
+    const { records, lanes, conflict_seq } = loaded.rows[0] ?? { records: [], lanes: [], conflict_seq: null };
+    const state = new PgRunState(scope, version, toInt(conflict_seq));
     for (const t of unique.values()) state.#slots.set(id(t.collection, t.key), { row: undefined, clock: undefined });
-    for (const { c_version, c_writer, c_hlc, c_fields, ...row } of records.rows) {
+    for (const { c_version, c_writer, c_hlc, c_fields, ...row } of records) {
       const clock = c_version === null || c_writer === null || c_hlc === null || c_fields === null
         ? undefined
         : { version: toInt(c_version), writer: c_writer, hlc: c_hlc, fields: JSON.parse(c_fields) as Record<string, string> };
       state.#slots.set(id(row.collection, row.key), { row, clock });
     }
     for (const collection of collections) state.#lanes.set(collection, emptyLanes());
-    for (const row of lanes.rows) {
-      if (row.collection !== null) state.#lanes.set(row.collection, { count: toInt(row.count), a: toInt(row.lane_a), b: toInt(row.lane_b) });
-    }
+    for (const row of lanes) state.#lanes.set(row.collection, { count: toInt(row.count), a: toInt(row.lane_a), b: toInt(row.lane_b) });
     return state;
   }
 
@@ -166,11 +176,13 @@ export class PgRunState {
   #recordUpserts(): RawBuilder<unknown>[] {
     const rows = [...this.#writtenRecords].map((k) => this.#slots.get(k)?.row).filter((row) => row !== undefined);
     if (rows.length === 0) return [];
-    const col = <T>(pick: (row: RecordRow) => T): T[] => rows.map(pick);
+    // The rows travel as one JSON parameter: JSON.stringify is native, where pg's encoding of text
+    // arrays escapes every element in JavaScript (about a third of the run's CPU under the scope lock).
     return [sql`r AS (INSERT INTO records (scope, collection, key, value, version, deleted, deleted_at, digest_hash, origin_client, origin_mutation, origin_first, origin_base)
-      SELECT ${this.scope}::text, * FROM unnest(${col((r) => r.collection)}::text[], ${col((r) => r.key)}::text[], ${col((r) => r.value)}::text[],
-        ${col((r) => r.version)}::int8[], ${col((r) => r.deleted)}::int4[], ${col((r) => r.deleted_at)}::int8[], ${col((r) => r.digest_hash)}::text[],
-        ${col((r) => r.origin_client)}::text[], ${col((r) => r.origin_mutation)}::int8[], ${col((r) => r.origin_first)}::int8[], ${col((r) => r.origin_base)}::int8[])
+      SELECT ${this.scope}::text, * FROM json_to_recordset(${jsonParam(rows.map((r) => ({
+        c: r.collection, k: r.key, v: r.value, n: r.version, d: r.deleted, da: r.deleted_at, h: r.digest_hash,
+        oc: r.origin_client, om: r.origin_mutation, of: r.origin_first, ob: r.origin_base,
+      })))}) AS x(c text, k text, v text, n int8, d int4, da int8, h text, oc text, om int8, "of" int8, ob int8)
       ON CONFLICT (scope, collection, key) DO UPDATE SET value = excluded.value, version = excluded.version, deleted = excluded.deleted,
         deleted_at = excluded.deleted_at, digest_hash = excluded.digest_hash, origin_client = excluded.origin_client,
         origin_mutation = excluded.origin_mutation, origin_first = excluded.origin_first, origin_base = excluded.origin_base)`];
@@ -183,8 +195,9 @@ export class PgRunState {
     }).filter((row): row is { collection: string; key: string; clock: ClockRow } => row.clock !== undefined);
     if (rows.length === 0) return [];
     return [sql`c AS (INSERT INTO record_clocks (scope, collection, key, version, writer, hlc, fields)
-      SELECT ${this.scope}::text, * FROM unnest(${rows.map((r) => r.collection)}::text[], ${rows.map((r) => r.key)}::text[], ${rows.map((r) => r.clock.version)}::int8[],
-        ${rows.map((r) => r.clock.writer)}::text[], ${rows.map((r) => r.clock.hlc)}::text[], ${rows.map((r) => JSON.stringify(r.clock.fields))}::text[])
+      SELECT ${this.scope}::text, * FROM json_to_recordset(${jsonParam(rows.map((r) => ({
+        c: r.collection, k: r.key, n: r.clock.version, w: r.clock.writer, h: r.clock.hlc, f: JSON.stringify(r.clock.fields),
+      })))}) AS x(c text, k text, n int8, w text, h text, f text)
       ON CONFLICT (scope, collection, key) DO UPDATE SET version = excluded.version, writer = excluded.writer, hlc = excluded.hlc, fields = excluded.fields)`];
   }
 
@@ -210,4 +223,41 @@ export class PgRunState {
           ${col((r) => r.resolution)}::text[], ${col((r) => r.detail)}::text[], ${col((r) => r.resolved_at)}::int8[]))`,
     ];
   }
+}
+
+/**
+ * POSTGRESQL-ONLY. The end of a set-based slice in one statement: storage.ts's saveOutcomes,
+ * saveClient and forgetOutcomes, in that order. "In that order" matters where they overlap: an
+ * outcome at or below `forgetThrough` would be inserted and then deleted, so it is not inserted.
+ * Throws ClientClaimedError (the transaction is then rolled back) when another scope owns the client.
+ */
+export async function saveSliceEnd(
+  trx: Db,
+  end: { clientId: string; scope: string; outcomes: ReadonlyArray<{ id: number; version: number }>; client: { lastMutationId: number; failing: FailingMutation | null } | undefined; forgetThrough: number | undefined },
+): Promise<void> {
+  const { clientId, scope } = end;
+  const forget = end.forgetThrough !== undefined && end.forgetThrough >= 1 ? end.forgetThrough : undefined;
+  const kept = forget === undefined ? end.outcomes : end.outcomes.filter((o) => o.id > forget);
+  const parts: RawBuilder<unknown>[] = [];
+  if (kept.length > 0) {
+    parts.push(sql`o AS (INSERT INTO mutation_outcomes (client_id, mutation_id, version, outcome)
+      SELECT ${clientId}::text, * FROM json_to_recordset(${jsonParam(kept.map((o) => ({ i: o.id, n: o.version, o: JSON.stringify(o) })))}) AS x(i int8, n int8, o text))`);
+  }
+  if (forget !== undefined) parts.push(sql`f AS (DELETE FROM mutation_outcomes WHERE client_id = ${clientId} AND mutation_id <= ${forget})`);
+  const client = end.client;
+  if (client === undefined) {
+    if (parts.length > 0) await sql`WITH ${sql.join(parts)} SELECT 1`.execute(trx);
+    return;
+  }
+  const failing = client.failing;
+  const state = sql`${client.lastMutationId}::int8, ${failing?.mutationId ?? null}::int8, ${failing?.attempts ?? 0}::int4, ${failing?.since ?? null}::int8`;
+  // Only the client's own scope's row is updated (as saveClient): no row back means another scope claimed it.
+  const upsert = sql`INSERT INTO clients (client_id, scope, last_mutation_id, failing_mutation_id, failing_attempts, failing_since)
+    VALUES (${clientId}, ${scope}, ${state})
+    ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, failing_mutation_id = excluded.failing_mutation_id,
+      failing_attempts = excluded.failing_attempts, failing_since = excluded.failing_since
+    WHERE clients.scope = ${scope}
+    RETURNING client_id`;
+  const saved = await sql<{ client_id: string }>`${parts.length > 0 ? sql`WITH ${sql.join(parts)} ` : sql``}${upsert}`.execute(trx);
+  if (saved.rows.length === 0) throw new ClientClaimedError(clientId, scope);
 }

@@ -20,6 +20,7 @@ import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
 import { asHandlerNetworkFailure } from './handler-failure.js';
 import { runGenericWrites, runsSetBased } from './postgres-generic-run.js';
+import { saveSliceEnd } from './postgres-run-storage.js';
 import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
 import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
@@ -73,11 +74,19 @@ export async function runSlice(pushDeps: PushDeps, scope: string, clientId: stri
     const run = await runNew(trx, deps, scope, versionBefore, client?.failing, mutations.slice(resent.length));
     const lastMutationId = Math.max(last, ...run.fresh.map((o) => o.id));
     const failing = run.failing ?? (client?.failing !== undefined && client.failing.mutationId > lastMutationId ? client.failing : null);
-    await saveOutcomes(trx, clientId, deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh);
-    if (run.fresh.length > 0 || run.failing !== undefined) await saveClient(trx, clientId, scope, lastMutationId, failing);
+    const toSave = deps.fault === 'reapply-resends' ? run.fresh.filter((o) => o.id > last) : run.fresh;
+    const saveClientRow = run.fresh.length > 0 || run.failing !== undefined;
     const endsRequest = run.failure === undefined && resent.length + run.fresh.length === mutations.length;
     // Outcomes are kept only for resends; the client says it will never resend these.
-    if (endsRequest && settledThrough !== undefined) await forgetOutcomes(trx, clientId, Math.min(settledThrough, lastMutationId));
+    const forgetThrough = endsRequest && settledThrough !== undefined ? Math.min(settledThrough, lastMutationId) : undefined;
+    if (deps.setBased) {
+      // The same three writes as below, in one statement (one round trip under the scope lock).
+      await saveSliceEnd(trx, { clientId, scope, outcomes: toSave, client: saveClientRow ? { lastMutationId, failing } : undefined, forgetThrough });
+    } else {
+      await saveOutcomes(trx, clientId, toSave);
+      if (saveClientRow) await saveClient(trx, clientId, scope, lastMutationId, failing);
+      if (forgetThrough !== undefined) await forgetOutcomes(trx, clientId, forgetThrough);
+    }
     deps.raw?.flush();
     finished = true;
     await trx.commit().execute();
