@@ -57,18 +57,24 @@ export async function runRulesScenario(database: SyncServerOptions['database']):
     await alice.collection('products').patch('p1', { price: 1 });
     await alice.collection('products').patch('p1', { stock: 4 });
     await alice.collection('costs').put('c2', { product: 'p1', amount: 0 });
+    // A record she may not read she may not overwrite either (its conflict report would show it); her own new one she may write.
+    await alice.collection('notes').put('n2', { owner: 'alice', text: 'mine now' });
+    await alice.collection('notes').put('n3', { owner: 'alice', text: 'till ok' });
     const writes = await alice.sync();
-    expect(writes.pushed).toMatchObject({ applied: 1, rejected: 2 });
-    expect(rejected.map((r) => r.code)).toEqual(['forbidden', 'forbidden']);
+    expect(writes.pushed).toMatchObject({ applied: 2, rejected: 3 });
+    expect(rejected.map((r) => r.code)).toEqual(['forbidden', 'forbidden', 'forbidden']);
+    expect(await keys(alice, 'notes')).toEqual(['n1', 'n3']);
     expect((await alice.collection('products').get('p1'))).toEqual({ name: 'Tea', price: 10, stock: 4 });
     expect(await keys(alice, 'costs')).toEqual(['c1']);
     await manager.sync();
     expect(await manager.collection('products').get('p1')).toEqual({ name: 'Tea', price: 10, stock: 4 });
     expect(await keys(manager, 'costs')).toEqual(['c1']);
+    expect(await manager.collection('notes').get('n2')).toEqual({ owner: 'mgr', text: 'raise tea price' });
 
     // What a caller may not read never leaves the server: not in a page, not as a digest of it.
     const raw = await rawPull(http.url, await hsToken({ sub: 'carol', scope: 'shop-1', roles: ['cashier'] }));
     expect(raw).not.toContain('count the till');
+    expect(raw).not.toContain('raise tea price');
     expect(raw).not.toContain('"amount"');
     expect(raw).not.toContain('"costs"');
 
@@ -77,7 +83,7 @@ export async function runRulesScenario(database: SyncServerOptions['database']):
     await manager.sync();
     const moved = await alice.sync();
     expect(moved.verify.repaired).toEqual(['notes']);
-    expect(await keys(alice, 'notes')).toEqual([]);
+    expect(await keys(alice, 'notes')).toEqual(['n3']);
 
     // Her auditor role is revoked (no record changes): the costs leave her client on the next sync.
     aliceRoles = ['cashier'];
