@@ -60,9 +60,10 @@ export async function handlePull(
     const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes, ...(ownFrom === undefined ? {} : { echoes }) };
     // The last page describes the scope (or the one collection asked for) at the head: attach digests.
     if (!hasMore) {
-      const digests = await viewDigests(trx, scope, await readDigests(trx, scope), view);
+      const digests = await readDigests(trx, scope);
       const only = request.collection;
-      response.digests = only === undefined ? digests : only in digests ? { [only]: digests[only] as NonNullable<(typeof digests)[string]> } : {};
+      // Views after the choice: a repair of one collection judges the records of that one only.
+      response.digests = await viewDigests(trx, scope, only === undefined ? digests : only in digests ? { [only]: digests[only] as NonNullable<(typeof digests)[string]> } : {}, view);
       response.digestFormat = DIGEST_FORMAT;
     }
     return response;
