@@ -37,6 +37,12 @@ export type {
   MutationHandler,
   Durability,
   PushOptions,
+  AccessRules,
+  CollectionRules,
+  ReadRuleInput,
+  WriteRuleInput,
+  WriteCheck,
+  RuleChecks,
 } from './server/types.js';
 export type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './server/dead-letters/types.js';
 export { REPLAY_CLIENT_ID } from './server/dead-letters/replay.js';

@@ -5,7 +5,8 @@ import type { RecordRow, ServerDatabase } from './schema.js';
 import { bumpScopeVersion, incrementCounter, listLiveRecords, liveVersionOf, readRecord, writeRecord } from './storage.js';
 import { liveContribution } from './digest-storage.js';
 import type { RecordHash } from '../protocol/digest.js';
-import type { MutationCaller, MutationContext } from './types.js';
+import type { MutationCaller, MutationContext, RuleChecks } from './types.js';
+import { SERVER_RULES } from './rules.js';
 import type { RecordOrigin } from './record-origin.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
@@ -17,6 +18,8 @@ export interface MutationIdentity {
   createdAt: number;
   /** Who pushed the mutation; absent in a replay. */
   caller?: MutationCaller;
+  /** The access rules bound to the caller; absent: the server acts (every check passes). */
+  rules?: RuleChecks;
   /** Only for a dead letter the server replays. */
   replayOf?: { clientId: string; mutationId: number; deadLetterId: string };
 }
@@ -69,6 +72,7 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
     clientId: identity.clientId,
     mutationId: identity.mutationId,
     createdAt: identity.createdAt,
+    rules: identity.rules ?? SERVER_RULES,
     async get(collection, key) {
       const row = await readRecord(trx, scope, collection, key);
       return liveValue(row);

@@ -85,7 +85,10 @@ function plan(env: GenericRunEnv, mutations: Mutation[], limit: number): Planned
     const spec = recordOpSpecOf(env.handlers.get(mutation.name));
     if (spec === undefined) break;
     try {
-      run.push({ mutation, now: spec.now, op: spec.prepare(mutation.args) });
+      const op = spec.prepare(mutation.args);
+      // Access rules are checked by the handler (src/server/rules.ts): such a write ends the run.
+      if (spec.ruled(op.write.collection)) break;
+      run.push({ mutation, now: spec.now, op });
     } catch (error) {
       if (!isMutationRejection(error)) break;
       run.push({ mutation, now: spec.now, rejection: error });

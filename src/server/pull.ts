@@ -15,6 +15,7 @@ import { DIGEST_FORMAT } from '../protocol/digest.js';
 import { assertCursorAnswerable } from './tombstones.js';
 import { isEcho, splitPage } from './pull-echoes.js';
 import { prunedOutcomesThrough } from './pruned-outcomes.js';
+import { readableRows, viewDigests, type PullView } from './rules-pull.js';
 
 /**
  * A page stops growing once its records' JSON passes this many characters (at least one record is
@@ -29,6 +30,7 @@ export async function handlePull(
   request: PullRequest,
   maxLimit: number,
   maxPageChars = DEFAULT_PULL_PAGE_CHARS,
+  view?: PullView,
 ): Promise<PullResponse> {
   const limit = Math.min(request.limit, maxLimit);
   // SQLite ignores the isolation level (its transactions are snapshots); PostgreSQL needs it.
@@ -53,13 +55,15 @@ export async function handlePull(
       await lastMutationIdAtOrBelow(trx, request.clientId, cursor),
       await prunedOutcomesThrough(trx, request.clientId, client.lastMutationId),
     );
-    const { changes, echoes } = splitPage(page, request.clientId, ownFrom);
+    // Read rules: what the caller may not read never leaves; the cursor still passes it (rules-pull.ts).
+    const { changes, echoes } = splitPage(readableRows(page, view), request.clientId, ownFrom);
     const response: PullResponse = { v: PROTOCOL_VERSION, cursor, hasMore, lastMutationId, changes, ...(ownFrom === undefined ? {} : { echoes }) };
     // The last page describes the scope (or the one collection asked for) at the head: attach digests.
     if (!hasMore) {
       const digests = await readDigests(trx, scope);
       const only = request.collection;
-      response.digests = only === undefined ? digests : only in digests ? { [only]: digests[only] as NonNullable<(typeof digests)[string]> } : {};
+      // Views after the choice: a repair of one collection judges the records of that one only.
+      response.digests = await viewDigests(trx, scope, only === undefined ? digests : only in digests ? { [only]: digests[only] as NonNullable<(typeof digests)[string]> } : {}, view);
       response.digestFormat = DIGEST_FORMAT;
     }
     return response;

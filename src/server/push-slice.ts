@@ -159,7 +159,7 @@ async function attemptMutation(trx: Trx, deps: SliceEnv, scope: string, versionB
   const sp = await openSavepoint(trx, deps.raw);
   const clientId = deps.clientId;
   try {
-    const result = await runHandler(sp.executor, deps.handlers, { scope, clientId, mutationId: mutation.id, createdAt: mutation.createdAt, ...(deps.caller === undefined ? {} : { caller: deps.caller }) }, mutation);
+    const result = await runHandler(sp.executor, deps.handlers, { scope, clientId, mutationId: mutation.id, createdAt: mutation.createdAt, ...(deps.caller === undefined ? {} : { caller: deps.caller }), ...(deps.rules === undefined ? {} : { rules: deps.rules }) }, mutation);
     const version = versionAllocatedIn(sp.executor) ?? versionBefore;
     await sp.release();
     return { ok: true, outcome: { id: mutation.id, status: 'applied', version, ...(result === undefined ? {} : { result }) } };

@@ -14,7 +14,7 @@ import { assertClientScope, errorMessage, gapError, runSlice } from './push-slic
 import { assertNotClaimedElsewhere } from './client-claim.js';
 import type { ServerDatabase } from './schema.js';
 import { readClient } from './storage.js';
-import type { MutationCaller, MutationHandler, PushOptions } from './types.js';
+import type { MutationCaller, MutationHandler, PushOptions, RuleChecks } from './types.js';
 import type { ServerObserver } from './metrics/observer.js';
 
 /**
@@ -49,6 +49,8 @@ export interface PushDeps {
   observer?: ServerObserver;
   /** Who pushed (from the request's authentication), handed to handlers as `ctx.caller`. */
   caller?: MutationCaller;
+  /** The access rules bound to `caller`, handed to handlers as `ctx.rules` (src/server/rules.ts). */
+  rules?: RuleChecks;
 }
 
 const DEFAULTS = { maxSliceMutations: 1000, maxSliceMs: 50, maxHandlerAttempts: 5 } as const;

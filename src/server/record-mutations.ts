@@ -22,6 +22,8 @@ import type { CollectionPolicy, MutationContext, MutationHandler } from './types
 export interface RecordHandlerOptions {
   /** Server wall clock in ms (audit times, stamps for writes that carry none). Default Date.now. */
   now?: () => number;
+  /** Whether a collection has access rules (src/server/rules.ts); default: none has. */
+  ruled?: (collection: string) => boolean;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface RecordOpSpec {
   prepare(raw: JsonValue): PreparedRecordOp;
   /** The handlers' wall clock (audit times). */
   now(): number;
+  /** Whether the collection has access rules: its writes then run through the handler, which checks them. */
+  ruled(collection: string): boolean;
 }
 
 /** The built-in handlers' specs, by handler: an app's own handler under the same name has none. */
@@ -53,6 +57,7 @@ export function createRecordHandlers(
   options: RecordHandlerOptions = {},
 ): Record<RecordOpName, MutationHandler> {
   const now = options.now ?? Date.now;
+  const ruled = options.ruled ?? ((): boolean => false);
   // Stamps writes from clients that send none (older clients): they count as made on arrival.
   const serverClock = new HybridLogicalClock('server', now);
   const strategyOf = (collection: string): ConflictStrategy => {
@@ -87,7 +92,7 @@ export function createRecordHandlers(
     return runGenericWrite({ trx, ctx, strategy: op.strategy, now }, op.write);
   };
   const handler = (name: RecordOpName): MutationHandler => {
-    const spec: RecordOpSpec = { prepare: prepare[name], now };
+    const spec: RecordOpSpec = { prepare: prepare[name], now, ruled };
     const handle: MutationHandler = async (ctx, raw) => run(ctx, spec.prepare(raw));
     specs.set(handle, spec);
     return handle;

@@ -27,6 +27,8 @@ import { credentialOf } from './rate-limit.js';
 import { createCors } from './cors.js';
 import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
+import { compileRules, type CompiledRules } from './rules.js';
+import { pullView, ViewDigestCache } from './rules-pull.js';
 import { acceptPushRequest } from './push-validation.js';
 import { ClientPushQueue } from './push-queue.js';
 import { REFUSED_MUTATION, refusedMutationHandler, screenPushBody } from './push-door.js';
@@ -130,13 +132,14 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     signal: stopping.signal,
   });
   const cors = options.cors === undefined ? undefined : createCors(options.cors);
-  const handlers = buildHandlers(options);
+  const rules = compileRules(options.rules);
+  const handlers = buildHandlers(options, rules);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
   const path = (options as InternalOptions)[PUSH_PATH];
   const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }), ...(path === undefined ? {} : { path }) });
   const abuse = createAbuseLimits(options.limits);
-  const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse);
+  const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse, rules);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
   if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
   const rates = new WriteRateSampler();
@@ -250,9 +253,9 @@ function defaultFanout(database: SyncServerOptions['database'], logger: Logger):
   return createPostgresFanout({ url: database.postgres, logger });
 }
 
-function buildHandlers(options: SyncServerOptions): Map<string, MutationHandler> {
+function buildHandlers(options: SyncServerOptions, rules: CompiledRules): Map<string, MutationHandler> {
   return new Map<string, MutationHandler>(Object.entries({
-    ...createRecordHandlers(options.collections ?? {}),
+    ...createRecordHandlers(options.collections ?? {}, { ruled: rules.ruled }),
     ...(options.mutations ?? {}),
     // A client replaces an outbox entry it cannot read with this, so the id is consumed, not a gap.
     'syncline.skip': () => {
@@ -270,7 +273,9 @@ function buildRoutes(
   pokes: PokeStreams,
   instr: Instrumentation,
   abuse: AbuseLimits,
+  rules: CompiledRules,
 ): Map<string, Route> {
+  const viewDigestCache = new ViewDigestCache();
   const maxBodyBytes = options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxPullLimit = Math.min(options.limits?.maxPullLimit ?? LIMITS.maxPullLimit, LIMITS.maxPullLimit);
   const maxPullPageBytes = positiveLimit(options.limits?.maxPullPageBytes, DEFAULT_PULL_PAGE_CHARS, 'limits.maxPullPageBytes');
@@ -287,7 +292,7 @@ function buildRoutes(
         const body = acceptPushRequest(raw, { guardedJson: true }) ?? parseMessage(pushRequest, raw);
         abuse.checkClient(body.clientId);
         const caller = callerOf(auth);
-        const response = await pushQueue.run(body.clientId, () => handlePush({ ...pushDeps(), ...(caller === undefined ? {} : { caller }) }, scopeOf(auth), body));
+        const response = await pushQueue.run(body.clientId, () => handlePush({ ...pushDeps(), ...(caller === undefined ? {} : { caller, rules: rules.forCaller(caller) }) }, scopeOf(auth), body));
         instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
         return jsonResponse(response);
@@ -301,7 +306,7 @@ function buildRoutes(
     ['/v1/conflicts', {
       method: 'GET',
       auth: true,
-      run: async (request, auth) => jsonResponse(await handleConflictsQuery(database(), scopeOf(auth), new URL(request.url))),
+      run: async (request, auth) => jsonResponse(await handleConflictsQuery(database(), scopeOf(auth), new URL(request.url), pullView(rules, callerOf(auth), viewDigestCache))),
     }],
     ['/v1/pull', {
       method: 'POST',
@@ -309,7 +314,8 @@ function buildRoutes(
       async run(request, auth) {
         const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes, abuse.bodyTimeoutMs));
         abuse.checkClient(body.clientId);
-        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes));
+        const view = pullView(rules, callerOf(auth), viewDigestCache);
+        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes, view));
       },
     }],
   ]);

@@ -49,6 +49,53 @@ export interface CollectionPolicy {
   conflicts?: ConflictStrategy;
 }
 
+/** A generic write a write rule is asked about: the record before and after it (undefined = absent). */
+export interface WriteCheck {
+  collection: string;
+  key: string;
+  op: 'put' | 'patch' | 'delete' | 'increment';
+  /** The live record before the write, or undefined when there is none. */
+  before: JsonObject | undefined;
+  /** The record the write would leave (after conflict resolution), or undefined for a delete. */
+  after: JsonObject | undefined;
+}
+
+/** What a read rule is asked: may `caller` see this live record? */
+export interface ReadRuleInput {
+  caller: MutationCaller;
+  collection: string;
+  key: string;
+  value: JsonObject;
+}
+
+/** What a write rule is asked: may `caller` make this write? */
+export interface WriteRuleInput extends WriteCheck {
+  caller: MutationCaller;
+}
+
+/**
+ * One collection's access rules. Both are synchronous pure functions of their input (the server
+ * caches read verdicts per caller and collection state): no I/O, no clock.
+ */
+export interface CollectionRules {
+  /** Whether the caller may see a live record; unreadable records are never sent to it. Default: all. */
+  read?: (input: ReadRuleInput) => boolean;
+  /** Whether the caller may make a generic write; a denial is the permanent rejection `forbidden`. Default: all. */
+  write?: (input: WriteRuleInput) => boolean;
+}
+
+/**
+ * Access rules per collection, the `rules` option of `createSyncServer`.
+ * @example { prices: { write: ({ caller }) => caller.roles.includes('manager') }, costs: { read: ({ caller }) => caller.roles.includes('manager') } }
+ */
+export type AccessRules = Record<string, CollectionRules>;
+
+/** The rules bound to the caller of one mutation (`ctx.rules`), for named handlers that enforce them too. */
+export interface RuleChecks {
+  canRead(collection: string, key: string, value: JsonObject): boolean;
+  canWrite(check: WriteCheck): boolean;
+}
+
 export interface SyncServerOptions {
   /**
    * A kysely instance for the server schema (SQLite or PostgreSQL), a SQLite file path (':memory:'
@@ -82,6 +129,11 @@ export interface SyncServerOptions {
   mutations?: Record<string, MutationHandler>;
   /** Collections that accept the generic put/patch/delete mutations (others are rejected 'forbidden'). */
   collections?: Record<string, CollectionPolicy>;
+  /**
+   * Per-collection read and write predicates over the caller's roles and claims (see `AccessRules`):
+   * enforced on generic writes, available to named handlers as `ctx.rules`, applied to every pull.
+   */
+  rules?: AccessRules;
   limits?: {
     /** Largest request body accepted, in bytes (default 1 MiB); larger bodies get 413. */
     maxBodyBytes?: number;
@@ -233,6 +285,12 @@ export interface MutationContext {
    * in a dead-letter replay (the server acts) and when the request carried no such identity.
    */
   caller?: MutationCaller;
+  /**
+   * The server's access rules bound to this caller, for handlers that enforce them on their own
+   * writes (`if (!ctx.rules.canWrite({ ... })) throw new MutationRejection('forbidden', ...)`).
+   * In a dead-letter replay the server acts and every check passes.
+   */
+  rules: RuleChecks;
   /** The live (non-deleted) record, or undefined. */
   get(collection: string, key: string): Promise<JsonObject | undefined>;
   /** Write a record; bumps the scope version. */

@@ -17,6 +17,7 @@ import { detectConflict, type GenericWrite, type RecordState } from './detect.js
 import { ConflictRejection, toReport } from './rejection.js';
 import { clientEffect, resolveConflict, type Resolution } from './resolve.js';
 import { strategyName, type ConflictStrategy } from './strategy.js';
+import { assertReadable, assertWrite } from '../rules.js';
 
 export interface WriteEnv {
   trx: Kysely<ServerDatabase>;
@@ -29,6 +30,8 @@ export interface WriteEnv {
 /** Returns the handler result: `{ conflict }` when a conflict was resolved, else nothing. */
 export async function runGenericWrite(env: WriteEnv, write: GenericWrite): Promise<JsonValue | undefined> {
   const { state, liveHash, origin: previous } = await readState(env, write);
+  // Before conflict detection: a conflict report would carry the value the caller may not see.
+  assertReadable(env.ctx.rules, write.collection, write.key, state.value);
   const detection = detectConflict(write, state, env.ctx.clientId);
   if (!detection.conflict) {
     // Applied as sent: the writer can rebuild the value, so a pull may send it an echo marker instead.
@@ -65,6 +68,8 @@ async function apply(
 ): Promise<{ value: JsonObject | undefined; hlc: string | undefined }> {
   if (resolution.kind !== 'write') return { value: state.value, hlc: state.clock.hlc };
   const { ctx } = env;
+  // The write rule judges what would be written (after any conflict resolution); a denial rolls back nothing, as nothing was written yet.
+  assertWrite(ctx.rules, { collection: write.collection, key: write.key, op: write.op, before: state.value, after: resolution.value });
   const liveVersion = state.value === undefined ? undefined : state.version;
   const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion, liveHash, origin });
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.

@@ -16,6 +16,7 @@ import { MutationRejection } from '../mutation-rejection.js';
 import { readRecord } from '../storage.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
+import { assertReadable, assertWrite } from '../rules.js';
 import { advanceClock, readRecordClock, writeRecordClock } from './clock-storage.js';
 
 export interface IncrementWrite {
@@ -33,7 +34,9 @@ export async function runIncrement(trx: Kysely<ServerDatabase>, ctx: MutationCon
   const row = await readRecord(trx, scope, write.collection, write.key);
   const version = toInt(row?.version);
   const live = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
+  assertReadable(ctx.rules, write.collection, write.key, live);
   const { value, next } = incrementedRecord(live, write);
+  assertWrite(ctx.rules, { collection: write.collection, key: write.key, op: 'increment', before: live, after: value });
   const written = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value, liveVersion: live === undefined ? undefined : version });
   if (written !== undefined) {
     // Keep the record's clock current, so a later put/delete based on an older version is seen as
