@@ -16,6 +16,8 @@ import { runIncrement, type IncrementWrite } from './conflicts/increment.js';
 import { DEFAULT_CONFLICT_STRATEGY, type ConflictStrategy } from './conflicts/strategy.js';
 import { transactionOf } from './mutation-context.js';
 import { MutationRejection } from './mutation-rejection.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { collectionConformance } from './collection-schema.js';
 import { acceptDeleteArgs, acceptPatchArgs, acceptPutArgs } from './push-validation.js';
 import type { CollectionPolicy, MutationContext, MutationHandler } from './types.js';
 
@@ -40,7 +42,7 @@ export interface RecordOpSpec {
   prepare(raw: JsonValue): PreparedRecordOp;
   /** The handlers' wall clock (audit times). */
   now(): number;
-  /** Whether the collection has access rules: its writes then run through the handler, which checks them. */
+  /** Whether the collection has access rules or a schema: its writes then run through the handler, which checks them. */
   ruled(collection: string): boolean;
 }
 
@@ -57,11 +59,21 @@ export function createRecordHandlers(
   options: RecordHandlerOptions = {},
 ): Record<RecordOpName, MutationHandler> {
   const now = options.now ?? Date.now;
-  const ruled = options.ruled ?? ((): boolean => false);
+  for (const [name, policy] of Object.entries(collections)) {
+    const props = (policy.schema as { '~standard'?: { validate?: unknown } } | undefined)?.['~standard'];
+    if (policy.schema !== undefined && typeof props?.validate !== 'function') {
+      throw new InvalidArgumentError(`collections.${name}.schema is not a Standard Schema validator; pass e.g. a zod or valibot object schema.`);
+    }
+  }
+  const policyOf = (collection: string): CollectionPolicy | undefined => (Object.hasOwn(collections, collection) ? collections[collection] : undefined);
+  const conform = collectionConformance((collection) => policyOf(collection)?.schema);
+  const rulesApply = options.ruled ?? ((): boolean => false);
+  // A schema is checked by the handler too, so such collections also leave PostgreSQL's set-based run.
+  const ruled = (collection: string): boolean => rulesApply(collection) || policyOf(collection)?.schema !== undefined;
   // Stamps writes from clients that send none (older clients): they count as made on arrival.
   const serverClock = new HybridLogicalClock('server', now);
   const strategyOf = (collection: string): ConflictStrategy => {
-    const policy = Object.hasOwn(collections, collection) ? collections[collection] : undefined;
+    const policy = policyOf(collection);
     if (policy?.writable === true) return policy.conflicts ?? DEFAULT_CONFLICT_STRATEGY;
     throw new MutationRejection('forbidden', `Collection "${collection}" does not accept generic writes; use its named mutations.`);
   };
@@ -88,8 +100,8 @@ export function createRecordHandlers(
   const run = async (ctx: MutationContext, op: PreparedRecordOp): Promise<JsonValue | undefined> => {
     const trx = transactionOf(ctx);
     if (trx === undefined) throw new Error('Generic writes must run inside a push transaction.');
-    if (op.kind === 'increment') return runIncrement(trx, ctx, op.write);
-    return runGenericWrite({ trx, ctx, strategy: op.strategy, now }, op.write);
+    if (op.kind === 'increment') return runIncrement(trx, ctx, op.write, conform);
+    return runGenericWrite({ trx, ctx, strategy: op.strategy, now, conform }, op.write);
   };
   const handler = (name: RecordOpName): MutationHandler => {
     const spec: RecordOpSpec = { prepare: prepare[name], now, ruled };

@@ -1,4 +1,5 @@
 /** Public types of the reference sync server (`syncline/server`). */
+import type { RecordSchema } from '../core/typed-collection.js';
 import type { ConsoleOptions } from './console/console-routes.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../core/seams.js';
@@ -47,6 +48,12 @@ export interface CollectionPolicy {
    * @example { writable: true, conflicts: { merge: { price: 'lww', stock: 'delta', name: 'server' } } }
    */
   conflicts?: ConflictStrategy;
+  /**
+   * A Standard Schema validator (zod, valibot, …) the record left by every generic put, patch or
+   * increment must pass, or the write is rejected `invalid-value`. Pass the same schema as the
+   * client's `defineCollection`; it must accept its own output (the client sends that).
+   */
+  schema?: RecordSchema;
 }
 
 /** A generic write a write rule is asked about: the record before and after it (undefined = absent). */

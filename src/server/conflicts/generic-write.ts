@@ -18,6 +18,7 @@ import { ConflictRejection, toReport } from './rejection.js';
 import { clientEffect, resolveConflict, type Resolution } from './resolve.js';
 import { strategyName, type ConflictStrategy } from './strategy.js';
 import { assertReadable, assertWrite } from '../rules.js';
+import type { CollectionConformance } from '../collection-schema.js';
 
 export interface WriteEnv {
   trx: Kysely<ServerDatabase>;
@@ -25,6 +26,8 @@ export interface WriteEnv {
   strategy: ConflictStrategy;
   /** Server wall clock (audit times). */
   now(): number;
+  /** The collection's schema check of the record a write leaves (collection-schema.ts); none: no check. */
+  conform?: CollectionConformance;
 }
 
 /** Returns the handler result: `{ conflict }` when a conflict was resolved, else nothing. */
@@ -70,6 +73,7 @@ async function apply(
   const { ctx } = env;
   // The write rule judges what would be written (after any conflict resolution); a denial rolls back nothing, as nothing was written yet.
   assertWrite(ctx.rules, { collection: write.collection, key: write.key, op: write.op, before: state.value, after: resolution.value });
+  await env.conform?.(write.collection, write.key, resolution.value);
   const liveVersion = state.value === undefined ? undefined : state.version;
   const version = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value: resolution.value ?? null, liveVersion, liveHash, origin });
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.

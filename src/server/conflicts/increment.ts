@@ -17,6 +17,7 @@ import { readRecord } from '../storage.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import type { MutationContext } from '../types.js';
 import { assertReadable, assertWrite } from '../rules.js';
+import type { CollectionConformance } from '../collection-schema.js';
 import { advanceClock, readRecordClock, writeRecordClock } from './clock-storage.js';
 
 export interface IncrementWrite {
@@ -29,7 +30,7 @@ export interface IncrementWrite {
 }
 
 /** Returns the field's new value as the handler result: the client learns the total at once. */
-export async function runIncrement(trx: Kysely<ServerDatabase>, ctx: MutationContext, write: IncrementWrite): Promise<{ value: number }> {
+export async function runIncrement(trx: Kysely<ServerDatabase>, ctx: MutationContext, write: IncrementWrite, conform?: CollectionConformance): Promise<{ value: number }> {
   const { scope } = ctx;
   const row = await readRecord(trx, scope, write.collection, write.key);
   const version = toInt(row?.version);
@@ -37,6 +38,7 @@ export async function runIncrement(trx: Kysely<ServerDatabase>, ctx: MutationCon
   assertReadable(ctx.rules, write.collection, write.key, live);
   const { value, next } = incrementedRecord(live, write);
   assertWrite(ctx.rules, { collection: write.collection, key: write.key, op: 'increment', before: live, after: value });
+  await conform?.(write.collection, write.key, value);
   const written = await writeKnownRecord(ctx, { collection: write.collection, key: write.key, value, liveVersion: live === undefined ? undefined : version });
   if (written !== undefined) {
     // Keep the record's clock current, so a later put/delete based on an older version is seen as
