@@ -30,6 +30,7 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
+import { StorageGuard } from './storage-guard.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -75,6 +76,7 @@ export class SynclineClient {
   #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
+  readonly #storage: StorageGuard;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -90,10 +92,11 @@ export class SynclineClient {
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: positive(options.requestTimeoutMs, 0, 'requestTimeoutMs') }),
       ...(options.concurrency === undefined ? {} : { concurrency: positive(options.concurrency, 0, 'concurrency') }),
     };
+    this.#storage = new StorageGuard({ store: options.store, clientId, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l) }, options.installId, options.storage);
     this.#ctx = {
       store: options.store,
       plugins: new PluginHost(options.plugins),
-      transport: options.transport,
+      transport: this.#storage.wrap(options.transport),
       clientId,
       ...defaultPlan,
       historyLimit: positive(options.historyLimit, 50, 'historyLimit'),
@@ -115,7 +118,7 @@ export class SynclineClient {
       this.#loop.kick('watchdog');
       return true;
     };
-    this.#monitor = new DrainMonitor({ store: options.store, timers: this.#timers, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l), redrive }, options.watchdog);
+    this.#monitor = new DrainMonitor({ store: options.store, timers: this.#timers, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l), redrive, storage: () => this.#storage.metrics() }, options.watchdog);
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -273,6 +276,7 @@ export class SynclineClient {
     forgetDefaultClient(this); // a closed client must not stay the facades' default (setDefaultClient)
     this.#abort.abort(new ClosedError('client'));
     this.#monitor.close();
+    this.#storage.close();
     await this.#loop?.close();
     await this.#cycles.drain();
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);

@@ -15,6 +15,9 @@
  *    marker instead of the full value of a record whose value its own generic writes produced
  *    verbatim (no echo of what it just pushed). Servers that do not know the field refuse it (400),
  *    so servers are upgraded before clients, as for the other additions.
+ *    Push and pull `installId` (request) and `previousInstall` (response): an id the app keeps outside
+ *    the local store, so the server can tell a device whose store was wiped (src/server/install-ids.ts).
+ *    Sent only when the app sets the client's `installId`; an older server refuses it with 400.
  */
 import * as z from 'zod/mini';
 import { copyJson, copyJsonObject, NotJsonError, type JsonValue } from './json.js';
@@ -82,6 +85,9 @@ export const recordKey = lengthIn(z.string(), 1, LIMITS.maxKeyLength);
 export const clientId = matching(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]');
 export const mutationId = wholeNumber(1);
 export const version = wholeNumber(0);
+/** An id the app keeps for the device outside the local store (see `installId` on push and pull). */
+export const INSTALL_ID = /^[A-Za-z0-9_-]{8,128}$/;
+export const installId = matching(INSTALL_ID, 'installId is 8-128 characters of [A-Za-z0-9_-]');
 const hex16 = matching(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
 
 export type { Mutation, PushRequest, PullRequest } from './wire-requests.js';
@@ -133,10 +139,24 @@ export const rejectedOutcome = z.strictObject({
 export const mutationOutcome = z.union([appliedOutcome, rejectedOutcome]);
 export type MutationOutcome = z.infer<typeof mutationOutcome>;
 
+/**
+ * What the server knows of the client this request's `installId` had before: its outbox was lost with
+ * the local store if it had mutations accepted. Only on responses to requests that sent `installId`.
+ */
+export const previousInstall = z.strictObject({
+  clientId,
+  /** The last mutation the server accepted from it (at least 1: a client with none lost nothing). */
+  lastMutationId: wholeNumber(1),
+  /** When the server last heard from it (server clock, epoch ms). */
+  lastSeenAt: wholeNumber(0),
+});
+export type PreviousInstall = z.infer<typeof previousInstall>;
+
 export const pushResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   lastMutationId: wholeNumber(0),
   outcomes: z.array(mutationOutcome),
+  previousInstall: z.optional(previousInstall),
 });
 export type PushResponse = z.infer<typeof pushResponse>;
 
@@ -217,6 +237,7 @@ export const pullResponse = z.strictObject({
    * of the format it computes, and reports any other as "cannot compare" instead of repairing.
    */
   digestFormat: z.optional(wholeNumber(1)),
+  previousInstall: z.optional(previousInstall),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 

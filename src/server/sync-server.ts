@@ -28,6 +28,7 @@ import { createCors } from './cors.js';
 import { RECONNECT_HINT_MS, settledWithin, validateDrainMs } from './shutdown.js';
 import { createRecordHandlers } from './record-mutations.js';
 import { acceptPushRequest } from './push-validation.js';
+import { withPreviousInstall } from './install-ids.js';
 import { ClientPushQueue } from './push-queue.js';
 import { REFUSED_MUTATION, refusedMutationHandler, screenPushBody } from './push-door.js';
 import { handleConflictsQuery } from './conflicts/route.js';
@@ -267,7 +268,7 @@ function buildRoutes(
         const response = await pushQueue.run(body.clientId, () => handlePush({ ...pushDeps(), ...(caller === undefined ? {} : { caller }) }, scopeOf(auth), body));
         instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
-        return jsonResponse(response);
+        return jsonResponse(await withPreviousInstall(database(), scopeOf(auth), body, response, Date.now()));
       },
     }],
     ['/v1/events', {
@@ -286,7 +287,8 @@ function buildRoutes(
       async run(request, auth) {
         const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes, abuse.bodyTimeoutMs));
         abuse.checkClient(body.clientId);
-        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes));
+        const response = await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes);
+        return jsonResponse(await withPreviousInstall(database(), scopeOf(auth), body, response, Date.now()));
       },
     }],
   ]);
