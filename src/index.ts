@@ -84,7 +84,8 @@ export type { BackgroundSyncOptions, BackgroundJob, BackgroundTrigger, JobSchedu
 export type { ClientMetrics, WatchdogOptions } from './core/drain-monitor.js';
 export { navigatorPersistence, unknownPersistence } from './core/storage-persistence.js';
 export type { StoragePersistence, StorageMetrics } from './core/storage-persistence.js';
-export type { StorageOptions } from './core/storage-guard.js';
+export { watchStorage } from './core/storage-guard.js';
+export type { StorageOptions, StorageWatch, StorageWatchFactory } from './core/storage-guard.js';
 export type { PreviousInstall } from './protocol/wire.js';
 export type { DrainMetrics } from './core/drain-metrics.js';
 export type { OutcomeCounts } from './core/run-history.js';

@@ -9,7 +9,7 @@ import type { RetryPolicy } from './retry-policy.js';
 import type { Logger, NetworkStatus, Timers } from './seams.js';
 import type { SyncPriority, SyncQueue } from './sync-queue.js';
 import type { Store } from '../stores/store.js';
-import type { StorageOptions } from './storage-guard.js';
+import type { StorageWatchFactory } from './storage-guard.js';
 import type { TabChannel } from './tab-channel.js';
 import type { RealtimeChannel } from '../transport/realtime.js';
 import type { Transport } from '../transport/transport.js';
@@ -74,15 +74,10 @@ export interface ClientOptions {
    */
   realtime?: RealtimeChannel;
   /**
-   * An id for this device that the app keeps **outside** the local store (localStorage, a cookie,
-   * React Native secure storage; e.g. a UUID made once), 8-128 characters of `[A-Za-z0-9_-]`. Sent
-   * on every push and pull so the server can tell when this store was wiped after it had accepted
-   * mutations from it: the client then emits `storage.lost` with what the server knows. Give each
-   * local database its own. Needs a server that knows the field (older ones answer 400).
+   * Storage-loss detection (`watchStorage({ installId })`): asks for persistent storage, reports it
+   * in `metrics().storage`, emits `storage.at-risk` and `storage.lost`. Default: off ('unknown').
    */
-  installId?: string;
-  /** Persistent-storage request and the `storage.at-risk` threshold; see `StorageOptions`. */
-  storage?: StorageOptions;
+  storage?: StorageWatchFactory;
   /** close() also closes the store. Default true. */
   closeStore?: boolean;
   timers?: Timers;

@@ -30,7 +30,7 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
-import { StorageGuard } from './storage-guard.js';
+import type { StorageWatch } from './storage-guard.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -76,7 +76,7 @@ export class SynclineClient {
   #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
-  readonly #storage: StorageGuard;
+  readonly #storage: StorageWatch | undefined;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -92,11 +92,12 @@ export class SynclineClient {
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: positive(options.requestTimeoutMs, 0, 'requestTimeoutMs') }),
       ...(options.concurrency === undefined ? {} : { concurrency: positive(options.concurrency, 0, 'concurrency') }),
     };
-    this.#storage = new StorageGuard({ store: options.store, clientId, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l) }, options.installId, options.storage);
+    const host = { store: options.store, clientId, timers: this.#timers, logger: this.#logger, emit: (e: SyncEvent) => this.#emit(e), subscribe: (l: (e: SyncEvent) => void) => this.#events.subscribe(l) };
+    this.#storage = options.storage?.(host);
     this.#ctx = {
       store: options.store,
       plugins: new PluginHost(options.plugins),
-      transport: this.#storage.wrap(options.transport),
+      transport: this.#storage?.wrap(options.transport) ?? options.transport,
       clientId,
       ...defaultPlan,
       historyLimit: positive(options.historyLimit, 50, 'historyLimit'),
@@ -118,7 +119,7 @@ export class SynclineClient {
       this.#loop.kick('watchdog');
       return true;
     };
-    this.#monitor = new DrainMonitor({ store: options.store, timers: this.#timers, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l), redrive, storage: () => this.#storage.metrics() }, options.watchdog);
+    this.#monitor = new DrainMonitor({ ...host, redrive, storage: this.#storage }, options.watchdog);
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -276,7 +277,7 @@ export class SynclineClient {
     forgetDefaultClient(this); // a closed client must not stay the facades' default (setDefaultClient)
     this.#abort.abort(new ClosedError('client'));
     this.#monitor.close();
-    this.#storage.close();
+    this.#storage?.close();
     await this.#loop?.close();
     await this.#cycles.drain();
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);

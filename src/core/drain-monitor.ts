@@ -37,8 +37,11 @@ export const DEFAULT_STALLED_AFTER_MS = 120_000;
 export interface ClientMetrics extends DrainMetrics {
   /** The watchdog's view at its last check: pending work and no success for `stalledAfterMs`. */
   stalled: boolean;
-  /** Whether the platform keeps the local store from eviction (`navigator.storage.persist()`). */
-  storage: StorageMetrics;
+  /**
+   * Whether the platform keeps the local store from eviction (`navigator.storage.persist()`); only
+   * with the `storage` client option (`watchStorage`).
+   */
+  storage?: StorageMetrics | undefined;
 }
 
 export interface DrainMonitorHost {
@@ -49,8 +52,8 @@ export interface DrainMonitorHost {
   subscribe(listener: (event: SyncEvent) => void): () => void;
   /** Ask the sync loop for a cycle now; false when there is no loop to ask (autoSync off). */
   redrive(): boolean;
-  /** The storage guard's answer (src/core/storage-guard.ts). */
-  storage(): StorageMetrics;
+  /** The storage watch, if the client has one (src/core/storage-guard.ts). */
+  storage?: { metrics(): StorageMetrics } | undefined;
 }
 
 export class DrainMonitor {
@@ -76,7 +79,7 @@ export class DrainMonitor {
   async metrics(): Promise<ClientMetrics> {
     const now = this.#host.timers.now();
     const metrics = await this.#host.store.read((tx) => readDrainMetrics(tx, now));
-    return { ...metrics, stalled: this.#stalled, storage: this.#host.storage() };
+    return { ...metrics, stalled: this.#stalled, storage: this.#host.storage?.metrics() };
   }
 
   close(): void {

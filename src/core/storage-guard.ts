@@ -18,11 +18,20 @@ import { positive } from './client-options.js';
 import type { Logger } from './seams.js';
 import { T } from './local-schema.js';
 import { navigatorPersistence, type StorageMetrics, type StoragePersistence } from './storage-persistence.js';
-import { INSTALL_ID, type PreviousInstall } from '../protocol/wire.js';
+import { INSTALL_ID, previousInstall as previousInstallSchema, type PreviousInstall } from '../protocol/wire-install.js';
+import { describeIssues } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
 import type { Transport } from '../transport/transport.js';
 
 export interface StorageOptions {
+  /**
+   * An id for this device that the app keeps **outside** the local store (localStorage, a cookie,
+   * React Native secure storage; e.g. a UUID made once), 8-128 characters of `[A-Za-z0-9_-]`. Sent
+   * on every push and pull so the server can tell when this store was wiped after it had accepted
+   * mutations from it: the client then emits `storage.lost` with what the server knows. Give each
+   * local database its own. Needs a server that knows the field (older ones answer 400).
+   */
+  installId?: string;
   /**
    * How to ask the platform to keep the store (default: `navigator.storage` where there is one,
    * else unknown). `false`: do not ask; `metrics().storage.persisted` stays 'unknown'.
@@ -33,6 +42,32 @@ export interface StorageOptions {
    * than this (ms). Default 86 400 000 (a day).
    */
   atRiskAfterMs?: number;
+}
+
+/** What the client needs of a storage guard (the `storage` client option). */
+export interface StorageWatch {
+  metrics(): StorageMetrics;
+  /** The transport the client syncs through: the app's, or one that adds to it. */
+  wrap(transport: Transport): Transport;
+  close(): void;
+}
+
+export type StorageWatchFactory = (host: StorageGuardHost) => StorageWatch;
+
+/**
+ * Watch for storage loss: ask for persistent storage, report `storage.at-risk` and `storage.lost`.
+ * A separate function rather than built in, so a web app that does not use it does not download it.
+ *
+ * @example
+ * let installId = localStorage.getItem('installId');
+ * if (installId === null) localStorage.setItem('installId', (installId = crypto.randomUUID()));
+ * const client = await createClient({ store, transport, storage: watchStorage({ installId }) });
+ * client.on('storage.lost', (e) => report(`unsynced writes after mutation ${e.previous.lastMutationId} were lost`));
+ */
+export function watchStorage(options: StorageOptions = {}): StorageWatchFactory {
+  const installId = checkInstallId(options.installId);
+  const atRiskAfterMs = positive(options.atRiskAfterMs, DEFAULT_AT_RISK_AFTER_MS, 'storage.atRiskAfterMs');
+  return (host) => new StorageGuard(host, installId, atRiskAfterMs, options.persistence);
 }
 
 export const DEFAULT_AT_RISK_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -57,7 +92,7 @@ export function checkInstallId(value: unknown): string | undefined {
   return value;
 }
 
-export class StorageGuard {
+export class StorageGuard implements StorageWatch {
   readonly #host: StorageGuardHost;
   readonly #installId: string | undefined;
   readonly #atRiskAfterMs: number;
@@ -68,12 +103,12 @@ export class StorageGuard {
   readonly #lostSeen = new Set<string>();
   #closed = false;
 
-  constructor(host: StorageGuardHost, installId: string | undefined, options: StorageOptions = {}) {
+  constructor(host: StorageGuardHost, installId: string | undefined, atRiskAfterMs: number, persistence: StoragePersistence | false | undefined) {
     this.#host = host;
-    this.#installId = checkInstallId(installId);
-    this.#atRiskAfterMs = positive(options.atRiskAfterMs, DEFAULT_AT_RISK_AFTER_MS, 'storage.atRiskAfterMs');
+    this.#installId = installId;
+    this.#atRiskAfterMs = atRiskAfterMs;
     this.#unsubscribe = host.subscribe((event) => this.#onEvent(event));
-    if (options.persistence !== false) void this.#askPersistence(options.persistence ?? navigatorPersistence());
+    if (persistence !== false) void this.#askPersistence(persistence ?? navigatorPersistence());
   }
 
   /** 'unknown' until the platform answered (a browser prompt may take a while). */
@@ -114,8 +149,15 @@ export class StorageGuard {
   }
 
   #seen<R extends { previousInstall?: PreviousInstall | undefined }>(response: R): R {
-    const previous = response.previousInstall;
-    if (previous !== undefined && !this.#lostSeen.has(previous.clientId) && !this.#closed) {
+    if (response.previousInstall === undefined) return response;
+    const parsed = previousInstallSchema.safeParse(response.previousInstall);
+    if (!parsed.success) {
+      // The response's other fields were checked and are fine: only this report is unusable.
+      this.#host.logger.warn('ignored a malformed previousInstall from the server', { issues: describeIssues(parsed.error) });
+      return response;
+    }
+    const previous = parsed.data;
+    if (!this.#lostSeen.has(previous.clientId) && !this.#closed) {
       this.#lostSeen.add(previous.clientId);
       this.#reportLost(previous).catch((error: unknown) => {
         this.#lostSeen.delete(previous.clientId); // try again on the next response

@@ -3,7 +3,8 @@
  * A module of their own so a client bundle, which only sends them, does not carry their schemas.
  */
 import * as z from 'zod/mini';
-import { clientId, collectionName, installId, jsonValue, lengthIn, LIMITS, mutationId, PROTOCOL_VERSION, version, wholeNumber } from './wire.js';
+import { clientId, collectionName, jsonValue, lengthIn, LIMITS, mutationId, PROTOCOL_VERSION, version, wholeNumber } from './wire.js';
+import { installId } from './wire-install.js';
 
 export const mutation = z.strictObject({
   id: mutationId,

@@ -17,11 +17,12 @@
  *    so servers are upgraded before clients, as for the other additions.
  *    Push and pull `installId` (request) and `previousInstall` (response): an id the app keeps outside
  *    the local store, so the server can tell a device whose store was wiped (src/server/install-ids.ts).
- *    Sent only when the app sets the client's `installId`; an older server refuses it with 400.
+ *    Sent only when the app sets `watchStorage({ installId })`; an older server refuses it with 400.
  */
 import * as z from 'zod/mini';
 import { copyJson, copyJsonObject, NotJsonError, type JsonValue } from './json.js';
 import { hlcString } from './hlc.js';
+import type { PreviousInstall } from './wire-install.js';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -85,13 +86,11 @@ export const recordKey = lengthIn(z.string(), 1, LIMITS.maxKeyLength);
 export const clientId = matching(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]');
 export const mutationId = wholeNumber(1);
 export const version = wholeNumber(0);
-/** An id the app keeps for the device outside the local store (see `installId` on push and pull). */
-export const INSTALL_ID = /^[A-Za-z0-9_-]{8,128}$/;
-export const installId = matching(INSTALL_ID, 'installId is 8-128 characters of [A-Za-z0-9_-]');
 const hex16 = matching(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
 
 export type { Mutation, PushRequest, PullRequest } from './wire-requests.js';
 export type { ConflictRecord, ConflictsResponse } from './wire-conflicts.js';
+export type { PreviousInstall } from './wire-install.js';
 
 export const appliedOutcome = z.strictObject({
   id: mutationId,
@@ -140,23 +139,17 @@ export const mutationOutcome = z.union([appliedOutcome, rejectedOutcome]);
 export type MutationOutcome = z.infer<typeof mutationOutcome>;
 
 /**
- * What the server knows of the client this request's `installId` had before: its outbox was lost with
- * the local store if it had mutations accepted. Only on responses to requests that sent `installId`.
+ * `previousInstall` (wire-install.ts), passed through here unchecked: only a client that sends
+ * `installId` gets it, and that client's storage watch checks it, so other web apps do not download
+ * its schema.
  */
-export const previousInstall = z.strictObject({
-  clientId,
-  /** The last mutation the server accepted from it (at least 1: a client with none lost nothing). */
-  lastMutationId: wholeNumber(1),
-  /** When the server last heard from it (server clock, epoch ms). */
-  lastSeenAt: wholeNumber(0),
-});
-export type PreviousInstall = z.infer<typeof previousInstall>;
+const passedOn = z.optional(z.custom<PreviousInstall>());
 
 export const pushResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   lastMutationId: wholeNumber(0),
   outcomes: z.array(mutationOutcome),
-  previousInstall: z.optional(previousInstall),
+  previousInstall: passedOn,
 });
 export type PushResponse = z.infer<typeof pushResponse>;
 
@@ -237,7 +230,7 @@ export const pullResponse = z.strictObject({
    * of the format it computes, and reports any other as "cannot compare" instead of repairing.
    */
   digestFormat: z.optional(wholeNumber(1)),
-  previousInstall: z.optional(previousInstall),
+  previousInstall: passedOn,
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 

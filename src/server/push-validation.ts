@@ -7,7 +7,8 @@
  * the verdict and the error message. So it may be stricter than zod, never looser, and an accepted
  * input is exactly what zod would have returned (test/server/push-validation.property.test.ts).
  */
-import { COLLECTION_NAME as COLLECTION, INSTALL_ID, LIMITS, PROTOCOL_VERSION, type PushRequest } from '../protocol/wire.js';
+import { COLLECTION_NAME as COLLECTION, LIMITS, PROTOCOL_VERSION, type PushRequest } from '../protocol/wire.js';
+import { INSTALL_ID } from '../protocol/wire-install.js';
 import type { DeleteArgs, PatchArgs, PutArgs } from '../protocol/record-ops.js';
 import { hasOnlyKeys, isInt, isJson, isJsonObject, isPlainObject, type Obj } from '../protocol/json-shape.js';
 

@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createClient, systemTimers, InvalidArgumentError, type SyncEventOf, type SynclineClient, type StoragePersistence, type Timers } from '../../src/index.js';
+import { createClient, systemTimers, InvalidArgumentError, watchStorage, type SyncEventOf, type SynclineClient, type StoragePersistence, type Timers } from '../../src/index.js';
 import { createMemoryStore } from '../../src/stores/memory-store.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { sqliteClient, startServer, tempDir, type TestServer } from '../helpers/harness.js';
@@ -28,7 +28,7 @@ describe('storage.lost (wiped store, Node)', () => {
   it('reports the lost client with what the server had accepted, once, and carries on as the new client', async () => {
     server = startServer({ sqlitePath: join(dir.path, 'server.db') });
     const path = join(dir.path, 'till.db');
-    const first = await sqliteClient(path, server.transport(), { installId: INSTALL });
+    const first = await sqliteClient(path, server.transport(), { storage: watchStorage({ installId: INSTALL, persistence: false }) });
     const oldId = first.clientId;
     const events: string[] = [];
     first.subscribe((e) => void (e.type.startsWith('storage.') && events.push(e.type)));
@@ -39,7 +39,7 @@ describe('storage.lost (wiped store, Node)', () => {
 
     // The store is wiped (a reinstall, cleared data); the app still has its installId.
     for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-    const second = await sqliteClient(path, server.transport(), { installId: INSTALL });
+    const second = await sqliteClient(path, server.transport(), { storage: watchStorage({ installId: INSTALL, persistence: false }) });
     expect(second.clientId).not.toBe(oldId);
     const lost = nextEvent(second, 'storage.lost');
     const seen: string[] = [];
@@ -56,7 +56,7 @@ describe('storage.lost (wiped store, Node)', () => {
     expect(seen).toEqual(['storage.lost']);
 
     // Not on the next start either: the store records that it was reported.
-    const third = await sqliteClient(path, server.transport(), { installId: INSTALL });
+    const third = await sqliteClient(path, server.transport(), { storage: watchStorage({ installId: INSTALL, persistence: false }) });
     const again: string[] = [];
     third.subscribe((e) => void (e.type === 'storage.lost' && again.push(e.type)));
     await third.sync();
@@ -78,7 +78,8 @@ describe('storage.lost (wiped store, Node)', () => {
     await b.close();
     expect(events).toEqual([]);
     for (const bad of ['short', 'with space!', 'x'.repeat(129)]) {
-      await expect(createClient({ store: createMemoryStore(), transport: server.transport(), autoSync: false, installId: bad })).rejects.toThrow(InvalidArgumentError);
+      expect(() => watchStorage({ installId: bad })).toThrow(InvalidArgumentError);
+      await expect(async () => createClient({ store: createMemoryStore(), transport: server.transport(), autoSync: false, storage: watchStorage({ installId: bad }) })).rejects.toThrow(InvalidArgumentError);
     }
   });
 });
@@ -92,7 +93,7 @@ describe('persistent storage and storage.at-risk', () => {
   let clock = 1_800_000_000_000;
   const timers: Timers = { ...systemTimers, now: () => clock };
   const open = (p: StoragePersistence | false | undefined, extra: { atRiskAfterMs?: number } = {}) =>
-    createClient({ store: createMemoryStore(), transport: offline, autoSync: false, watchdog: false, timers, storage: { ...(p === undefined ? {} : { persistence: p }), ...extra } });
+    createClient({ store: createMemoryStore(), transport: offline, autoSync: false, watchdog: false, timers, storage: watchStorage({ ...(p === undefined ? {} : { persistence: p }), ...extra }) });
   const failedSync = async (client: SynclineClient): Promise<SyncEventOf<'metrics.updated'>> => {
     const updated = new Promise<SyncEventOf<'metrics.updated'>>((resolve) => {
       const stop = client.on('metrics.updated', (e) => (stop(), resolve(e)));
@@ -102,6 +103,9 @@ describe('persistent storage and storage.at-risk', () => {
   };
 
   it('reports the platform answer in metrics(): unknown in Node, granted, refused', async () => {
+    const plain = await createClient({ store: createMemoryStore(), transport: offline, autoSync: false, watchdog: false });
+    expect((await plain.metrics()).storage).toBeUndefined(); // no storage watch, nothing asked
+    await plain.close();
     const node = await open(undefined);
     expect((await node.metrics()).storage).toEqual({ persisted: 'unknown' });
     await node.close();
@@ -119,7 +123,7 @@ describe('persistent storage and storage.at-risk', () => {
 
   it('emits storage.at-risk once when persistence was refused and a write waited past the threshold', async () => {
     const client = await open(persistence(false), { atRiskAfterMs: 60 * 60_000 });
-    await expect.poll(async () => (await client.metrics()).storage.persisted).toBe(false);
+    await expect.poll(async () => (await client.metrics()).storage?.persisted).toBe(false);
     const risks: unknown[] = [];
     client.on('storage.at-risk', (e) => risks.push(e));
     await client.collection('products').put('a', { n: 1 });
