@@ -30,7 +30,6 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
-import type { StorageWatch } from './storage-guard.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -44,6 +43,9 @@ import type { JsonObject, JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
 import type { Transport } from '../transport/transport.js';
+
+/** Plan knobs an app can pin with a client option of the same name. */
+const PINNABLE = ['pushBatchSize', 'pullPageSize', 'requestTimeoutMs', 'concurrency'] as const;
 
 export async function createClient(options: ClientOptions): Promise<SynclineClient> {
   const clientId = await loadOrCreateIdentity(options.store);
@@ -76,7 +78,6 @@ export class SynclineClient {
   #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
-  readonly #storage: StorageWatch | undefined;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -86,18 +87,15 @@ export class SynclineClient {
     this.#network = options.network ?? alwaysOnline;
     this.#logger = options.logger ?? silentLogger;
     this.#status = { online: this.#network.isOnline(), syncing: false, lastError: undefined, lastSyncAt: undefined };
-    this.#pinned = {
-      ...(options.pushBatchSize === undefined ? {} : { pushBatchSize: positive(options.pushBatchSize, 0, 'pushBatchSize') }),
-      ...(options.pullPageSize === undefined ? {} : { pullPageSize: positive(options.pullPageSize, 0, 'pullPageSize') }),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: positive(options.requestTimeoutMs, 0, 'requestTimeoutMs') }),
-      ...(options.concurrency === undefined ? {} : { concurrency: positive(options.concurrency, 0, 'concurrency') }),
-    };
+    const pinned: Partial<SyncPlan> = {};
+    for (const knob of PINNABLE) if (options[knob] !== undefined) pinned[knob] = positive(options[knob], 0, knob);
+    this.#pinned = pinned;
     const host = { store: options.store, clientId, timers: this.#timers, logger: this.#logger, emit: (e: SyncEvent) => this.#emit(e), subscribe: (l: (e: SyncEvent) => void) => this.#events.subscribe(l) };
-    this.#storage = options.storage?.(host);
+    const storage = options.storage?.(host);
     this.#ctx = {
       store: options.store,
       plugins: new PluginHost(options.plugins),
-      transport: this.#storage?.wrap(options.transport) ?? options.transport,
+      transport: storage?.wrap(options.transport) ?? options.transport,
       clientId,
       ...defaultPlan,
       historyLimit: positive(options.historyLimit, 50, 'historyLimit'),
@@ -105,7 +103,7 @@ export class SynclineClient {
       fullVerify: false,
       collections: undefined,
       now: () => this.#timers.now(),
-      emit: (event) => this.#emit(event),
+      emit: host.emit,
       progress: () => undefined,
     };
     this.#queue = options.queue ?? new SyncQueue();
@@ -119,7 +117,7 @@ export class SynclineClient {
       this.#loop.kick('watchdog');
       return true;
     };
-    this.#monitor = new DrainMonitor({ ...host, redrive, storage: this.#storage }, options.watchdog);
+    this.#monitor = new DrainMonitor({ ...host, redrive, storage }, options.watchdog);
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;
@@ -277,7 +275,6 @@ export class SynclineClient {
     forgetDefaultClient(this); // a closed client must not stay the facades' default (setDefaultClient)
     this.#abort.abort(new ClosedError('client'));
     this.#monitor.close();
-    this.#storage?.close();
     await this.#loop?.close();
     await this.#cycles.drain();
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);
