@@ -30,7 +30,8 @@ export const unknownPersistence: StoragePersistence = {
   persist: () => Promise.resolve(undefined),
 };
 
-interface StorageManagerLike {
+/** The part of the browser's `StorageManager` (`navigator.storage`) the seam uses. */
+export interface StorageManagerLike {
   persisted?: () => Promise<boolean>;
   persist?: () => Promise<boolean>;
 }

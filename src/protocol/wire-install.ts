@@ -14,11 +14,18 @@ export const installId = matching(INSTALL_ID, 'installId is 8-128 characters of 
  * What the server knows of the client this request's `installId` had before: its outbox was lost with
  * the local store if it had mutations accepted. Only on responses to requests that sent `installId`.
  */
-export const previousInstall = z.strictObject({
+export interface PreviousInstall {
+  clientId: string;
+  /** The last mutation the server accepted from it (at least 1: a client with none lost nothing). */
+  lastMutationId: number;
+  /** When the server last heard from it (server clock, epoch ms). */
+  lastSeenAt: number;
+}
+
+export const previousInstall: z.ZodMiniType<PreviousInstall> = z.strictObject({
   clientId,
   /** The last mutation the server accepted from it (at least 1: a client with none lost nothing). */
   lastMutationId: wholeNumber(1),
   /** When the server last heard from it (server clock, epoch ms). */
   lastSeenAt: wholeNumber(0),
 });
-export type PreviousInstall = z.infer<typeof previousInstall>;
