@@ -49,7 +49,6 @@ export interface StorageWatch {
   metrics(): StorageMetrics;
   /** The transport the client syncs through: the app's, or one that adds to it. */
   wrap(transport: Transport): Transport;
-  close(): void;
 }
 
 export type StorageWatchFactory = (host: StorageGuardHost) => StorageWatch;
@@ -96,18 +95,17 @@ export class StorageGuard implements StorageWatch {
   readonly #host: StorageGuardHost;
   readonly #installId: string | undefined;
   readonly #atRiskAfterMs: number;
-  readonly #unsubscribe: () => void;
   #persisted: boolean | 'unknown' = 'unknown';
   #atRiskReported = false;
   /** Lost client ids already handled (or being handled) by this instance. */
   readonly #lostSeen = new Set<string>();
-  #closed = false;
 
   constructor(host: StorageGuardHost, installId: string | undefined, atRiskAfterMs: number, persistence: StoragePersistence | false | undefined) {
     this.#host = host;
     this.#installId = installId;
     this.#atRiskAfterMs = atRiskAfterMs;
-    this.#unsubscribe = host.subscribe((event) => this.#onEvent(event));
+    // Lives as long as the client's emitter: close() clears every listener, this one too.
+    host.subscribe((event) => this.#onEvent(event));
     if (persistence !== false) void this.#askPersistence(persistence ?? navigatorPersistence());
   }
 
@@ -132,11 +130,6 @@ export class StorageGuard implements StorageWatch {
     return wrapped;
   }
 
-  close(): void {
-    this.#closed = true;
-    this.#unsubscribe();
-  }
-
   async #askPersistence(persistence: StoragePersistence): Promise<void> {
     try {
       // Ask only when not yet persistent: persist() may prompt the user.
@@ -157,7 +150,7 @@ export class StorageGuard implements StorageWatch {
       return response;
     }
     const previous = parsed.data;
-    if (!this.#lostSeen.has(previous.clientId) && !this.#closed) {
+    if (!this.#lostSeen.has(previous.clientId)) {
       this.#lostSeen.add(previous.clientId);
       this.#reportLost(previous).catch((error: unknown) => {
         this.#lostSeen.delete(previous.clientId); // try again on the next response
@@ -173,7 +166,7 @@ export class StorageGuard implements StorageWatch {
       await tx.put(T.meta, STORAGE_LOST_KEY, previous.clientId);
       return true;
     });
-    if (!fresh || this.#closed) return;
+    if (!fresh) return;
     this.#host.logger.warn('the local store was lost: the server had accepted mutations from an earlier client of this install', { ...previous });
     this.#host.emit({ type: 'storage.lost', installId: this.#installId ?? '', clientId: this.#host.clientId, previous: { ...previous } });
   }
