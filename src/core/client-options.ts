@@ -9,6 +9,7 @@ import type { RetryPolicy } from './retry-policy.js';
 import type { Logger, NetworkStatus, Timers } from './seams.js';
 import type { SyncPriority, SyncQueue } from './sync-queue.js';
 import type { Store } from '../stores/store.js';
+import type { StorageWatchFactory } from './storage-guard.js';
 import type { TabChannel } from './tab-channel.js';
 import type { RealtimeChannel } from '../transport/realtime.js';
 import type { Transport } from '../transport/transport.js';
@@ -72,6 +73,11 @@ export interface ClientOptions {
    * starts a pull at once. The app owns it: close() unsubscribes but does not close it.
    */
   realtime?: RealtimeChannel;
+  /**
+   * Storage-loss detection (`watchStorage({ installId })`): asks for persistent storage, reports it
+   * in `metrics().storage`, emits `storage.at-risk` and `storage.lost`. Default: off ('unknown').
+   */
+  storage?: StorageWatchFactory;
   /** close() also closes the store. Default true. */
   closeStore?: boolean;
   timers?: Timers;

@@ -45,6 +45,9 @@ import { describeIssues, jsonValue } from '../protocol/wire.js';
 import type { Store } from '../stores/store.js';
 import type { Transport } from '../transport/transport.js';
 
+/** Plan knobs an app can pin with a client option of the same name. */
+const PINNABLE = ['pushBatchSize', 'pullPageSize', 'requestTimeoutMs', 'concurrency'] as const;
+
 export async function createClient(options: ClientOptions): Promise<SynclineClient> {
   const clientId = await loadOrCreateIdentity(options.store);
   return new SynclineClient(options, clientId);
@@ -85,16 +88,15 @@ export class SynclineClient {
     this.#network = options.network ?? alwaysOnline;
     this.#logger = options.logger ?? silentLogger;
     this.#status = { online: this.#network.isOnline(), syncing: false, lastError: undefined, lastSyncAt: undefined };
-    this.#pinned = {
-      ...(options.pushBatchSize === undefined ? {} : { pushBatchSize: positive(options.pushBatchSize, 0, 'pushBatchSize') }),
-      ...(options.pullPageSize === undefined ? {} : { pullPageSize: positive(options.pullPageSize, 0, 'pullPageSize') }),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: positive(options.requestTimeoutMs, 0, 'requestTimeoutMs') }),
-      ...(options.concurrency === undefined ? {} : { concurrency: positive(options.concurrency, 0, 'concurrency') }),
-    };
+    const pinned: Partial<SyncPlan> = {};
+    for (const knob of PINNABLE) if (options[knob] !== undefined) pinned[knob] = positive(options[knob], 0, knob);
+    this.#pinned = pinned;
+    const host = { store: options.store, clientId, timers: this.#timers, logger: this.#logger, emit: (e: SyncEvent) => this.#emit(e), subscribe: (l: (e: SyncEvent) => void) => this.#events.subscribe(l) };
+    const storage = options.storage?.(host);
     this.#ctx = {
       store: options.store,
       plugins: new PluginHost(options.plugins),
-      transport: options.transport,
+      transport: storage?.wrap(options.transport) ?? options.transport,
       clientId,
       ...defaultPlan,
       historyLimit: positive(options.historyLimit, 50, 'historyLimit'),
@@ -102,7 +104,7 @@ export class SynclineClient {
       fullVerify: false,
       collections: undefined,
       now: () => this.#timers.now(),
-      emit: (event) => this.#emit(event),
+      emit: host.emit,
       progress: () => undefined,
     };
     this.#queue = options.queue ?? new SyncQueue();
@@ -116,7 +118,7 @@ export class SynclineClient {
       this.#loop.kick('watchdog');
       return true;
     };
-    this.#monitor = new DrainMonitor({ store: options.store, timers: this.#timers, logger: this.#logger, emit: (e) => this.#emit(e), subscribe: (l) => this.#events.subscribe(l), redrive }, options.watchdog);
+    this.#monitor = new DrainMonitor({ ...host, redrive, storage }, options.watchdog);
     if (options.autoSync === false) {
       this.#loop = undefined;
       return;

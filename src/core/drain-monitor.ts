@@ -25,6 +25,7 @@ import type { SyncEvent } from './events.js';
 import { T } from './local-schema.js';
 import { readRunTotals } from './run-history.js';
 import type { Logger, Timers } from './seams.js';
+import type { StorageMetrics } from './storage-persistence.js';
 
 export interface WatchdogOptions {
   /** Pending work with no successful cycle for this long (ms) is a stall. Default 120 000. */
@@ -36,6 +37,11 @@ export const DEFAULT_STALLED_AFTER_MS = 120_000;
 export interface ClientMetrics extends DrainMetrics {
   /** The watchdog's view at its last check: pending work and no success for `stalledAfterMs`. */
   stalled: boolean;
+  /**
+   * Whether the platform keeps the local store from eviction (`navigator.storage.persist()`); only
+   * with the `storage` client option (`watchStorage`).
+   */
+  storage?: StorageMetrics | undefined;
 }
 
 export interface DrainMonitorHost {
@@ -46,6 +52,8 @@ export interface DrainMonitorHost {
   subscribe(listener: (event: SyncEvent) => void): () => void;
   /** Ask the sync loop for a cycle now; false when there is no loop to ask (autoSync off). */
   redrive(): boolean;
+  /** The storage watch, if the client has one (src/core/storage-guard.ts). */
+  storage?: { metrics(): StorageMetrics } | undefined;
 }
 
 export class DrainMonitor {
@@ -71,7 +79,7 @@ export class DrainMonitor {
   async metrics(): Promise<ClientMetrics> {
     const now = this.#host.timers.now();
     const metrics = await this.#host.store.read((tx) => readDrainMetrics(tx, now));
-    return { ...metrics, stalled: this.#stalled };
+    return { ...metrics, stalled: this.#stalled, storage: this.#host.storage?.metrics() };
   }
 
   close(): void {

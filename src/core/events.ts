@@ -4,6 +4,7 @@ import type { JsonValue } from '../protocol/json.js';
 import type { ConflictLogEntry } from './conflict-log.js';
 import type { CollectionDigest } from '../protocol/digest.js';
 import type { ClientMetrics } from './drain-monitor.js';
+import type { PreviousInstall } from '../protocol/wire.js';
 
 export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog';
 
@@ -78,7 +79,15 @@ export type SyncEvent =
    * (`stalledForMs` counts from the last success, the oldest pending write or the client's start,
    * whichever is latest); `redriven`: it kicked the sync loop (false with autoSync off).
    */
-  | { type: 'sync.stalled'; pending: number; oldestPendingAgeMs: number | undefined; lastSuccessAgeMs: number | undefined; stalledForMs: number; redriven: boolean };
+  | { type: 'sync.stalled'; pending: number; oldestPendingAgeMs: number | undefined; lastSuccessAgeMs: number | undefined; stalledForMs: number; redriven: boolean }
+  /**
+   * The local store was wiped: the server had accepted mutations (through `previous.lastMutationId`)
+   * from an earlier client of this `installId`, and anything that client had not pushed is gone. This
+   * client (`clientId`) carries on as a new one. Emitted once per lost client (see `installId`).
+   */
+  | { type: 'storage.lost'; installId: string; clientId: string; previous: PreviousInstall }
+  /** The platform refused persistent storage and a write has waited for the server over `thresholdMs`. */
+  | { type: 'storage.at-risk'; pending: number; oldestPendingAgeMs: number; thresholdMs: number };
 
 export type SyncEventType = SyncEvent['type'];
 export type SyncEventOf<K extends SyncEventType> = Extract<SyncEvent, { type: K }>;

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { clientId, collectionName, jsonValue, lengthIn, LIMITS, mutationId, PROTOCOL_VERSION, version, wholeNumber } from './wire.js';
+import { installId } from './wire-install.js';
 
 export const mutation = z.strictObject({
   id: mutationId,
@@ -23,6 +24,8 @@ export const pushRequest = z.strictObject({
    * it will never be resent, so the server may forget their stored outcomes.
    */
   settledThrough: z.optional(wholeNumber(0)),
+  /** The app's id for this device, kept outside the local store: lets the server report a wiped store. */
+  installId: z.optional(installId),
 });
 export type PushRequest = z.infer<typeof pushRequest>;
 
@@ -38,6 +41,8 @@ export const pullRequest = z.strictObject({
    * `echoMarker`) instead of records it can rebuild from them. Absent: every record comes in full.
    */
   elideOwnFrom: z.optional(mutationId),
+  /** As on push. */
+  installId: z.optional(installId),
 });
 export type PullRequest = z.infer<typeof pullRequest>;
 

@@ -15,10 +15,14 @@
  *    marker instead of the full value of a record whose value its own generic writes produced
  *    verbatim (no echo of what it just pushed). Servers that do not know the field refuse it (400),
  *    so servers are upgraded before clients, as for the other additions.
+ *    Push and pull `installId` (request) and `previousInstall` (response): an id the app keeps outside
+ *    the local store, so the server can tell a device whose store was wiped (src/server/install-ids.ts).
+ *    Sent only when the app sets `watchStorage({ installId })`; an older server refuses it with 400.
  */
 import * as z from 'zod/mini';
 import { copyJson, copyJsonObject, NotJsonError, type JsonValue } from './json.js';
 import { hlcString } from './hlc.js';
+import type { PreviousInstall } from './wire-install.js';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -86,6 +90,7 @@ const hex16 = matching(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
 
 export type { Mutation, PushRequest, PullRequest } from './wire-requests.js';
 export type { ConflictRecord, ConflictsResponse } from './wire-conflicts.js';
+export type { PreviousInstall } from './wire-install.js';
 
 export const appliedOutcome = z.strictObject({
   id: mutationId,
@@ -133,10 +138,18 @@ export const rejectedOutcome = z.strictObject({
 export const mutationOutcome = z.union([appliedOutcome, rejectedOutcome]);
 export type MutationOutcome = z.infer<typeof mutationOutcome>;
 
+/**
+ * `previousInstall` (wire-install.ts), passed through here unchecked: only a client that sends
+ * `installId` gets it, and that client's storage watch checks it, so other web apps do not download
+ * its schema.
+ */
+const passedOn = z.optional(z.custom<PreviousInstall>());
+
 export const pushResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   lastMutationId: wholeNumber(0),
   outcomes: z.array(mutationOutcome),
+  previousInstall: passedOn,
 });
 export type PushResponse = z.infer<typeof pushResponse>;
 
@@ -217,6 +230,7 @@ export const pullResponse = z.strictObject({
    * of the format it computes, and reports any other as "cannot compare" instead of repairing.
    */
   digestFormat: z.optional(wholeNumber(1)),
+  previousInstall: passedOn,
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 

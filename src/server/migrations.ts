@@ -8,6 +8,7 @@ import type { ServerDatabase } from './schema.js';
 import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
 import { deadLettersMigration } from './dead-letters/migration.js';
+import { installIdsMigration } from './install-ids.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -108,6 +109,9 @@ migrations['0008_value_digest'] = {
     await backfillDigests(db as unknown as Kysely<ServerDatabase>);
   },
 };
+
+// Per scope and install id, the current client and the one whose store was lost (install-ids.ts).
+migrations['0009_install_ids'] = installIdsMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -8,6 +8,7 @@
  * input is exactly what zod would have returned (test/server/push-validation.property.test.ts).
  */
 import { COLLECTION_NAME as COLLECTION, LIMITS, PROTOCOL_VERSION, type PushRequest } from '../protocol/wire.js';
+import { INSTALL_ID } from '../protocol/wire-install.js';
 import type { DeleteArgs, PatchArgs, PutArgs } from '../protocol/record-ops.js';
 import { hasOnlyKeys, isInt, isJson, isJsonObject, isPlainObject, type Obj } from '../protocol/json-shape.js';
 
@@ -25,6 +26,7 @@ export function acceptPushRequest(body: unknown, options: { guardedJson?: boolea
   if (body['v'] !== PROTOCOL_VERSION || typeof body['clientId'] !== 'string' || !CLIENT_ID.test(body['clientId'])) return undefined;
   if (body['settledThrough'] !== undefined && !isInt(body['settledThrough'], 0)) return undefined;
   if (Object.hasOwn(body, 'settledThrough') && body['settledThrough'] === undefined) return undefined;
+  if (Object.hasOwn(body, 'installId') && (typeof body['installId'] !== 'string' || !INSTALL_ID.test(body['installId']))) return undefined;
   const mutations = body['mutations'];
   if (!Array.isArray(mutations) || mutations.length < 1 || mutations.length > LIMITS.maxMutationsPerPush) return undefined;
   const argsAreJson = options.guardedJson === true;
@@ -32,7 +34,7 @@ export function acceptPushRequest(body: unknown, options: { guardedJson?: boolea
   return body as unknown as PushRequest;
 }
 
-const PUSH_KEYS = new Set(['v', 'clientId', 'mutations', 'settledThrough']);
+const PUSH_KEYS = new Set(['v', 'clientId', 'mutations', 'settledThrough', 'installId']);
 const MUTATION_KEYS = new Set(['id', 'name', 'args', 'createdAt']);
 
 function isMutation(m: unknown, argsAreJson: boolean): boolean {

@@ -30,6 +30,7 @@ import { createRecordHandlers } from './record-mutations.js';
 import { compileRules, type CompiledRules } from './rules.js';
 import { pullView, ViewDigestCache } from './rules-pull.js';
 import { acceptPushRequest } from './push-validation.js';
+import { withPreviousInstall } from './install-ids.js';
 import { ClientPushQueue } from './push-queue.js';
 import { REFUSED_MUTATION, refusedMutationHandler, screenPushBody } from './push-door.js';
 import { handleConflictsQuery } from './conflicts/route.js';
@@ -295,7 +296,7 @@ function buildRoutes(
         const response = await pushQueue.run(body.clientId, () => handlePush({ ...pushDeps(), ...(caller === undefined ? {} : { caller, rules: rules.forCaller(caller) }) }, scopeOf(auth), body));
         instr.pushed(response);
         for (const event of conflictEvents(scopeOf(auth), body, response)) onConflict(event);
-        return jsonResponse(response);
+        return jsonResponse(await withPreviousInstall(database(), scopeOf(auth), body, response, Date.now()));
       },
     }],
     ['/v1/events', {
@@ -315,7 +316,8 @@ function buildRoutes(
         const body = parseMessage(pullRequest, await readJsonBody(request, maxBodyBytes, abuse.bodyTimeoutMs));
         abuse.checkClient(body.clientId);
         const view = pullView(rules, callerOf(auth), viewDigestCache);
-        return jsonResponse(await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes, view));
+        const response = await handlePull(database(), scopeOf(auth), body, maxPullLimit, maxPullPageBytes, view);
+        return jsonResponse(await withPreviousInstall(database(), scopeOf(auth), body, response, Date.now()));
       },
     }],
   ]);
