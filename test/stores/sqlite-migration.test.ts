@@ -102,7 +102,11 @@ describe('SQLite store format 1 → 2', () => {
   it('refuses a store from a newer syncline with a clear error, byte for byte untouched', async () => {
     const { path } = copySqliteV1(dir.path);
     await (await openSqliteStore(path)).close();
-    raw(path, (db) => db.pragma(`user_version = ${SQLITE_STORE_FORMAT + 1}`));
+    // Rollback-journal mode, so that switching it to WAL before refusing would show in the bytes.
+    raw(path, (db) => {
+      db.pragma('journal_mode = DELETE');
+      db.pragma(`user_version = ${SQLITE_STORE_FORMAT + 1}`);
+    });
     const bytes = readFileSync(path);
     const error = await openSqliteStore(path).then(
       () => expect.fail('expected a refusal'),
