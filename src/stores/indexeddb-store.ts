@@ -16,7 +16,7 @@ import type { JsonValue } from '../protocol/json.js';
 import { assertTableAndKey, keyRange, scanLimit } from './key-range.js';
 import { copyJsonIn } from './json-copy.js';
 import { openIdbDatabase } from './indexeddb-open.js';
-import { ENTRIES } from './migrations/indexeddb-migrations.js';
+import { ENTRIES } from './indexeddb-layout.js';
 import { CloseGate, TxScope } from './store-lifecycle.js';
 import type { ScanOptions, Store, StoreReader, StoreWriter, TableName } from './store.js';
 

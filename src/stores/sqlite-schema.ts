@@ -65,8 +65,11 @@ export function prepareSchema(
     // Another process may be creating or migrating the same file right now: decide again under the write lock.
     db.exec('BEGIN IMMEDIATE');
     try {
-      const found = validate(db, path, target);
-      for (const step of planMigration(steps, found, target, { kind: 'SQLite', where: `at ${path}` })) {
+      const { plan, missing } = planMigration(steps, validate(db, path, target), target);
+      if (plan === undefined) {
+        throw new InvalidArgumentError(`The SQLite migration registry has no step from store format ${missing} to ${missing + 1}.`);
+      }
+      for (const step of plan) {
         step.up(db);
         db.pragma(`user_version = ${step.to}`);
       }

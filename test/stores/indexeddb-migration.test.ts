@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openIndexedDbStore } from '../../src/indexeddb.js';
 import { openIdbDatabase } from '../../src/stores/indexeddb-open.js';
-import { IDB_MIGRATIONS, type IdbStep } from '../../src/stores/migrations/indexeddb-migrations.js';
+import { IDB_CHAIN_END, IDB_MIGRATIONS, V2_ENTRIES, V2_KEY_PATH, type IdbStep } from '../../src/stores/migrations/indexeddb-migrations.js';
+import { ENTRIES, ENTRY_KEY_PATH, IDB_STORE_FORMAT } from '../../src/stores/indexeddb-layout.js';
 import { tempDir } from '../helpers/harness.js';
 import { expectAllEntriesKept, expectOutboxPushedOnce, idbV1Dump, loadIdbV1 } from './fixtures/store-v1.js';
 
@@ -41,6 +42,23 @@ async function rawLayout(factory: IDBFactory, name: string, storeName: string) {
 }
 
 describe('IndexedDB store format 1 → 2', () => {
+  it('the eager layout module names the format the migration chain ends at', () => {
+    expect(IDB_CHAIN_END).toBe(IDB_STORE_FORMAT);
+    expect([V2_ENTRIES, V2_KEY_PATH]).toEqual([ENTRIES, ENTRY_KEY_PATH]);
+  });
+
+  it('refuses a version-1 database that syncline did not make, without migrating it', async () => {
+    const factory = new IDBFactory();
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.open('foreign', 1);
+      request.onupgradeneeded = () => request.result.createObjectStore('users');
+      request.onsuccess = () => (request.result.close(), resolve());
+      request.onerror = () => reject(request.error);
+    });
+    await expect(openIndexedDbStore('foreign', { indexedDB: factory })).rejects.toMatchObject({ name: 'StoredDataError', message: /not a syncline store/ });
+    expect((await rawLayout(factory, 'foreign', 'users')).version).toBe(1);
+  });
+
   it('a v1 store migrates with its outbox, records, jobs and cursor, then pushes the outbox once', async () => {
     const factory = new IDBFactory();
     const entries = await loadIdbV1(factory, 'client');

@@ -7,13 +7,12 @@ import { SynclineError } from '../../core/errors.js';
  */
 export class StoreFormatTooNewError extends SynclineError {
   override name = 'StoreFormatTooNewError' as const;
-  constructor(kind: string, where: string, found: number | undefined, supported: number) {
+  constructor(kind: string, where: string, found: number, supported: number) {
     super(
       'stored-data-invalid',
-      `The ${kind} store ${where} has store format ${found ?? `above ${supported}`}, but this syncline ` +
-        `supports store formats up to ${supported}: a newer syncline wrote it. It was left untouched. ` +
-        'Open it with that newer syncline (upgrade this app), or delete it to start over from the server ' +
-        '(mutations still pending in it would be lost).',
+      `The ${kind} store ${where} has store format ${found}, but this syncline supports store formats up to ` +
+        `${supported}: a newer syncline wrote it, and it was left untouched. Upgrade this app to open it, or ` +
+        'delete it to start over from the server (losing the mutations still pending in it).',
       { details: { store: where, foundFormat: found, supportedFormat: supported } },
     );
   }

@@ -14,7 +14,9 @@
  * the Store contract's clause 6. Any failure aborts the transaction, which leaves the previous
  * version and its data exactly as they were.
  */
-import type { MigrationStep } from './registry.js';
+// Loaded lazily (see indexeddb-open.ts): imports nothing the eager web bundle also imports, so it
+// stays one lazy chunk instead of splitting shared code into an extra eager one.
+import { planMigration, type MigrationStep } from './registry.js';
 
 export interface IdbMigrationContext {
   readonly db: IDBDatabase;
@@ -22,10 +24,10 @@ export interface IdbMigrationContext {
 }
 export type IdbStep = MigrationStep<IdbMigrationContext>;
 
-/** The object store and key path of the current format. */
-export const ENTRIES = 'entries';
-export const ENTRY_KEY_PATH = ['t', 'k'];
 const V1_KV = 'kv';
+/** Format 2's object store and key path (indexeddb-layout.ts names them for the eager code; a test checks they agree). */
+export const V2_ENTRIES = 'entries';
+export const V2_KEY_PATH = ['t', 'k'];
 
 export const IDB_MIGRATIONS: readonly IdbStep[] = [
   {
@@ -41,10 +43,10 @@ export const IDB_MIGRATIONS: readonly IdbStep[] = [
     to: 2,
     name: 'copy kv into entries with in-line [t, k] keys',
     up({ db, tx }) {
+      const entries = db.objectStoreNames.contains(V2_ENTRIES)
+        ? tx.objectStore(V2_ENTRIES)
+        : db.createObjectStore(V2_ENTRIES, { keyPath: V2_KEY_PATH });
       if (!db.objectStoreNames.contains(V1_KV)) return;
-      const entries = db.objectStoreNames.contains(ENTRIES)
-        ? tx.objectStore(ENTRIES)
-        : db.createObjectStore(ENTRIES, { keyPath: ENTRY_KEY_PATH });
       return new Promise<void>((resolve, reject) => {
         const cursorRequest = tx.objectStore(V1_KV).openCursor();
         cursorRequest.onerror = () => reject(cursorRequest.error ?? new Error('cursor failed'));
@@ -68,8 +70,8 @@ export const IDB_MIGRATIONS: readonly IdbStep[] = [
   },
 ];
 
-/** The store format this syncline writes: the end of the chain. */
-export const IDB_STORE_FORMAT = IDB_MIGRATIONS.at(-1)?.to ?? 0;
+/** The store format the chain ends at; indexeddb-layout.ts states it for the eager bundle (a test checks they agree). */
+export const IDB_CHAIN_END = IDB_MIGRATIONS.at(-1)?.to ?? 0;
 
 /**
  * Runs the plan in order inside the versionchange transaction. Synchronous steps run back to back in
@@ -82,4 +84,65 @@ export function runIdbSteps(plan: readonly IdbStep[], context: IdbMigrationConte
     if (done instanceof Promise) return done.then(() => runIdbSteps(plan, context, i + 1));
   }
   return Promise.resolve();
+}
+
+/** Why a migration did not happen: what to tell the user, the step that failed, from which format, and the cause. */
+export type IdbMigrationFailure = {
+  message: string;
+  step: string;
+  fromFormat: number;
+  toFormat: number;
+  error: unknown;
+};
+
+/**
+ * Opens `name` at format `target`, running the plan in its versionchange transaction. A failing step
+ * aborts that transaction (the database stays at its previous version, data unchanged); the promise
+ * then rejects with `{ failure }`, which the caller reports as a StoredDataError. Any other open
+ * failure rejects with the request's error.
+ */
+export function migrateIdbDatabase(
+  factory: IDBFactory,
+  name: string,
+  target: number,
+  steps: readonly IdbStep[] = IDB_MIGRATIONS,
+): Promise<IDBDatabase> {
+  let failure: IdbMigrationFailure | undefined;
+  const request = factory.open(name, target);
+  request.onupgradeneeded = (event) => {
+    const tx = request.transaction as IDBTransaction;
+    const from = event.oldVersion;
+    let current = 'checking the layout';
+    const abort = (error: unknown) => {
+      failure ??= {
+        message:
+          `Migrating the IndexedDB store "${name}" from store format ${from} to ${target} failed at "${current}": ` +
+          `${(error as Error | undefined)?.message ?? String(error)}. Nothing was changed; the store is still at format ${from}.`,
+        step: current,
+        fromFormat: from,
+        toFormat: target,
+        error,
+      };
+      try {
+        tx.abort();
+      } catch {
+        // Already finished: the open request reports the error.
+      }
+    };
+    try {
+      const stores = Array.from({ length: tx.objectStoreNames.length }, (_, i) => tx.objectStoreNames.item(i));
+      // Format 1 has at most `kv`: anything else was not made by syncline; refuse it rather than add to it.
+      if (stores.some((s) => s !== V1_KV && s !== V2_ENTRIES)) throw new Error('this database is not a syncline store');
+      const { plan, missing } = planMigration(steps, from, target);
+      if (plan === undefined) throw new Error(`the registry has no step from format ${missing}`);
+      const tracked = plan.map((step) => ({ ...step, up: (c: IdbMigrationContext) => ((current = step.name), step.up(c)) }));
+      runIdbSteps(tracked, { db: request.result, tx }).catch(abort);
+    } catch (error) {
+      abort(error);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(failure === undefined ? request.error : { failure });
+  });
 }

@@ -12,8 +12,8 @@
  * format (`LOCAL_FORMAT`, `meta/format`, row `v` fields, src/core/local-schema.ts) is what the core
  * writes through the Store seam; a store migration keeps every table/key/value exactly.
  */
-import { InvalidArgumentError } from '../../core/errors.js';
-import { StoreFormatTooNewError } from './format-error.js';
+// No imports: the IndexedDB migrations load as a lazy chunk of the web client, and anything they
+// shared with the eager bundle would split off into an extra eagerly loaded chunk.
 
 export interface MigrationStep<Context> {
   /** The store format this step reads … */
@@ -27,27 +27,20 @@ export interface MigrationStep<Context> {
 }
 
 /**
- * The steps taking a store from format `found` to `target`, in order. Refuses a store from a newer
- * syncline (found > target) with `StoreFormatTooNewError`, and a registry with a gap or a step out
- * of order (a programming error, caught by the tests) with `InvalidArgumentError`.
+ * The steps taking a store from format `found` to `target` (found <= target, the caller has refused
+ * newer stores), in order — or, for a registry with a gap or a step out of order (a programming
+ * error, caught by the tests), the first format that has no step onward.
  */
 export function planMigration<C>(
   steps: readonly MigrationStep<C>[],
   found: number,
   target: number,
-  store: { kind: string; where: string },
-): Array<MigrationStep<C>> {
-  if (found > target) throw new StoreFormatTooNewError(store.kind, store.where, found, target);
+): { plan: Array<MigrationStep<C>>; missing?: undefined } | { plan?: undefined; missing: number } {
   const plan: Array<MigrationStep<C>> = [];
   for (let at = found; at < target; at++) {
     const step = steps.find((s) => s.from === at);
-    if (step === undefined || step.to !== at + 1) {
-      throw new InvalidArgumentError(
-        `The ${store.kind} migration registry has no step from store format ${at} to ${at + 1}; ` +
-          'every format up to the current one needs exactly one step.',
-      );
-    }
+    if (step === undefined || step.to !== at + 1) return { missing: at };
     plan.push(step);
   }
-  return plan;
+  return { plan };
 }
