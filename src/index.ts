@@ -43,6 +43,7 @@ export { createMemoryStore } from './stores/memory-store.js';
 export type { MemoryStoreOptions } from './stores/memory-store.js';
 export { encodeSeq, decodeSeq } from './stores/store.js';
 export type { Store, StoreReader, StoreWriter, ScanOptions, TableName } from './stores/store.js';
+export { StoreFormatTooNewError } from './stores/migrations/format-error.js';
 export { createHttpTransport } from './transport/http-transport.js';
 export type { HttpTransportOptions, TokenProvider } from './transport/http-transport.js';
 export type { Transport, TransportStats, RequestOptions } from './transport/transport.js';

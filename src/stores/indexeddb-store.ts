@@ -1,6 +1,7 @@
 /**
- * A `Store` on IndexedDB for browsers (and service workers): one object store `kv` keyed by
- * [table, key]. IndexedDB gives the contract almost for free — readwrite transactions on one object
+ * A `Store` on IndexedDB for browsers (and service workers): one object store `entries` of rows
+ * `{ t: table, k: key, v: value }` keyed in-line by [t, k] (store format 2; history and migrations in
+ * migrations/indexeddb-migrations.ts, opening in indexeddb-open.ts). IndexedDB gives the contract almost for free — readwrite transactions on one object
  * store are serialised across every tab and worker of the origin, readonly ones see a consistent
  * state, and `durability: 'strict'` commits are flushed before `write` resolves.
  *
@@ -9,19 +10,26 @@
  * store's operations (the Store contract, clause 6); awaiting anything else ends the transaction and
  * the next operation fails with a clear error.
  */
-import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { InvalidArgumentError, StoredDataError, SynclineError } from '../core/errors.js';
+import type { IDBPDatabase, IDBPTransaction } from 'idb';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { JsonValue } from '../protocol/json.js';
 import { assertTableAndKey, keyRange, scanLimit } from './key-range.js';
 import { copyJsonIn } from './json-copy.js';
+import { openIdbDatabase } from './indexeddb-open.js';
+import { ENTRIES } from './indexeddb-layout.js';
 import { CloseGate, TxScope } from './store-lifecycle.js';
 import type { ScanOptions, Store, StoreReader, StoreWriter, TableName } from './store.js';
 
-/** Schema version of the IndexedDB database (history: 1 — one `kv` object store). */
-const DB_VERSION = 1;
-const KV = 'kv';
+const KV = ENTRIES;
 /** Rows per getAll page of an ascending scan. */
 const SCAN_PAGE = 500;
+
+/** A row of the `entries` object store. */
+interface Row {
+  t: string;
+  k: string;
+  v: JsonValue;
+}
 
 export interface IndexedDbStoreOptions {
   /** The IndexedDB factory; default `globalThis.indexedDB` (tests pass fake-indexeddb's). */
@@ -34,24 +42,7 @@ export async function openIndexedDbStore(name: string, options: IndexedDbStoreOp
   if (name.length === 0) throw new InvalidArgumentError('An IndexedDB store needs a database name.');
   const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (factory === undefined) throw new InvalidArgumentError('This runtime has no IndexedDB; pass options.indexedDB or use another store.');
-  let db: IDBPDatabase;
-  try {
-    // Open through the given factory (not idb's openDB, which always uses the global one).
-    const request = factory.open(name, DB_VERSION);
-    request.onupgradeneeded = (event) => {
-      if (event.oldVersion < 1) request.result.createObjectStore(KV);
-    };
-    db = (await wrap(request)) as IDBPDatabase;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'VersionError') {
-      throw new StoredDataError(`The IndexedDB database "${name}" was written by a newer syncline (schema above ${DB_VERSION}); upgrade syncline to open it.`, { cause: error });
-    }
-    throw new SynclineError('unavailable', `Could not open the IndexedDB database "${name}": ${(error as Error).message}`, { cause: error, retryable: true });
-  }
-  if (!db.objectStoreNames.contains(KV)) {
-    db.close();
-    throw new StoredDataError(`The IndexedDB database "${name}" is not a syncline store (no "${KV}" object store).`);
-  }
+  const db = await openIdbDatabase(factory, name);
   return new IndexedDbStore(name, db, options.durability ?? 'strict');
 }
 
@@ -119,7 +110,8 @@ class IdbReader implements StoreReader {
 
   async get(table: TableName, key: string): Promise<JsonValue | undefined> {
     assertTableAndKey(table, key);
-    return this.guard(() => this.tx.objectStore(KV).get([table, key]) as Promise<JsonValue | undefined>);
+    const row = await this.guard(() => this.tx.objectStore(KV).get([table, key]) as Promise<Row | undefined>);
+    return row?.v;
   }
 
   async scan(table: TableName, options: ScanOptions = {}): Promise<Array<[string, JsonValue]>> {
@@ -130,9 +122,9 @@ class IdbReader implements StoreReader {
   }
 
   /**
-   * Ascending: bounded `getAll`/`getAllKeys` pages. A cursor costs one request (one event-loop round
-   * trip) per row — 34 s for 8k rows over fake-indexeddb, against 23 ms for one getAll — while pages
-   * keep both the round trips and the memory of one step bounded.
+   * Ascending: bounded `getAll` pages (rows carry their keys, store format 2). A cursor costs one
+   * request (one event-loop round trip) per row — 34 s for 8k rows over fake-indexeddb, against
+   * 23 ms for one getAll — while pages keep the memory of one step bounded too.
    */
   async #scanUp(range: IDBKeyRange, limit: number): Promise<Array<[string, JsonValue]>> {
     const kv = this.tx.objectStore(KV);
@@ -140,20 +132,21 @@ class IdbReader implements StoreReader {
     let next: IDBKeyRange | undefined = range;
     while (next !== undefined && out.length < limit) {
       const count = Math.min(SCAN_PAGE, limit - out.length);
-      const [keys, values]: [IDBValidKey[], unknown[]] = await Promise.all([kv.getAllKeys(next, count), kv.getAll(next, count)]);
-      for (let i = 0; i < keys.length; i++) out.push([(keys[i] as [string, string])[1], values[i] as JsonValue]);
-      const last = keys.at(-1);
-      next = keys.length < count || last === undefined ? undefined : IDBKeyRange.bound(last, range.upper, true, range.upperOpen);
+      const rows = (await kv.getAll(next, count)) as Row[];
+      for (const row of rows) out.push([row.k, row.v]);
+      const last = rows.at(-1);
+      next = rows.length < count || last === undefined ? undefined : IDBKeyRange.bound([last.t, last.k], range.upper, true, range.upperOpen);
     }
     return out;
   }
 
-  /** Descending: IndexedDB's getAll has no direction, so a cursor — used for short "newest first" reads. */
+  /** Descending: getAll has no direction (getAllRecords is not everywhere yet), so a cursor — used for short "newest first" reads. */
   async #scanDown(range: IDBKeyRange, limit: number): Promise<Array<[string, JsonValue]>> {
     const out: Array<[string, JsonValue]> = [];
     let cursor = await this.tx.objectStore(KV).openCursor(range, 'prev');
     while (cursor !== null && out.length < limit) {
-      out.push([(cursor.key as [string, string])[1], cursor.value as JsonValue]);
+      const row = cursor.value as Row;
+      out.push([row.k, row.v]);
       cursor = await cursor.continue();
     }
     return out;
@@ -188,7 +181,8 @@ class IdbWriter extends IdbReader implements StoreWriter {
   async put(table: TableName, key: string, value: JsonValue): Promise<void> {
     assertTableAndKey(table, key);
     const copy = copyJsonIn(value, `${table}/${key}`);
-    await this.guard(() => this.tx.objectStore(KV).put!(copy, [table, key]));
+    const row: Row = { t: table, k: key, v: copy };
+    await this.guard(() => this.tx.objectStore(KV).put!(row));
   }
 
   async delete(table: TableName, key: string): Promise<void> {

@@ -1,16 +1,17 @@
 /**
- * Opening a SQLite store file: connection pragmas, and creating or validating the one `kv` table.
- *
- * Format version history (kept in `PRAGMA user_version`):
- *  - 1: `kv(tbl, k, v)`; keys encoded by `sqlite-keys.ts`, values as JSON text.
+ * Opening a SQLite store file: connection pragmas, and creating, migrating or validating the one
+ * `kv` table. The store format history is in migrations/sqlite-migrations.ts.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, StoredDataError } from '../core/errors.js';
 import { sqliteFailure } from './sqlite-errors.js';
+import { StoreFormatTooNewError } from './migrations/format-error.js';
+import { planMigration } from './migrations/registry.js';
+import { kvColumns, SQLITE_LAYOUTS, SQLITE_MIGRATIONS, SQLITE_STORE_FORMAT, type SqliteStep } from './migrations/sqlite-migrations.js';
 
-export const SQLITE_STORE_FORMAT = 1;
+export { SQLITE_STORE_FORMAT };
 
 export interface ConnectionSettings {
   path: string;
@@ -41,21 +42,36 @@ export function openConnection(settings: ConnectionSettings, role: 'writer' | 'r
   }
 }
 
-/** Creates the schema in a new file, or checks that an existing file is a store we can read. */
-export function prepareSchema(db: Database.Database, settings: ConnectionSettings): void {
+/**
+ * Creates the schema in a new file, migrates a file of an older store format to the current one, or
+ * checks that an existing file is a store we can read. Everything that changes the file happens in
+ * one `BEGIN IMMEDIATE` transaction that also sets `user_version`, so a crash mid-migration leaves
+ * the previous format intact; a file from a newer syncline or a foreign file is refused untouched.
+ */
+export function prepareSchema(
+  db: Database.Database,
+  settings: ConnectionSettings,
+  steps: readonly SqliteStep[] = SQLITE_MIGRATIONS,
+  target: number = SQLITE_STORE_FORMAT,
+): void {
   const { path } = settings;
   try {
-    // Validate before anything else so a foreign file is refused untouched.
-    const state = validate(db, path);
-    // Persistent per file: readers keep working while a writer commits.
+    // Validate before anything else (journal_mode = WAL writes the header) so a refused file stays as it was.
+    if (validate(db, path, target) === target) {
+      db.pragma('journal_mode = WAL');
+      return;
+    }
     db.pragma('journal_mode = WAL');
-    if (state === 'ready') return;
-    // Another process may be creating the same file right now: decide again under the write lock.
+    // Another process may be creating or migrating the same file right now: decide again under the write lock.
     db.exec('BEGIN IMMEDIATE');
     try {
-      if (validate(db, path) === 'empty') {
-        db.exec('CREATE TABLE kv (tbl TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, PRIMARY KEY (tbl, k)) WITHOUT ROWID');
-        db.pragma(`user_version = ${SQLITE_STORE_FORMAT}`);
+      const { plan, missing } = planMigration(steps, validate(db, path, target), target);
+      if (plan === undefined) {
+        throw new InvalidArgumentError(`The SQLite migration registry has no step from store format ${missing} to ${missing + 1}.`);
+      }
+      for (const step of plan) {
+        step.up(db);
+        db.pragma(`user_version = ${step.to}`);
       }
       db.exec('COMMIT');
     } finally {
@@ -66,21 +82,19 @@ export function prepareSchema(db: Database.Database, settings: ConnectionSetting
   }
 }
 
-function validate(db: Database.Database, path: string): 'empty' | 'ready' {
+/** The store format of the file (0 = empty), after checking that it is a syncline store. */
+function validate(db: Database.Database, path: string, target: number): number {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SQLITE_STORE_FORMAT) {
-    throw new StoredDataError(
-      `The SQLite store at ${path} has format version ${version}, but this syncline understands only ` +
-        `version ${SQLITE_STORE_FORMAT}: a newer syncline wrote it. Upgrade syncline to open it.`,
-      { details: { path, foundVersion: version, supportedVersion: SQLITE_STORE_FORMAT } },
-    );
-  }
+  if (version > target) throw new StoreFormatTooNewError('SQLite', `at ${path}`, version, target);
   const tables = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
     .pluck()
     .all() as string[];
-  if (version === 0 && tables.length === 0) return 'empty';
-  if (version === SQLITE_STORE_FORMAT && tables.length === 1 && hasKvColumns(db)) return 'ready';
+  if (version === 0 && tables.length === 0) return 0;
+  const layout = SQLITE_LAYOUTS[version];
+  if (layout !== undefined && tables.join(',') === 'kv' && kvColumns(db) === layout.columns && hasIndexes(db, layout.indexes)) {
+    return version;
+  }
   throw new StoredDataError(
     `The file at ${path} is not a syncline store (user_version ${version}, tables: ` +
       `${tables.join(', ') || 'none'}). Open a new file or one that syncline created.`,
@@ -88,7 +102,7 @@ function validate(db: Database.Database, path: string): 'empty' | 'ready' {
   );
 }
 
-function hasKvColumns(db: Database.Database): boolean {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('kv')").pluck().all() as string[];
-  return columns.join(',') === 'tbl,k,v';
+function hasIndexes(db: Database.Database, names: readonly string[]): boolean {
+  const found = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'kv' AND sql IS NOT NULL").pluck().all() as string[];
+  return found.sort().join(',') === [...names].sort().join(',');
 }

@@ -77,7 +77,8 @@ export class WriteStatements extends ReadStatements {
 
   constructor(db: Database.Database, where: string) {
     super(db, where);
-    this.#put = db.prepare('INSERT OR REPLACE INTO kv (tbl, k, v) VALUES (?, ?, ?)');
+    // An upsert keeps the row's id (store format 2): no delete + reinsert of the index entry.
+    this.#put = db.prepare('INSERT INTO kv (tbl, k, v) VALUES (?, ?, ?) ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v');
     this.#delete = db.prepare('DELETE FROM kv WHERE tbl = ? AND k = ?');
   }
 

@@ -32,7 +32,10 @@ describe('indexeddb store specifics', () => {
       };
       req.onerror = () => reject(req.error);
     });
-    await expect(openIndexedDbStore('future', { indexedDB: f })).rejects.toMatchObject({ name: 'StoredDataError' });
+    await expect(openIndexedDbStore('future', { indexedDB: f })).rejects.toMatchObject({
+      name: 'StoreFormatTooNewError',
+      details: { foundFormat: 7, supportedFormat: 2 },
+    });
   });
 
   it('says clearly when a transaction body awaited something else and the transaction committed', async () => {

@@ -77,7 +77,7 @@ describe('sqlite store specifics', () => {
     await store.close();
     withRawDatabase(path, (db) => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       expect(db.prepare("SELECT v FROM kv WHERE tbl = 'records' AND k = 'plain-key'").pluck().get()).toBe('{"a":1}');
     });
     const again = await open(path);
@@ -105,8 +105,8 @@ describe('sqlite store specifics', () => {
     await (await openSqliteStore(path)).close();
     withRawDatabase(path, (db) => db.pragma('user_version = 7'));
     const error = await failureOf(openSqliteStore(path));
-    expect(error.name).toBe('StoredDataError');
-    expect(error.message).toMatch(/version 7/);
+    expect(error.name).toBe('StoreFormatTooNewError');
+    expect(error.message).toMatch(/store format 7/);
     expect(error.message).toMatch(/newer syncline/);
   });
 
