@@ -184,7 +184,8 @@ class SqlTransaction implements StoreWriter {
       throw new InvalidArgumentError(`The value for ${table}/${key} is not a JSON value.`, { cause: error });
     }
     if (text === undefined) throw new InvalidArgumentError(`Cannot store ${typeof value} in ${table}/${key}; store a JSON value or delete the key.`);
-    await this.#run('INSERT OR REPLACE INTO kv (tbl, k, v) VALUES (?, ?, ?)', [encodeKey(table), encodeKey(key), text]);
+    // An upsert keeps the row id (format 2), so rows stay in the order they were first written.
+    await this.#run('INSERT INTO kv (tbl, k, v) VALUES (?, ?, ?) ON CONFLICT (tbl, k) DO UPDATE SET v = excluded.v', [encodeKey(table), encodeKey(key), text]);
   }
 
   async delete(table: TableName, key: string): Promise<void> {

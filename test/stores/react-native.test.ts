@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromExpoSqlite, fromOpSqlite, openReactNativeStore, syncOnForeground, type SqlParam } from '../../src/react-native.js';
 import { openSqliteStore } from '../../src/sqlite.js';
 import { runStoreConformance } from '../../src/testing.js';
+import { copySqliteV1, expectAllEntriesKept } from './fixtures/store-v1.js';
 
 let dir: string;
 let counter = 0;
@@ -75,6 +76,25 @@ describe('the react-native store', () => {
       ['\ud800-lone', 1],
     ]);
     await again.close();
+  });
+
+  it('migrates a format-1 file (written by the format-1 code) to format 2, keeping every entry', async () => {
+    const { path, entries } = copySqliteV1(dir);
+    const store = await openReactNativeStore(expoSqlite(path));
+    await expectAllEntriesKept(store, entries);
+    await store.close();
+    const check = new Database(path);
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.prepare("SELECT name FROM pragma_table_info('kv')").pluck().all()).toEqual(['id', 'tbl', 'k', 'v']);
+    check.close();
+  });
+
+  it('refuses a file from a newer syncline untouched', async () => {
+    const path = join(dir, 'newer.sqlite');
+    const newer = new Database(path);
+    newer.pragma('user_version = 9');
+    newer.close();
+    await expect(openReactNativeStore(opSqlite(path))).rejects.toMatchObject({ name: 'StoreFormatTooNewError' });
   });
 
   it('refuses a database that is not a syncline store and leaves it alone', async () => {

@@ -28,13 +28,30 @@ export function kvColumns(db: Database.Database): string {
   return (db.prepare("SELECT name FROM pragma_table_info('kv')").pluck().all() as string[]).join(',');
 }
 
+/**
+ * The steps' SQL, statement by statement, shared with the React Native store (sql-store-schema.ts),
+ * which runs the same format chain through its asynchronous connection.
+ */
+export const SQLITE_FORMAT_SQL: Readonly<Record<1 | 2, readonly string[]>> = {
+  1: ['CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, PRIMARY KEY (tbl, k)) WITHOUT ROWID'],
+  2: [
+    'CREATE TABLE kv_v2 (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL)',
+    // Key order, so rowids follow key order and range scans read the table nearly sequentially.
+    'INSERT INTO kv_v2 (tbl, k, v) SELECT tbl, k, v FROM kv ORDER BY tbl, k',
+    'DROP TABLE kv',
+    'ALTER TABLE kv_v2 RENAME TO kv',
+    // Built after the copy: one sort instead of 100k index insertions.
+    'CREATE UNIQUE INDEX kv_key ON kv (tbl, k)',
+  ],
+};
+
 export const SQLITE_MIGRATIONS: readonly SqliteStep[] = [
   {
     from: 0,
     to: 1,
     name: 'create the kv table',
     up(db) {
-      db.exec('CREATE TABLE IF NOT EXISTS kv (tbl TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL, PRIMARY KEY (tbl, k)) WITHOUT ROWID');
+      for (const sql of SQLITE_FORMAT_SQL[1]) db.exec(sql);
     },
   },
   {
@@ -43,15 +60,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteStep[] = [
     name: 'move kv to a rowid table with a (tbl, k) index',
     up(db) {
       if (kvColumns(db) === SQLITE_LAYOUTS[2]?.columns) return;
-      db.exec(
-        'CREATE TABLE kv_v2 (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, k TEXT NOT NULL, v TEXT NOT NULL);' +
-          // Key order, so rowids follow key order and range scans read the table nearly sequentially.
-          'INSERT INTO kv_v2 (tbl, k, v) SELECT tbl, k, v FROM kv ORDER BY tbl, k;' +
-          'DROP TABLE kv;' +
-          'ALTER TABLE kv_v2 RENAME TO kv;' +
-          // Built after the copy: one sort instead of 100k index insertions.
-          'CREATE UNIQUE INDEX kv_key ON kv (tbl, k);',
-      );
+      for (const sql of SQLITE_FORMAT_SQL[2]) db.exec(sql);
     },
   },
 ];
