@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 /** The `syncline` command: `serve`, `status`, `import`, `demo`; `--help` per command, `--version`. */
-import { runDemoCommand } from './demo.js';
 import { commandHelp, isCommand, usage, version } from './help.js';
-import { runImportCommand } from './import.js';
-import { runServe } from './serve.js';
-import { runStatus } from './status.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,13 +20,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'demo':
-        return await runDemoCommand(rest, controller.signal);
+        // Each command loads its modules when it runs: --help and --version start quickly.
+        return await (await import('./demo.js')).runDemoCommand(rest, controller.signal);
       case 'status':
-        return await runStatus(rest, { log: (line) => console.log(line) });
+        return await (await import('./status.js')).runStatus(rest, { log: (line) => console.log(line) });
       case 'import':
-        return await runImportCommand(rest, importOutput(), controller.signal);
+        return await (await import('./import.js')).runImportCommand(rest, importOutput(), controller.signal);
       case 'serve':
-        await runServe(rest, { log: (line) => console.log(line) }, controller.signal);
+        await (await import('./serve.js')).runServe(rest, { log: (line) => console.log(line) }, controller.signal);
         return 0;
       case undefined:
       case 'help':
