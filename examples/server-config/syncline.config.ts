@@ -19,8 +19,10 @@ export default defineConfig({
       if (typeof id !== 'string') throw new MutationRejection('invalid', 'notes.archive takes { id: string }.');
       const note = await ctx.get('notes', id);
       if (note === undefined) throw new MutationRejection('not-found', `There is no note "${id}" to archive.`);
-      await ctx.put('archive', id, { ...note, number: await ctx.nextCounter('archive') });
+      const number = await ctx.nextCounter('archive'); // gap-free per scope
+      await ctx.put('archive', id, { ...note, number });
       await ctx.delete('notes', id);
+      return { number }; // the client sees it as the mutation's result
     },
   },
   limits: { rate: { perToken: { perSecond: 50, burst: 100 } }, maxBodyBytes: 1_048_576 },
