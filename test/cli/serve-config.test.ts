@@ -117,6 +117,17 @@ export default defineConfig({
     expect(await alice.rejectedMutations()).toEqual([expect.objectContaining({ code: 'not-found' })]);
   });
 
+  it('a .ts config where jiti is not installed: the error says to install it or use .json/.mjs', async () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'syncline.config.ts'), 'export default { auth: { insecureDemo: true } };');
+    // A resolve hook that makes `jiti` unresolvable, as in a project that never installed it.
+    const hook = 'export async function resolve(specifier, context, next) { if (specifier === "jiti") { const e = new Error("Cannot find package \'jiti\'"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } return next(specifier, context); }';
+    writeFileSync(join(cwd, 'no-jiti.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n`);
+    const result = await run(process.execPath, ['--import', TSX, '--import', './no-jiti.mjs', MAIN, 'serve', '--config', 'syncline.config.ts'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--config syncline.config.ts: a TypeScript config needs the optional dependency jiti (npm install --save-dev jiti), or write the config as .json or .mjs.');
+  });
+
   it('environment variables override the file, flags override both', async () => {
     const cwd = dir();
     const port = await freePort();
