@@ -56,7 +56,9 @@ const configSchema = z.strictObject({
       timeouts: z.strictObject({ headersMs: positiveInt.optional(), requestMs: positiveInt.optional(), idleMs: positiveInt.optional() }).optional(),
     })
     .optional(),
-  collections: z.record(z.string(), z.strictObject({ writable: z.boolean(), conflicts: conflicts.optional() })).optional(),
+  // Loose: a key CollectionPolicy gains later passes through to the server, which checks it; a
+  // misspelt `writable` still fails, as the key is required.
+  collections: z.record(z.string(), z.looseObject({ writable: z.boolean(), conflicts: conflicts.optional() })).optional(),
   mutations: z.record(z.string(), fn('a named mutation handler')).optional(),
   tombstones: z.strictObject({ retainDays: z.number().positive(), purgeEveryMinutes: z.number().positive().optional() }).optional(),
   drainSeconds: nonNegative.optional(),

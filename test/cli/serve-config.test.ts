@@ -205,3 +205,12 @@ describe('serve settings: flags > environment > config file > defaults', () => {
     expect(() => parseServeArgs([], { SYNCLINE_JWT_SECRET: 'x' }, { auth: { tokens: { t: 's' } } }, 'c.json')).toThrow(/cannot be combined/);
   });
 });
+
+describe('config file validation', () => {
+  it('passes keys a collection policy may gain through to the server, but a misspelt `writable` fails', () => {
+    const base = { auth: { insecureDemo: true } };
+    expect(parseServeArgs([], {}, { ...base, collections: { notes: { writable: true, rules: { read: 'any' } } } }, 'c.json').collections).toEqual({ notes: { writable: true, rules: { read: 'any' } } });
+    expect(() => parseServeArgs([], {}, { ...base, collections: { notes: { writeable: true } } }, 'c.json')).toThrow('c.json: collections.notes.writable: expected boolean, received undefined');
+    expect(() => parseServeArgs([], {}, { ...base, collections: { notes: { writable: true, conflicts: 'newest' } } }, 'c.json')).toThrow(/c\.json: collections\.notes\.conflicts: expected "server-wins"/);
+  });
+});
