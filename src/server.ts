@@ -66,3 +66,5 @@ export type { TombstoneRetention } from './server/tombstone-schedule.js';
 export { ImportInputError, ImportConflictError } from './server/import-types.js';
 export type { ImportRecord, ImportOptions, ImportProgress, ImportResult, InvalidImportRecord } from './server/import-types.js';
 export type { ServerSocket, WebSocketEndpoint, WebSocketPokeOptions, WebSocketStats } from './server/websocket-pokes.js';
+export { defineConfig } from './server/config.js';
+export type { SynclineConfig, SynclineAuthConfig, SynclineLimitsConfig } from './server/config.js';

@@ -1,6 +1,6 @@
 /**
  * `syncline status --db FILE`: identity, outbox, drain metrics, background jobs and the last sync and
- * job runs of a client database.
+ * job runs of a client database, opened read-only.
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -8,8 +8,8 @@ import { readDrainMetrics, type DrainMetrics } from '../core/drain-metrics.js';
 import { readJobRuns, type JobRun } from '../core/job-history.js';
 import { readJobs, type StoredJob } from '../core/job-store.js';
 import { readLocalStatus, type LocalStatus } from '../core/local-status.js';
-import { openSqliteStore } from '../stores/sqlite-store.js';
 import type { Store } from '../stores/store.js';
+import { openReadOnlyStore } from './read-only-store.js';
 
 interface Status extends LocalStatus {
   metrics: DrainMetrics;
@@ -30,9 +30,10 @@ export async function runStatus(argv: string[], out: { log(line: string): void }
     strict: true,
   });
   if (values.db === undefined) throw new Error('--db FILE is required: the client database to inspect.');
-  // Opening a missing path would create an empty database; refuse instead.
+  // Checked first for a clearer message than SQLite's "unable to open database file".
   if (!existsSync(values.db)) throw new Error(`No client database at ${values.db}.`);
-  const store = await openSqliteStore(values.db);
+  // Read-only: status never changes the file it inspects (no schema written into a stray file).
+  const store = openReadOnlyStore(values.db);
   try {
     const status = await readStatus(store, Number(values.runs), Number(values['job-runs']));
     out.log(values.json ? JSON.stringify(status) : formatStatus(values.db, status));

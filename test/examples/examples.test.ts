@@ -82,6 +82,37 @@ describe('examples/custom-server (own collections, conflict policies, a named mu
   });
 });
 
+describe('examples/server-config (syncline serve --config, the README snippet)', () => {
+  it('the built CLI serves the .ts config\'s collections and named mutation to a real client', async () => {
+    const p = project(['server-config/syncline.config.ts']);
+    // defineConfig types the file: it typechecks against the published declarations as written.
+    const tsconfig = {
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, exactOptionalPropertyTypes: true, typeRoots: [join(REPO, 'node_modules', '@types')], types: ['node'] },
+      files: ['syncline.config.ts'],
+    };
+    writeFileSync(join(p.dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const typecheck = await run(TSC, ['-p', 'tsconfig.json'], { cwd: p.dir });
+    expect(typecheck.stdout + typecheck.stderr).toBe('');
+    const server = await startProcess(process.execPath, [join(pkg.dir, 'dist', 'cli', 'main.js'), 'serve', '--config', 'syncline.config.ts'], {
+      cwd: p.dir,
+      env: { SYNCLINE_PORT: '0' }, // the environment wins over the file's port
+      urlLine: /listening on (http:\/\/\S+)/,
+    });
+    cleanups.push(() => server.stop());
+    expect(server.output.join('\n')).toContain('collections: notes, tags, mutations: notes.archive');
+    const client = await createClient({ store: createMemoryStore(), transport: createHttpTransport({ url: server.url, token: 'alice-token' }), autoSync: false });
+    cleanups.push(() => client.close());
+    await client.collection('notes').put('n1', { title: 'Groceries', body: 'milk', likes: 0 });
+    await client.sync();
+    await client.mutate('notes.archive', { id: 'n1' });
+    await client.mutate('notes.archive', { id: 'missing' });
+    await client.sync();
+    expect(await client.collection('archive').get('n1')).toEqual({ title: 'Groceries', body: 'milk', likes: 0, number: 1 });
+    expect(await client.rejectedMutations()).toEqual([expect.objectContaining({ code: 'not-found' })]);
+    expect(await server.stop()).toBe(0);
+  });
+});
+
 describe('examples/seed (the seed document\'s usage examples)', () => {
   it('typechecks against the published types and runs as written', async () => {
     const p = project(['seed/seed-usage.mts']);
@@ -179,7 +210,7 @@ describe('README', () => {
 
   it('shows each example file verbatim (so every snippet in it is one of these tested files)', () => {
     const included = [...readme.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
-    expect(included.map((m) => m[1]).sort()).toEqual(['browser-app/main.ts', 'custom-server/server.mjs', 'node-script/sync.mjs', 'react-app/app.tsx']);
+    expect(included.map((m) => m[1]).sort()).toEqual(['browser-app/main.ts', 'custom-server/server.mjs', 'node-script/sync.mjs', 'react-app/app.tsx', 'server-config/syncline.config.ts']);
     for (const [, file, body] of included) expect(body, file).toBe(readFileSync(join(REPO, 'examples', file!), 'utf8'));
     // …and no code snippet outside them (shell command lines aside).
     expect(readme.match(/^```(ts|tsx|js|jsx|typescript|javascript)$/gm)).toHaveLength(included.length);

@@ -1,0 +1,77 @@
+/** Usage text of `syncline` and of each command (`syncline <command> --help`), and the version. */
+import { readFileSync } from 'node:fs';
+import { SERVE_ENV } from './serve-config.js';
+
+const COMMANDS = {
+  demo: `syncline demo — run a server and several simulated point-of-sale clients through an outage and
+injected faults, then report: created, on server, duplicates, lost, out of order, converged.
+
+Options:
+  --clients N (3)  --receipts N (30)  --seed S (1)  --pace MS (40)  --json`,
+  status: `syncline status — show a client database: clientId, cursor, outbox and drain metrics, quarantined
+entries, last sync runs, background jobs and their runs. Opens the file read-only; refuses a file
+that is not a syncline client store.
+
+Options:
+  --db FILE (required)  --runs N (10)  --job-runs N (10)  --json`,
+  serve: `syncline serve — run the reference sync server.
+
+  --config FILE  a server config (.json, .js, .mjs, or .ts with jiti installed) declaring the database,
+                 auth, limits, collections and their conflict policies, named mutations, and any other
+                 createSyncServer option under "server". Without collections or mutations in it, the
+                 built-in e-receipt demo domain is served.
+  --port P (8787)  --host H (127.0.0.1)
+  --db FILE|sqlite:PATH|postgres://URL (./data/syncline.db)
+  Auth (one is required): --jwt-secret SECRET (HS256) | --jwks-url URL, with --jwt-issuer ISS
+    --jwt-audience AUD;  --token TOKEN=SCOPE (repeatable; static tokens);
+    --insecure-demo (accept the public token "demo"; never on a network others reach)
+  --retain-tombstones-days D (off: deleted records are kept as tombstones until purged)
+  --durability durable|relaxed (durable: every acknowledged push is on disk; relaxed: faster,
+    a power loss may lose the last acknowledged pushes)
+  --cors-origin ORIGIN (repeatable; * for any: web apps on that origin may call the server)
+  --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
+  --rate-per-token RATE[/BURST]  --rate-per-client RATE[/BURST] (requests/s, per instance; off by default)
+  --metrics-token TOKEN (Prometheus metrics at GET /metrics; needs prom-client)
+
+Precedence: flags > environment variables > config file > defaults.
+Environment variables:
+${Object.entries(SERVE_ENV)
+  .map(([name, what]) => `  ${name.padEnd(24)}${what}`)
+  .join('\n')}`,
+  import: `syncline import — bulk-load records into a scope of a server database, 5,000 per transaction, resumable.
+
+Usage: syncline import --db FILE|postgres://URL --scope S FILE.jsonl|FILE.csv
+  --collection C (for records that name none)  --key COLUMN (CSV: the key column; key)
+  --import-id ID (default: from the file's path; a rerun with the same id continues after
+    what was committed)  --batch-size N (5000)  --skip-invalid (report bad lines, go on)
+  --format jsonl|csv (default: from the extension)  --durability durable|relaxed`,
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function isCommand(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
+}
+
+export function commandHelp(command: CommandName): string {
+  return COMMANDS[command];
+}
+
+export function usage(): string {
+  const first = (text: string) => text.split('\n')[0]?.replace(/^syncline /, '') ?? '';
+  return `Usage: syncline <command> [options]
+
+Commands:
+${Object.values(COMMANDS)
+  .map((text) => `  ${first(text)}`)
+  .join('\n')}
+
+syncline <command> --help   options of one command
+syncline --version          the installed version`;
+}
+
+/** The package's version: package.json sits two levels up from both src/cli and dist/cli. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
