@@ -8,6 +8,7 @@ import type { ServerDatabase } from './schema.js';
 import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
 import { deadLettersMigration } from './dead-letters/migration.js';
+import { effectsMigration } from './effects/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -108,6 +109,9 @@ migrations['0008_value_digest'] = {
     await backfillDigests(db as unknown as Kysely<ServerDatabase>);
   },
 };
+
+// The transactional outbox of server-side effects and its dead letters.
+migrations['0010_effects'] = effectsMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

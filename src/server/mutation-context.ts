@@ -7,6 +7,7 @@ import { liveContribution } from './digest-storage.js';
 import type { RecordHash } from '../protocol/digest.js';
 import type { MutationCaller, MutationContext } from './types.js';
 import type { RecordOrigin } from './record-origin.js';
+import { enqueueEffect } from './effects/enqueue.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -86,6 +87,9 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value ?? '{}') as JsonObject }));
     },
     nextCounter: (name) => incrementCounter(trx, scope, name),
+    enqueue: (name, payload, options) => enqueueEffect(trx, scope, name, payload, options),
+    // Deliberately the mutation's own transaction (on SQLite the push's one connection): see MutationContext.transaction.
+    transaction: <DB>() => trx as unknown as Kysely<DB>,
     [TRANSACTION]: trx,
   };
   if (identity.replayOf !== undefined) ctx.replayOf = identity.replayOf;

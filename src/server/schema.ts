@@ -6,6 +6,7 @@
 import type { Generated, Selectable } from 'kysely';
 import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
 import type { DeadLettersTable } from './dead-letters/schema.js';
+import type { EffectDeadLettersTable, EffectsTable } from './effects/schema.js';
 
 export interface ScopesTable {
   scope: string;
@@ -87,6 +88,8 @@ export interface ServerDatabase {
   mutation_outcomes: MutationOutcomesTable;
   counters: CountersTable;
   dead_letters: DeadLettersTable;
+  effects: EffectsTable;
+  effect_dead_letters: EffectDeadLettersTable;
 }
 
 export type RecordRow = Selectable<RecordsTable>;

@@ -48,6 +48,7 @@ import { readScopeVersion } from './storage.js';
 import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
 import { checkReadiness } from './readiness.js';
 import { recordsAsEntries, runImport } from './import-run.js';
+import { createEffectsRuntime } from './effects/index.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -128,6 +129,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   });
   const cors = options.cors === undefined ? undefined : createCors(options.cors);
   const handlers = buildHandlers(options);
+  const effects = createEffectsRuntime({ db: database, ready, options: options.effects, logger, now: Date.now, observer: instr.effects });
+  // Woken by every commit this instance sees (its own, and other instances' through the fanout).
+  if (effects.worker !== undefined) scopeChanges.subscribe(effects.worker.wake);
+  const effectsStopped = effects.worker?.run(stopping.signal);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
   const path = (options as InternalOptions)[PUSH_PATH];
@@ -183,6 +188,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       instr.replayed(result);
       return result;
     },
+    effects: effects.admin,
     async importRecords(scope, records, importOptions) {
       await ready();
       return runImport({ db: database(), onCommitted, logger, now: Date.now }, scope, recordsAsEntries(records), importOptions);
@@ -205,6 +211,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   async function releaseResources(): Promise<void> {
     await purgeScheduleStopped;
+    await effectsStopped;
     await init.close();
     await fanout?.close();
     await replay.settled();

@@ -15,6 +15,7 @@ import type { ServerMetrics } from './metrics/types.js';
 import type { ImportOptions, ImportRecord, ImportResult } from './import-types.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
+import type { EffectsAdmin, EffectsOptions, EnqueueOptions } from './effects/types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -129,6 +130,12 @@ export interface SyncServerOptions {
    * peer dependency prom-client); one per server. With a token the server answers `GET <basePath>/metrics`.
    */
   metrics?: ServerMetrics;
+  /**
+   * Server-side effects: handlers for what named mutations enqueue with `ctx.enqueue(name, payload)`,
+   * delivered at least once, in order per key, by a worker this server runs (stopped by `close()`).
+   * @example { handlers: { 'fiscal.register': { deliver: httpEffect({ url: FISCAL_URL }), writeBack: 'receipt.fiscalised' } } }
+   */
+  effects?: EffectsOptions;
 }
 
 export type Durability = 'durable' | 'relaxed';
@@ -195,6 +202,8 @@ export interface SyncServer {
    * was committed: the checkpoint commits in the same transaction as the records.
    * @example await server.importRecords('shop-1', rows.map((r) => ({ key: r.sku, value: r })), { collection: 'products', importId: 'products-2026-12' })
    */
+  /** The effect outbox: pending and delivered effects, dead letters, replay. */
+  readonly effects: EffectsAdmin;
   importRecords(scope: string, records: Iterable<ImportRecord> | AsyncIterable<ImportRecord>, options?: ImportOptions): Promise<ImportResult>;
   /**
    * Stop serving: new requests get 503 `unavailable` (Retry-After), event streams end with a
@@ -237,6 +246,20 @@ export interface MutationContext {
   list(collection: string, options?: { limit?: number }): Promise<Array<{ key: string; value: JsonObject }>>;
   /** Next value (1, 2, 3, …) of a per-scope counter; gap-free because it rolls back with the mutation. */
   nextCounter(name: string): Promise<number>;
+  /**
+   * Enqueue a server-side effect in this mutation's transaction: it is delivered (by the handler
+   * registered under `effects.handlers[name]`) if and only if the mutation commits. Returns the
+   * effect id, which is also the receiver's idempotency key. Effects with the same `key` (default:
+   * the scope) are delivered in the order they were enqueued.
+   */
+  enqueue(name: string, payload: JsonValue, options?: EnqueueOptions): Promise<string>;
+  /**
+   * The mutation's own kysely transaction, for the application's own tables: what you write through
+   * it commits or rolls back with the mutation. Type it with your schema (`ctx.transaction<AppDb>()`).
+   * Do not commit, roll back or start transactions on it, and do not keep it past the handler. On
+   * SQLite it is the push's single connection: await every query before the handler returns.
+   */
+  transaction<DB>(): Kysely<DB>;
 }
 
 /**

@@ -1,0 +1,183 @@
+/**
+ * The effect worker: claim due effects (one per key), deliver them concurrently, record the outcome.
+ *
+ *   idle ──wake()/poll──▶ claim ──none──▶ idle
+ *                           │ some
+ *                           ▼
+ *                 deliver each (timeout) ──ok──▶ writeBack? ──▶ mark delivered
+ *                           │ failed
+ *                           ▼
+ *             attempts < max ? schedule retry (backoff + full jitter) : dead-letter
+ *
+ * At least once: an effect is marked delivered only after its handler returned, so a worker killed
+ * in between leaves it pending with a lease that expires, and it is delivered again. The loop stops
+ * when `signal` aborts; `run()` resolves once the running deliveries have settled.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from '../../core/seams.js';
+import type { JsonValue } from '../../protocol/json.js';
+import type { ServerDatabase } from '../schema.js';
+import { errorMessage } from '../push-slice.js';
+import { isPermanentEffectError } from './errors.js';
+import { claimEffects, deadLetterEffect, markDelivered, scheduleRetry } from './storage.js';
+import type { Effect, EffectDefinition, EffectDeliver, EffectsOptions } from './types.js';
+
+/** Runs a named mutation server-side in a scope (the write-back); injected by the server. */
+export type WriteBack = (scope: string, mutation: string, args: JsonValue) => Promise<void>;
+
+export interface EffectWorkerDeps {
+  db: () => Kysely<ServerDatabase>;
+  /** Resolves once the database is usable (rejects while it is not). */
+  ready: () => Promise<void>;
+  options: EffectsOptions;
+  logger: Logger;
+  now: () => number;
+  writeBack?: WriteBack;
+  observer?: { delivered?(name: string): void; failed?(name: string): void; deadLettered?(name: string): void };
+  random?: () => number;
+}
+
+export interface EffectWorker {
+  /** A commit may have enqueued effects: claim now instead of at the next poll. */
+  wake(): void;
+  /** Deliver until `signal` aborts. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export function createEffectWorker(deps: EffectWorkerDeps): EffectWorker {
+  const settings = resolve(deps.options);
+  const definitions = new Map(Object.entries(deps.options.handlers).map(([name, h]) => [name, typeof h === 'function' ? { deliver: h } : h] as const));
+  const random = deps.random ?? Math.random;
+  let woken = false;
+  let wakeUp: (() => void) | undefined;
+
+  const idle = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((done) => {
+      if (woken || signal.aborted) return done();
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        wakeUp = undefined;
+        done();
+      };
+      const timer = setTimeout(finish, ms);
+      signal.addEventListener('abort', finish, { once: true });
+      wakeUp = finish;
+    });
+
+  const deliverOne = async (effect: Effect, signal: AbortSignal): Promise<void> => {
+    const definition = definitions.get(effect.name);
+    const db = deps.db();
+    try {
+      if (definition === undefined) throw new UnknownEffect(effect.name);
+      const result = await withTimeout(definition.deliver, effect, settings.timeoutMs, signal);
+      if (definition.writeBack !== undefined) await runWriteBack(definition, effect, result);
+      await markDelivered(db, effect.id, result ?? undefined, deps.now());
+      deps.observer?.delivered?.(effect.name);
+    } catch (error) {
+      // A delivery cut short by close() is not the receiver's fault: its lease expires, it runs again.
+      if (signal.aborted) return;
+      const message = errorMessage(error);
+      deps.observer?.failed?.(effect.name);
+      if (isPermanentEffectError(error) || error instanceof UnknownEffect || effect.attempt >= settings.maxAttempts) {
+        await deadLetterEffect(db, effect.id, message, deps.now());
+        deps.observer?.deadLettered?.(effect.name);
+        deps.logger.error('effects: effect dead-lettered', { id: effect.id, name: effect.name, attempts: effect.attempt, error: message });
+        return;
+      }
+      const delay = backoff(settings, effect.attempt, random);
+      await scheduleRetry(db, effect.id, message, deps.now() + delay);
+      deps.logger.warn('effects: delivery failed; will retry', { id: effect.id, name: effect.name, attempt: effect.attempt, retryInMs: delay, error: message });
+    }
+  };
+
+  const runWriteBack = async (definition: EffectDefinition, effect: Effect, result: JsonValue | undefined | void): Promise<void> => {
+    if (deps.writeBack === undefined) throw new Error(`Effect "${effect.name}" names a writeBack mutation but this server has no server-side mutation runner.`);
+    await deps.writeBack(effect.scope, definition.writeBack as string, { effectId: effect.id, name: effect.name, key: effect.key, payload: effect.payload, result: result ?? null });
+  };
+
+  const round = async (signal: AbortSignal): Promise<number> => {
+    await deps.ready();
+    woken = false;
+    const batch = await claimEffects(deps.db(), deps.now(), settings.concurrency, settings.leaseMs);
+    await Promise.all(batch.map((effect) => deliverOne(effect, signal).catch((error: unknown) => {
+      deps.logger.error('effects: recording a delivery outcome failed; the effect is retried when its lease expires', { id: effect.id, error: errorMessage(error) });
+    })));
+    return batch.length;
+  };
+
+  return {
+    wake() {
+      woken = true;
+      wakeUp?.();
+    },
+    async run(signal) {
+      while (!signal.aborted) {
+        try {
+          const delivered = await round(signal);
+          if (delivered === 0) await idle(settings.pollMs, signal);
+        } catch (error) {
+          if (signal.aborted) break;
+          deps.logger.warn('effects: worker round failed; trying again after the poll interval', { error: errorMessage(error) });
+          woken = false;
+          await idle(settings.pollMs, signal);
+        }
+      }
+    },
+  };
+}
+
+class UnknownEffect extends Error {
+  constructor(name: string) {
+    super(`This server has no effect handler named "${name}"; register it under effects.handlers.`);
+  }
+}
+
+type Settings = Required<Omit<EffectsOptions, 'handlers'>>;
+
+function resolve(options: EffectsOptions): Settings {
+  const settings: Settings = {
+    maxAttempts: options.maxAttempts ?? 8,
+    backoffMs: options.backoffMs ?? 1000,
+    maxBackoffMs: options.maxBackoffMs ?? 5 * 60_000,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    leaseMs: options.leaseMs ?? 60_000,
+    concurrency: options.concurrency ?? 16,
+    pollMs: options.pollMs ?? 1000,
+  };
+  for (const [name, value] of Object.entries(settings)) {
+    if (!Number.isSafeInteger(value) || value < (name === 'backoffMs' ? 0 : 1)) throw new InvalidEffectsOption(name, value);
+  }
+  return settings;
+}
+
+class InvalidEffectsOption extends Error {
+  constructor(name: string, value: number) {
+    super(`effects.${name} must be a positive whole number, got ${value}.`);
+  }
+}
+
+/** Full jitter: a uniform delay up to the capped exponential, so failing effects do not retry in step. */
+export function backoff(settings: Pick<Settings, 'backoffMs' | 'maxBackoffMs'>, attempt: number, random: () => number): number {
+  const cap = Math.min(settings.maxBackoffMs, settings.backoffMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(random() * cap);
+}
+
+async function withTimeout(deliver: EffectDeliver, effect: Effect, timeoutMs: number, stop: AbortSignal): Promise<JsonValue | undefined | void> {
+  const attempt = new AbortController();
+  // A timer of our own, cleared when the attempt ends, so close() leaves none behind.
+  const timer = setTimeout(() => attempt.abort(new Error(`Effect delivery timed out after ${timeoutMs} ms.`)), timeoutMs);
+  const onStop = (): void => attempt.abort(stop.reason);
+  stop.addEventListener('abort', onStop, { once: true });
+  // A handler that ignores its signal still counts as failed at the deadline.
+  const aborted = new Promise<never>((_, reject) => {
+    attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason instanceof Error ? attempt.signal.reason : new Error('Effect delivery aborted.')), { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    return await Promise.race([deliver(effect, { signal: attempt.signal, idempotencyKey: effect.id }), aborted]);
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+  }
+}
