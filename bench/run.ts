@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
- * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import.
+ * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import, effects.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -25,8 +25,9 @@ import { digestTable, resumeTable } from './resume-report.js';
 import { runWritePath, writePathTable } from './write-path.js';
 import { writePathOptions } from './write-path-setup.js';
 import { importTable, runImportBench } from './import.js';
+import { effectsTable, runEffectsBench } from './effects.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'effects'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -137,6 +138,12 @@ async function main(): Promise<void> {
     const imported = await runImportBench(dir, importRecords, log);
     results['import'] = imported;
     out.push(`Bulk import (server.importRecords, ${importRecords.toLocaleString('en-US')} records, 5,000 per transaction, durable: SQLite synchronous=FULL, PostgreSQL fsync=on + synchronous_commit=on; in process)\n${importTable(imported)}`);
+  }
+  if (runs('effects')) {
+    const effects = quick ? 2_000 : 10_000;
+    const rows = await runEffectsBench(dir, effects, log);
+    results['effects'] = rows;
+    out.push(`Server-side effects: ${effects.toLocaleString('en-US')} effects (64 keys) delivered by httpEffect to a loopback receiver answering in 5 ms; SQLite durable, in process\n${effectsTable(rows)}`);
   }
   const totalMs = performance.now() - started;
 

@@ -13,13 +13,14 @@
  * in between leaves it pending with a lease that expires, and it is delivered again. The loop stops
  * when `signal` aborts; `run()` resolves once the running deliveries have settled.
  */
+import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../core/seams.js';
 import type { JsonValue } from '../../protocol/json.js';
 import type { ServerDatabase } from '../schema.js';
 import { errorMessage } from '../push-slice.js';
 import { isPermanentEffectError } from './errors.js';
-import { claimEffects, deadLetterEffect, markDelivered, scheduleRetry } from './storage.js';
+import { claimEffects, settleRound, type Settlement } from './storage.js';
 import type { Effect, EffectDefinition, EffectDeliver, EffectsOptions } from './types.js';
 
 /** Runs a named mutation server-side in a scope (the write-back); injected by the server. */
@@ -65,29 +66,27 @@ export function createEffectWorker(deps: EffectWorkerDeps): EffectWorker {
       wakeUp = finish;
     });
 
-  const deliverOne = async (effect: Effect, signal: AbortSignal): Promise<void> => {
+  /** Deliver one effect; what to record (nothing when close() cut it short: its lease expires, it runs again). */
+  const deliverOne = async (effect: Effect, signal: AbortSignal): Promise<Settlement | undefined> => {
     const definition = definitions.get(effect.name);
-    const db = deps.db();
     try {
       if (definition === undefined) throw new UnknownEffect(effect.name);
       const result = await withTimeout(definition.deliver, effect, settings.timeoutMs, signal);
       if (definition.writeBack !== undefined) await runWriteBack(definition, effect, result);
-      await markDelivered(db, effect.id, result ?? undefined, deps.now());
       deps.observer?.delivered?.(effect.name);
+      return { kind: 'delivered', id: effect.id, result: result ?? undefined };
     } catch (error) {
-      // A delivery cut short by close() is not the receiver's fault: its lease expires, it runs again.
-      if (signal.aborted) return;
+      if (signal.aborted) return undefined;
       const message = errorMessage(error);
       deps.observer?.failed?.(effect.name);
       if (isPermanentEffectError(error) || error instanceof UnknownEffect || effect.attempt >= settings.maxAttempts) {
-        await deadLetterEffect(db, effect.id, message, deps.now());
         deps.observer?.deadLettered?.(effect.name);
         deps.logger.error('effects: effect dead-lettered', { id: effect.id, name: effect.name, attempts: effect.attempt, error: message });
-        return;
+        return { kind: 'dead', id: effect.id, error: message };
       }
       const delay = backoff(settings, effect.attempt, random);
-      await scheduleRetry(db, effect.id, message, deps.now() + delay);
       deps.logger.warn('effects: delivery failed; will retry', { id: effect.id, name: effect.name, attempt: effect.attempt, retryInMs: delay, error: message });
+      return { kind: 'retry', id: effect.id, error: message, retryAt: deps.now() + delay };
     }
   };
 
@@ -100,9 +99,9 @@ export function createEffectWorker(deps: EffectWorkerDeps): EffectWorker {
     await deps.ready();
     woken = false;
     const batch = await claimEffects(deps.db(), deps.now(), settings.concurrency, settings.leaseMs);
-    await Promise.all(batch.map((effect) => deliverOne(effect, signal).catch((error: unknown) => {
-      deps.logger.error('effects: recording a delivery outcome failed; the effect is retried when its lease expires', { id: effect.id, error: errorMessage(error) });
-    })));
+    const settled = await Promise.all(batch.map((effect) => deliverOne(effect, signal)));
+    // Only after every delivery of the round returned: at least once, never "delivered" before sent.
+    await settleRound(deps.db(), settled.filter((s) => s !== undefined), deps.now());
     return batch.length;
   };
 
@@ -112,6 +111,8 @@ export function createEffectWorker(deps: EffectWorkerDeps): EffectWorker {
       wakeUp?.();
     },
     async run(signal) {
+      // Each delivery in flight listens on the stop signal: up to `concurrency` listeners at once.
+      setMaxListeners(settings.concurrency + 10, signal);
       while (!signal.aborted) {
         try {
           const delivered = await round(signal);
