@@ -49,7 +49,7 @@ import { readScopeVersion } from './storage.js';
 import { instrumentServer, type Instrumentation } from './metrics/instrument.js';
 import { checkReadiness } from './readiness.js';
 import { recordsAsEntries, runImport } from './import-run.js';
-import { createEffectsRuntime } from './effects/index.js';
+import { createEffectsRuntime, effectWriteBack } from './effects/index.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -130,7 +130,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   });
   const cors = options.cors === undefined ? undefined : createCors(options.cors);
   const handlers = buildHandlers(options);
-  const effects = createEffectsRuntime({ db: database, ready, options: options.effects, logger, now: Date.now, observer: instr.effects });
+  const effects = createEffectsRuntime({ db: database, ready, options: options.effects, logger, now: Date.now, observer: instr.effects, writeBack: effectWriteBack(() => ({ db: database(), handlers, logger, onCommitted }), Date.now) });
   // Woken by every commit this instance sees (its own, and other instances' through the fanout).
   if (effects.worker !== undefined) scopeChanges.subscribe(effects.worker.wake);
   const effectsStopped = effects.worker?.run(stopping.signal);

@@ -22,6 +22,13 @@ export const fiscalHandlers: Record<string, MutationHandler> = {
     if (args['refuse'] === true) throw new MutationRejection('refused', 'refused after enqueue');
     return { effectId: id };
   },
+  /** The write-back of fiscal.register: args { effectId, payload: { n }, result: { ref } }. */
+  'receipt.fiscalised': async (ctx, args) => {
+    const a = args as { payload: { n: number }; result: { ref: string } | null };
+    const receipt = await ctx.get('receipts', `r${a.payload.n}`);
+    if (receipt === undefined) throw new MutationRejection('no-receipt', `receipt r${a.payload.n} is gone`);
+    await ctx.put('receipts', `r${a.payload.n}`, { ...receipt, fiscalStatus: 'registered', fiscalId: a.result?.ref ?? null });
+  },
   appLogCount: async (ctx) => {
     const db = ctx.transaction<AppDb>();
     await sql`create table if not exists app_log (n integer not null)`.execute(db);

@@ -49,6 +49,19 @@ describeEachDialect('server-side effects', (start) => {
     expect(count?.status === 'applied' ? count.result : count).toBe(1);
   });
 
+  it('writes the result back to the record through a server-side mutation; clients pull it', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+    const t = await start({ mutations: fiscalHandlers, effects: { ...effectsTo(receiver), handlers: { 'fiscal.register': { deliver: httpEffect({ url: receiver.url }), writeBack: 'receipt.fiscalised' } } } });
+    cleanups.push(() => t.cleanup());
+    await t.pushOk([mutation(1, 'sell', { n: 7 })]);
+    const delivered = await waitFor(() => t.server.effects.list({ status: 'delivered' }), (l) => l.length === 1);
+    const pulled = await t.pull(0);
+    const receipt = pulled.changes.find((c) => c.key === 'r7');
+    expect(receipt?.value).toEqual({ n: 7, fiscalStatus: 'registered', fiscalId: `ext-${delivered[0]?.id.slice(0, 8)}` });
+    expect(receiver.performed.size).toBe(1);
+  });
+
   it('keeps per-key order: an effect waits while an older one of its key is failing; other keys go on', async () => {
     // The first effect of key A fails twice (503); B's are unaffected.
     const receiver = await startReceiver((r, attempt) => ((r.json as { n: number }).n === 1 && attempt <= 2 ? 503 : 200));

@@ -4,10 +4,14 @@
  * server wires.
  */
 import type { Kysely } from 'kysely';
+import type { JsonValue } from '../../protocol/json.js';
 import type { ServerDatabase } from '../schema.js';
-import { listEffectDeadLetters, listEffects, replayEffectDeadLetter } from './storage.js';
+import { runServerMutation, type ServerMutationDeps } from '../server-mutation.js';
+import { PermanentEffectError } from './errors.js';
+import { listEffectDeadLetters, listEffects, markDelivered, replayEffectDeadLetter } from './storage.js';
+import type { Effect } from './types.js';
 import type { EffectsAdmin } from './types.js';
-import { createEffectWorker, type EffectWorker, type EffectWorkerDeps } from './worker.js';
+import { createEffectWorker, type EffectWorker, type EffectWorkerDeps, type WriteBack } from './worker.js';
 
 export interface EffectsRuntime {
   admin: EffectsAdmin;
@@ -31,6 +35,25 @@ export function createEffectsRuntime(deps: Omit<EffectWorkerDeps, 'options'> & {
         worker?.wake();
       },
     },
+  };
+}
+
+/** `ctx.clientId` of a write-back mutation: ':' never occurs in a real client id. */
+export const EFFECT_CLIENT_ID = 'syncline:effect';
+
+/** The write-back on the shared server-side mutation runner; the delivered mark commits with its writes. */
+export function effectWriteBack(deps: () => ServerMutationDeps, now: () => number): WriteBack {
+  return async (effect: Effect, mutation: string, args: JsonValue, result: JsonValue | undefined) => {
+    const outcome = await runServerMutation(deps(), {
+      scope: effect.scope,
+      name: mutation,
+      args,
+      origin: EFFECT_CLIENT_ID,
+      after: async (trx, settled) => {
+        if (settled.status === 'applied') await markDelivered(trx, effect.id, result, now());
+      },
+    });
+    if (outcome.status === 'rejected') throw new PermanentEffectError(`Write-back mutation "${mutation}" refused effect ${effect.id}: ${outcome.code}: ${outcome.message}`);
   };
 }
 

@@ -23,8 +23,12 @@ import { isPermanentEffectError } from './errors.js';
 import { claimEffects, settleRound, type Settlement } from './storage.js';
 import type { Effect, EffectDefinition, EffectDeliver, EffectsOptions } from './types.js';
 
-/** Runs a named mutation server-side in a scope (the write-back); injected by the server. */
-export type WriteBack = (scope: string, mutation: string, args: JsonValue) => Promise<void>;
+/**
+ * Runs the write-back mutation server-side in the effect's scope and, in the same transaction, marks
+ * the effect delivered (so a write-back commits once); throws `PermanentEffectError` when the
+ * mutation refuses. Injected by the server (src/server/server-mutation.ts).
+ */
+export type WriteBack = (effect: Effect, mutation: string, args: JsonValue, result: JsonValue | undefined) => Promise<void>;
 
 export interface EffectWorkerDeps {
   db: () => Kysely<ServerDatabase>;
@@ -92,7 +96,7 @@ export function createEffectWorker(deps: EffectWorkerDeps): EffectWorker {
 
   const runWriteBack = async (definition: EffectDefinition, effect: Effect, result: JsonValue | undefined | void): Promise<void> => {
     if (deps.writeBack === undefined) throw new Error(`Effect "${effect.name}" names a writeBack mutation but this server has no server-side mutation runner.`);
-    await deps.writeBack(effect.scope, definition.writeBack as string, { effectId: effect.id, name: effect.name, key: effect.key, payload: effect.payload, result: result ?? null });
+    await deps.writeBack(effect, definition.writeBack as string, { effectId: effect.id, name: effect.name, key: effect.key, payload: effect.payload, result: result ?? null }, result ?? undefined);
   };
 
   const round = async (signal: AbortSignal): Promise<number> => {
