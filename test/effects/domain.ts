@@ -28,6 +28,7 @@ export const fiscalHandlers: Record<string, MutationHandler> = {
     const receipt = await ctx.get('receipts', `r${a.payload.n}`);
     if (receipt === undefined) throw new MutationRejection('no-receipt', `receipt r${a.payload.n} is gone`);
     await ctx.put('receipts', `r${a.payload.n}`, { ...receipt, fiscalStatus: 'registered', fiscalId: a.result?.ref ?? null });
+    return undefined;
   },
   appLogCount: async (ctx) => {
     const db = ctx.transaction<AppDb>();
