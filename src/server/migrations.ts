@@ -9,6 +9,7 @@ import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
 import { deadLettersMigration } from './dead-letters/migration.js';
 import { effectsMigration } from './effects/migration.js';
+import { webhooksMigration } from './webhooks/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -112,6 +113,8 @@ migrations['0008_value_digest'] = {
 
 // The transactional outbox of server-side effects and its dead letters.
 migrations['0010_effects'] = effectsMigration;
+// Outgoing webhook subscribers; their deliveries are effects.
+migrations['0011_webhooks'] = webhooksMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -8,6 +8,7 @@ import type { RecordHash } from '../protocol/digest.js';
 import type { MutationCaller, MutationContext } from './types.js';
 import type { RecordOrigin } from './record-origin.js';
 import { enqueueEffect } from './effects/enqueue.js';
+import { publishEvent } from './webhooks/storage.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -88,6 +89,7 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
     },
     nextCounter: (name) => incrementCounter(trx, scope, name),
     enqueue: (name, payload, options) => enqueueEffect(trx, scope, name, payload, options),
+    publish: (type, data, options) => publishEvent(trx, scope, type, data, options?.key ?? scope, Date.now()),
     // Deliberately the mutation's own transaction (on SQLite the push's one connection): see MutationContext.transaction.
     transaction: <DB>() => trx as unknown as Kysely<DB>,
     [TRANSACTION]: trx,

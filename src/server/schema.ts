@@ -7,6 +7,7 @@ import type { Generated, Selectable } from 'kysely';
 import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
 import type { DeadLettersTable } from './dead-letters/schema.js';
 import type { EffectDeadLettersTable, EffectsTable } from './effects/schema.js';
+import type { WebhookSubscriptionsTable } from './webhooks/schema.js';
 
 export interface ScopesTable {
   scope: string;
@@ -90,6 +91,7 @@ export interface ServerDatabase {
   dead_letters: DeadLettersTable;
   effects: EffectsTable;
   effect_dead_letters: EffectDeadLettersTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
 }
 
 export type RecordRow = Selectable<RecordsTable>;

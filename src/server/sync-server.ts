@@ -50,6 +50,8 @@ import { instrumentServer, type Instrumentation } from './metrics/instrument.js'
 import { checkReadiness } from './readiness.js';
 import { recordsAsEntries, runImport } from './import-run.js';
 import { createEffectsRuntime, effectWriteBack } from './effects/index.js';
+import { effectOptions } from './effects/server-options.js';
+import { createWebhooksAdmin } from './webhooks/index.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -130,7 +132,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   });
   const cors = options.cors === undefined ? undefined : createCors(options.cors);
   const handlers = buildHandlers(options);
-  const effects = createEffectsRuntime({ db: database, ready, options: options.effects, logger, now: Date.now, observer: instr.effects, writeBack: effectWriteBack(() => ({ db: database(), handlers, logger, onCommitted }), Date.now) });
+  const effects = createEffectsRuntime({ db: database, ready, options: effectOptions(options, database), logger, now: Date.now, observer: instr.effects, writeBack: effectWriteBack(() => ({ db: database(), handlers, logger, onCommitted }), Date.now) });
   // Woken by every commit this instance sees (its own, and other instances' through the fanout).
   if (effects.worker !== undefined) scopeChanges.subscribe(effects.worker.wake);
   const effectsStopped = effects.worker?.run(stopping.signal);
@@ -190,6 +192,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return result;
     },
     effects: effects.admin,
+    webhooks: createWebhooksAdmin(async () => {
+      await ready();
+      return database();
+    }, Date.now),
     async mutate(scope, name, args) {
       if (typeof scope !== 'string' || scope === '') throw new InvalidArgumentError(`server.mutate needs a scope (a non-empty string), got ${JSON.stringify(scope)}.`);
       await ready();

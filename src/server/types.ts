@@ -16,6 +16,7 @@ import type { ImportOptions, ImportRecord, ImportResult } from './import-types.j
 import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
 import type { EffectsAdmin, EffectsOptions, EnqueueOptions } from './effects/types.js';
+import type { WebhooksAdmin } from './webhooks/types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -136,6 +137,11 @@ export interface SyncServerOptions {
    * @example { handlers: { 'fiscal.register': { deliver: httpEffect({ url: FISCAL_URL }), writeBack: 'receipt.fiscalised' } } }
    */
   effects?: EffectsOptions;
+  /**
+   * Deliver outgoing webhooks (`ctx.publish` events to `server.webhooks` subscribers, signed per
+   * Standard Webhooks) through the effect worker; its settings come from `effects` (retries, timeout).
+   */
+  webhooks?: boolean;
 }
 
 export type Durability = 'durable' | 'relaxed';
@@ -212,6 +218,8 @@ export interface SyncServer {
    */
   /** The effect outbox: pending and delivered effects, dead letters, replay. */
   readonly effects: EffectsAdmin;
+  /** Outgoing webhook subscriptions; their deliveries are `server.effects.list({ name: 'syncline.webhook' })`. */
+  readonly webhooks: WebhooksAdmin;
   importRecords(scope: string, records: Iterable<ImportRecord> | AsyncIterable<ImportRecord>, options?: ImportOptions): Promise<ImportResult>;
   /**
    * Stop serving: new requests get 503 `unavailable` (Retry-After), event streams end with a
@@ -266,6 +274,12 @@ export interface MutationContext {
    * the scope) are delivered in the order they were enqueued.
    */
   enqueue(name: string, payload: JsonValue, options?: EnqueueOptions): Promise<string>;
+  /**
+   * Publish an event to every webhook subscriber of `type`, in this mutation's transaction (sent only
+   * if it commits; needs `webhooks: true`). Deliveries with the same `key` (default: the scope) keep
+   * their order per subscriber. Returns how many subscribers it was queued for.
+   */
+  publish(type: string, data: JsonValue, options?: { key?: string }): Promise<number>;
   /**
    * The mutation's own kysely transaction, for the application's own tables: what you write through
    * it commits or rolls back with the mutation. Type it with your schema (`ctx.transaction<AppDb>()`).
