@@ -46,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
         return await runStatus(rest, { log: (line) => console.log(line) });
       case 'import':
         return await runImportCommand(rest, importOutput(), controller.signal);
+      case 'webhooks':
+        return await (await import('./webhooks.js')).runWebhooksCommand(rest, { log: (line) => console.log(line) });
       case 'serve':
         await runServe(rest, { log: (line) => console.log(line) }, controller.signal);
         return 0;
