@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
  * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import,
- * stores.
+ * stores, effects.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -27,8 +27,10 @@ import { runWritePath, writePathTable } from './write-path.js';
 import { writePathOptions } from './write-path-setup.js';
 import { importTable, runImportBench } from './import.js';
 import { runStoreScanBench, storeScanTable } from './store-scan.js';
+import { effectsTable, runEffectsBench } from './effects.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects'] as const;
+
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -144,6 +146,12 @@ async function main(): Promise<void> {
     const scans = await runStoreScanBench(dir, log);
     results['storeScans'] = scans;
     out.push(`Store scans: one full scan of a table, best of 3, per record (in process; fake-indexeddb shows the shape, not a browser's speed)\n${storeScanTable(scans)}`);
+  }
+  if (runs('effects')) {
+    const effects = quick ? 2_000 : 10_000;
+    const rows = await runEffectsBench(dir, effects, log);
+    results['effects'] = rows;
+    out.push(`Server-side effects: ${effects.toLocaleString('en-US')} effects (64 keys) delivered by httpEffect to a loopback receiver answering in 5 ms; SQLite durable, in process\n${effectsTable(rows)}`);
   }
   const totalMs = performance.now() - started;
 

@@ -45,6 +45,13 @@ Usage: syncline import --db FILE|postgres://URL --scope S FILE.jsonl|FILE.csv
   --import-id ID (default: from the file's path; a rerun with the same id continues after
     what was committed)  --batch-size N (5000)  --skip-invalid (report bad lines, go on)
   --format jsonl|csv (default: from the extension)  --durability durable|relaxed`,
+  webhooks: `syncline webhooks — manage outgoing webhook subscriptions of a server database and inspect
+their deliveries.
+
+Usage:
+  syncline webhooks add --db FILE --url URL --events a,b   (or --postgres URL instead of --db)
+  syncline webhooks list|deliveries --db FILE [--json]
+  syncline webhooks remove --db FILE --id ID`,
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -26,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import('./status.js')).runStatus(rest, { log: (line) => console.log(line) });
       case 'import':
         return await (await import('./import.js')).runImportCommand(rest, importOutput(), controller.signal);
+      case 'webhooks':
+        return await (await import('./webhooks.js')).runWebhooksCommand(rest, { log: (line) => console.log(line) });
       case 'serve':
         await (await import('./serve.js')).runServe(rest, { log: (line) => console.log(line) }, controller.signal);
         return 0;

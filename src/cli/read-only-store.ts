@@ -9,6 +9,7 @@ import { InvalidArgumentError, StoredDataError } from '../core/errors.js';
 import { Mutex } from '../core/mutex.js';
 import { sqliteFailure } from '../stores/sqlite-errors.js';
 import { SQLITE_STORE_FORMAT } from '../stores/sqlite-schema.js';
+import { SQLITE_LAYOUTS } from '../stores/migrations/sqlite-migrations.js';
 import { ReadStatements } from '../stores/sqlite-statements.js';
 import { SqliteReader } from '../stores/sqlite-transactions.js';
 import { TxScope } from '../stores/store-lifecycle.js';
@@ -32,7 +33,10 @@ export function openReadOnlyStore(path: string): Store {
   }
 }
 
-/** The shape `prepareSchema` creates: format version 1, one table `kv(tbl, k, v)`. */
+/**
+ * The shape of a store format this syncline knows (`SQLITE_LAYOUTS`: format 1 or 2, one `kv` table);
+ * an older format is read as it is — migrating it would be a write.
+ */
 function assertClientStore(db: Database.Database, path: string): void {
   let version: number;
   let tables: string[];
@@ -44,7 +48,7 @@ function assertClientStore(db: Database.Database, path: string): void {
     throw new StoredDataError(`${path} is not a syncline client store (${(error as Error).message}); nothing was written to it.`, { cause: error, details: { path } });
   }
   const columns = tables.length === 1 && tables[0] === 'kv' ? (db.prepare("SELECT name FROM pragma_table_info('kv')").pluck().all() as string[]).join(',') : '';
-  if (version === SQLITE_STORE_FORMAT && columns === 'tbl,k,v') return;
+  if (columns !== '' && SQLITE_LAYOUTS[version]?.columns === columns) return;
   if (version > SQLITE_STORE_FORMAT) {
     throw new StoredDataError(`${path} has client store format ${version}; this syncline reads format ${SQLITE_STORE_FORMAT}: upgrade syncline.`, { details: { path, foundVersion: version } });
   }

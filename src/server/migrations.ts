@@ -9,6 +9,8 @@ import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
 import { deadLettersMigration } from './dead-letters/migration.js';
 import { installIdsMigration } from './install-ids.js';
+import { effectsMigration } from './effects/migration.js';
+import { webhooksMigration } from './webhooks/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -112,6 +114,10 @@ migrations['0008_value_digest'] = {
 
 // Per scope and install id, the current client and the one whose store was lost (install-ids.ts).
 migrations['0009_install_ids'] = installIdsMigration;
+// The transactional outbox of server-side effects and its dead letters.
+migrations['0010_effects'] = effectsMigration;
+// Outgoing webhook subscribers; their deliveries are effects.
+migrations['0011_webhooks'] = webhooksMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -8,6 +8,8 @@ import type { RecordHash } from '../protocol/digest.js';
 import type { MutationCaller, MutationContext, RuleChecks } from './types.js';
 import { SERVER_RULES } from './rules.js';
 import type { RecordOrigin } from './record-origin.js';
+import { enqueueEffect } from './effects/enqueue.js';
+import { publishEvent } from './webhooks/storage.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -90,6 +92,10 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value ?? '{}') as JsonObject }));
     },
     nextCounter: (name) => incrementCounter(trx, scope, name),
+    enqueue: (name, payload, options) => enqueueEffect(trx, scope, name, payload, options),
+    publish: (type, data, options) => publishEvent(trx, scope, type, data, options?.key ?? scope, Date.now()),
+    // Deliberately the mutation's own transaction (on SQLite the push's one connection): see MutationContext.transaction.
+    transaction: <DB>() => trx as unknown as Kysely<DB>,
     [TRANSACTION]: trx,
   };
   if (identity.replayOf !== undefined) ctx.replayOf = identity.replayOf;

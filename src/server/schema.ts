@@ -7,6 +7,8 @@ import type { Generated, Selectable } from 'kysely';
 import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
 import type { DeadLettersTable } from './dead-letters/schema.js';
 import type { InstallIdsTable } from './install-ids.js';
+import type { EffectDeadLettersTable, EffectsTable } from './effects/schema.js';
+import type { WebhookSubscriptionsTable } from './webhooks/schema.js';
 
 export interface ScopesTable {
   scope: string;
@@ -89,6 +91,9 @@ export interface ServerDatabase {
   counters: CountersTable;
   dead_letters: DeadLettersTable;
   install_ids: InstallIdsTable;
+  effects: EffectsTable;
+  effect_dead_letters: EffectDeadLettersTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
 }
 
 export type RecordRow = Selectable<RecordsTable>;

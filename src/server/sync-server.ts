@@ -20,6 +20,7 @@ import { handlePush, PUSH_FAULT, PUSH_PATH, pushSettings } from './push.js';
 import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
+import { runServerMutation, SERVER_CLIENT_ID } from './server-mutation.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
 import { createAbuseLimits, type AbuseLimits } from './rate-limit-guards.js';
 import { callerOf } from './auth.js';
@@ -54,6 +55,9 @@ import { recordsAsEntries, runImport } from './import-run.js';
 import { createConsoleHandler } from './console/console-routes.js';
 import { readConsoleState } from './console/console-state.js';
 import { WriteRateSampler } from './console/write-rate.js';
+import { createEffectsRuntime, effectWriteBack } from './effects/index.js';
+import { effectOptions } from './effects/server-options.js';
+import { createWebhooksAdmin } from './webhooks/index.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -135,6 +139,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const cors = options.cors === undefined ? undefined : createCors(options.cors);
   const rules = compileRules(options.rules);
   const handlers = buildHandlers(options, rules);
+  const effects = createEffectsRuntime({ db: database, ready, options: effectOptions(options, database), logger, now: Date.now, observer: instr.effects, writeBack: effectWriteBack(() => ({ db: database(), handlers, logger, onCommitted }), Date.now) });
+  // Woken by every commit this instance sees (its own, and other instances' through the fanout).
+  if (effects.worker !== undefined) scopeChanges.subscribe(effects.worker.wake);
+  const effectsStopped = effects.worker?.run(stopping.signal);
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
   const path = (options as InternalOptions)[PUSH_PATH];
@@ -209,6 +217,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       instr.replayed(result);
       return result;
     },
+    effects: effects.admin,
+    webhooks: createWebhooksAdmin(async () => {
+      await ready();
+      return database();
+    }, Date.now),
+    async mutate(scope, name, args) {
+      if (typeof scope !== 'string' || scope === '') throw new InvalidArgumentError(`server.mutate needs a scope (a non-empty string), got ${JSON.stringify(scope)}.`);
+      await ready();
+      const outcome = await runServerMutation({ db: database(), handlers, logger, onCommitted }, { scope, name, args, origin: SERVER_CLIENT_ID });
+      if (outcome.status === 'rejected') return { status: 'rejected', code: outcome.code, message: outcome.message };
+      return { status: 'applied', version: outcome.version, ...(outcome.status === 'applied' && outcome.result !== undefined ? { result: outcome.result } : {}) };
+    },
     async importRecords(scope, records, importOptions) {
       await ready();
       return runImport({ db: database(), onCommitted, logger, now: Date.now }, scope, recordsAsEntries(records), importOptions);
@@ -232,6 +252,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
   async function releaseResources(): Promise<void> {
     await purgeScheduleStopped;
+    await effectsStopped;
     await init.close();
     await fanout?.close();
     await replay.settled();

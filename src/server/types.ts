@@ -17,6 +17,8 @@ import type { ServerMetrics } from './metrics/types.js';
 import type { ImportOptions, ImportRecord, ImportResult } from './import-types.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
+import type { EffectsAdmin, EffectsOptions, EnqueueOptions } from './effects/types.js';
+import type { WebhooksAdmin } from './webhooks/types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -194,6 +196,17 @@ export interface SyncServerOptions {
    * peer dependency prom-client); one per server. With a token the server answers `GET <basePath>/metrics`.
    */
   metrics?: ServerMetrics;
+  /**
+   * Server-side effects: handlers for what named mutations enqueue with `ctx.enqueue(name, payload)`,
+   * delivered at least once, in order per key, by a worker this server runs (stopped by `close()`).
+   * @example { handlers: { 'fiscal.register': { deliver: httpEffect({ url: FISCAL_URL }), writeBack: 'receipt.fiscalised' } } }
+   */
+  effects?: EffectsOptions;
+  /**
+   * Deliver outgoing webhooks (`ctx.publish` events to `server.webhooks` subscribers, signed per
+   * Standard Webhooks) through the effect worker; its settings come from `effects` (retries, timeout).
+   */
+  webhooks?: boolean;
 }
 
 export type Durability = 'durable' | 'relaxed';
@@ -253,6 +266,14 @@ export interface SyncServer {
    */
   replayDeadLetter(id: string): Promise<DeadLetterReplay>;
   /**
+   * Run the named mutation handler as a server-side write in `scope` (one transaction under the scope
+   * lock, like a pushed mutation): the handler sees `ctx.clientId === 'syncline:server'`, clients
+   * are poked after the commit and pull the change. A `MutationRejection` comes back as `rejected`
+   * (nothing written); any other throw from the handler rolls back and is rethrown.
+   * @example await server.mutate('shop-1', 'receiptAccepted', { receiptId: 'r-17', fiscalNumber: 'F-2041' })
+   */
+  mutate(scope: string, name: string, args: JsonValue): Promise<ServerMutationResult>;
+  /**
    * Bulk-load existing records into `scope` in large transactions (`batchSize`, default 5000), each
    * record with its own next scope version, keeping digests correct and poking clients after every
    * commit. Each item is checked like a pushed value; a bad one stops the import (everything before
@@ -260,6 +281,10 @@ export interface SyncServer {
    * was committed: the checkpoint commits in the same transaction as the records.
    * @example await server.importRecords('shop-1', rows.map((r) => ({ key: r.sku, value: r })), { collection: 'products', importId: 'products-2026-12' })
    */
+  /** The effect outbox: pending and delivered effects, dead letters, replay. */
+  readonly effects: EffectsAdmin;
+  /** Outgoing webhook subscriptions; their deliveries are `server.effects.list({ name: 'syncline.webhook' })`. */
+  readonly webhooks: WebhooksAdmin;
   importRecords(scope: string, records: Iterable<ImportRecord> | AsyncIterable<ImportRecord>, options?: ImportOptions): Promise<ImportResult>;
   /**
    * Stop serving: new requests get 503 `unavailable` (Retry-After), event streams end with a
@@ -273,6 +298,11 @@ export interface SyncServer {
  * What a named mutation handler may do. Every call runs inside the mutation's own database
  * transaction: if the handler throws, nothing it wrote survives.
  */
+/** What `server.mutate` did: `applied` at `version` (with the handler's result), or `rejected`. */
+export type ServerMutationResult =
+  | { status: 'applied'; version: number; result?: JsonValue }
+  | { status: 'rejected'; code: string; message: string };
+
 export interface MutationContext {
   scope: string;
   /**
@@ -308,6 +338,26 @@ export interface MutationContext {
   list(collection: string, options?: { limit?: number }): Promise<Array<{ key: string; value: JsonObject }>>;
   /** Next value (1, 2, 3, …) of a per-scope counter; gap-free because it rolls back with the mutation. */
   nextCounter(name: string): Promise<number>;
+  /**
+   * Enqueue a server-side effect in this mutation's transaction: it is delivered (by the handler
+   * registered under `effects.handlers[name]`) if and only if the mutation commits. Returns the
+   * effect id, which is also the receiver's idempotency key. Effects with the same `key` (default:
+   * the scope) are delivered in the order they were enqueued.
+   */
+  enqueue(name: string, payload: JsonValue, options?: EnqueueOptions): Promise<string>;
+  /**
+   * Publish an event to every webhook subscriber of `type`, in this mutation's transaction (sent only
+   * if it commits; needs `webhooks: true`). Deliveries with the same `key` (default: the scope) keep
+   * their order per subscriber. Returns how many subscribers it was queued for.
+   */
+  publish(type: string, data: JsonValue, options?: { key?: string }): Promise<number>;
+  /**
+   * The mutation's own kysely transaction, for the application's own tables: what you write through
+   * it commits or rolls back with the mutation. Type it with your schema (`ctx.transaction<AppDb>()`).
+   * Do not commit, roll back or start transactions on it, and do not keep it past the handler. On
+   * SQLite it is the push's single connection: await every query before the handler returns.
+   */
+  transaction<DB>(): Kysely<DB>;
 }
 
 /**

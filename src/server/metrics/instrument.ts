@@ -25,6 +25,8 @@ export interface Instrumentation {
   initFailed(error: unknown): never;
   databaseError(operation: DatabaseOperation): void;
   replayed(result: DeadLetterReplay): void;
+  /** Effect worker outcomes (src/server/effects/worker.ts). */
+  readonly effects: { delivered(): void; failed(): void; deadLettered(): void };
   /** `GET /metrics`, when the metrics have a token. */
   readonly handler: ((request: Request) => Promise<Response>) | undefined;
 }
@@ -54,6 +56,7 @@ export function instrumentServer(metrics: ServerMetrics | undefined, source: Met
     },
     databaseError: (operation) => recorder.databaseError(operation),
     replayed: (result) => recorder.deadLetterReplayed(result.status),
+    effects: { delivered: () => recorder.effect?.('delivered'), failed: () => recorder.effect?.('failed'), deadLettered: () => recorder.effect?.('dead-lettered') },
     handler: metrics.token === undefined ? undefined : metricsHandler(metrics, metrics.token),
   };
 }
@@ -71,6 +74,7 @@ const UNINSTRUMENTED: Instrumentation = {
   },
   databaseError: () => {},
   replayed: () => {},
+  effects: { delivered: () => {}, failed: () => {}, deadLettered: () => {} },
   handler: undefined,
 };
 

@@ -90,6 +90,7 @@ function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersio
   const conflicts = new prom.Counter({ name: 'syncline_conflicts_total', help: 'Conflicting generic writes, by collection strategy and resolution.', labelNames: ['strategy', 'resolution'] as const, registers });
   const deadLetters = new prom.Counter({ name: 'syncline_dead_letters_total', help: 'Mutations given up after repeated handler failures and kept as dead letters.', registers });
   const replays = new prom.Counter({ name: 'syncline_dead_letter_replays_total', help: 'Dead-letter replays, by result: replayed, rejected (the handler refused it), failed.', labelNames: ['result'] as const, registers });
+  const effects = new prom.Counter({ name: 'syncline_effect_deliveries_total', help: 'Server-side effect delivery attempts, by outcome: delivered, failed (retried later), dead-lettered.', labelNames: ['outcome'] as const, registers });
   const databaseErrors = new prom.Counter({ name: 'syncline_database_errors_total', help: 'Database failures: init (open/migrate attempts), request (a request failed in the database), probe (readiness).', labelNames: ['operation'] as const, registers });
   new prom.Gauge({
     name: 'syncline_sse_connections',
@@ -119,6 +120,7 @@ function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersio
     conflict: (strategy, resolution) => conflicts.inc({ strategy, resolution }),
     deadLettered: () => deadLetters.inc(),
     deadLetterReplayed: (result) => replays.inc({ result }),
+    effect: (outcome) => effects.inc({ outcome }),
     scopeVersion: (scope, version) => scopes.set(scope, version),
     databaseError: (operation) => databaseErrors.inc({ operation }),
   };

@@ -26,6 +26,8 @@ export interface MetricsRecorder {
   conflict(strategy: string, resolution: string): void;
   deadLettered(): void;
   deadLetterReplayed(result: 'replayed' | 'rejected' | 'failed'): void;
+  /** One effect delivery attempt's outcome (src/server/effects). */
+  effect?(outcome: 'delivered' | 'failed' | 'dead-lettered'): void;
   scopeVersion(scope: string, version: number): void;
   databaseError(operation: DatabaseOperation): void;
 }

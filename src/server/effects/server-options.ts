@@ -1,0 +1,14 @@
+/** The effect worker's options as the server runs it: the app's handlers plus the webhook deliverer when webhooks are on. */
+import type { Kysely } from 'kysely';
+import type { ServerDatabase } from '../schema.js';
+import type { SyncServerOptions } from '../types.js';
+import { WEBHOOK_EFFECT, webhookDeliverer } from '../webhooks/index.js';
+import type { EffectsOptions } from './types.js';
+
+/** undefined: neither effects nor webhooks, so no worker (and no database opened before the first request). */
+export function effectOptions(options: SyncServerOptions, db: () => Kysely<ServerDatabase>): EffectsOptions | undefined {
+  if (options.effects === undefined && options.webhooks !== true) return undefined;
+  const handlers = { ...options.effects?.handlers };
+  if (options.webhooks === true) handlers[WEBHOOK_EFFECT] = webhookDeliverer(db);
+  return { ...options.effects, handlers };
+}
