@@ -37,6 +37,8 @@ export type {
 } from './server/types.js';
 export type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './server/dead-letters/types.js';
 export { REPLAY_CLIENT_ID } from './server/dead-letters/replay.js';
+export { SERVER_CLIENT_ID } from './server/server-mutation.js';
+export type { ServerMutationResult } from './server/types.js';
 export type { ServerDatabase } from './server/schema.js';
 export type {
   ConflictStrategy,

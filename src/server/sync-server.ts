@@ -20,6 +20,7 @@ import { handlePush, PUSH_FAULT, PUSH_PATH, pushSettings } from './push.js';
 import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
+import { runServerMutation, SERVER_CLIENT_ID } from './server-mutation.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
 import { createAbuseLimits, type AbuseLimits } from './rate-limit-guards.js';
 import { callerOf } from './auth.js';
@@ -182,6 +183,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const result = await replayDeadLetter({ db: database(), handlers, logger, onCommitted, now: Date.now }, id);
       instr.replayed(result);
       return result;
+    },
+    async mutate(scope, name, args) {
+      if (typeof scope !== 'string' || scope === '') throw new InvalidArgumentError(`server.mutate needs a scope (a non-empty string), got ${JSON.stringify(scope)}.`);
+      await ready();
+      const outcome = await runServerMutation({ db: database(), handlers, logger, onCommitted }, { scope, name, args, origin: SERVER_CLIENT_ID });
+      if (outcome.status === 'rejected') return { status: 'rejected', code: outcome.code, message: outcome.message };
+      return { status: 'applied', version: outcome.version, ...(outcome.status === 'applied' && outcome.result !== undefined ? { result: outcome.result } : {}) };
     },
     async importRecords(scope, records, importOptions) {
       await ready();

@@ -188,6 +188,14 @@ export interface SyncServer {
    */
   replayDeadLetter(id: string): Promise<DeadLetterReplay>;
   /**
+   * Run the named mutation handler as a server-side write in `scope` (one transaction under the scope
+   * lock, like a pushed mutation): the handler sees `ctx.clientId === 'syncline:server'`, clients
+   * are poked after the commit and pull the change. A `MutationRejection` comes back as `rejected`
+   * (nothing written); any other throw from the handler rolls back and is rethrown.
+   * @example await server.mutate('shop-1', 'receiptAccepted', { receiptId: 'r-17', fiscalNumber: 'F-2041' })
+   */
+  mutate(scope: string, name: string, args: JsonValue): Promise<ServerMutationResult>;
+  /**
    * Bulk-load existing records into `scope` in large transactions (`batchSize`, default 5000), each
    * record with its own next scope version, keeping digests correct and poking clients after every
    * commit. Each item is checked like a pushed value; a bad one stops the import (everything before
@@ -208,6 +216,11 @@ export interface SyncServer {
  * What a named mutation handler may do. Every call runs inside the mutation's own database
  * transaction: if the handler throws, nothing it wrote survives.
  */
+/** What `server.mutate` did: `applied` at `version` (with the handler's result), or `rejected`. */
+export type ServerMutationResult =
+  | { status: 'applied'; version: number; result?: JsonValue }
+  | { status: 'rejected'; code: string; message: string };
+
 export interface MutationContext {
   scope: string;
   /**
