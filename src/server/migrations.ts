@@ -8,6 +8,7 @@ import type { ServerDatabase } from './schema.js';
 import { backfillDigests } from './digest-storage.js';
 import { conflictsMigration } from './conflicts/migration.js';
 import { deadLettersMigration } from './dead-letters/migration.js';
+import { incomingWebhooksMigration } from './incoming-webhooks/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -109,10 +110,15 @@ migrations['0008_value_digest'] = {
   },
 };
 
+// 0009–0011 belong to work landing on other branches; this number is reserved for incoming webhooks.
+migrations['0012_incoming_webhooks'] = incomingWebhooksMigration;
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Unordered: migrations are independent (each adds its own tables/columns), and numbers are reserved
+// per feature, so a database may have run a later one before an earlier one ships (or is re-run).
 function migrator(db: Kysely<ServerDatabase>): Migrator {
-  return new Migrator({ db, provider, migrationTableName: 'syncline_migrations', migrationLockTableName: 'syncline_migrations_lock' });
+  return new Migrator({ db, provider, allowUnorderedMigrations: true, migrationTableName: 'syncline_migrations', migrationLockTableName: 'syncline_migrations_lock' });
 }
 
 /** Bring the schema up to date; safe to call on every start and from several processes. */

@@ -6,6 +6,7 @@
 import type { Generated, Selectable } from 'kysely';
 import type { ConflictsTable, RecordClocksTable } from './conflicts/schema.js';
 import type { DeadLettersTable } from './dead-letters/schema.js';
+import type { IncomingWebhooksTable } from './incoming-webhooks/migration.js';
 
 export interface ScopesTable {
   scope: string;
@@ -87,6 +88,7 @@ export interface ServerDatabase {
   mutation_outcomes: MutationOutcomesTable;
   counters: CountersTable;
   dead_letters: DeadLettersTable;
+  incoming_webhooks: IncomingWebhooksTable;
 }
 
 export type RecordRow = Selectable<RecordsTable>;

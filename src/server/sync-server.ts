@@ -21,6 +21,7 @@ import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { runServerMutation, SERVER_CLIENT_ID } from './server-mutation.js';
+import { incomingWebhookRoutes } from './incoming-webhooks/route.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
 import { createAbuseLimits, type AbuseLimits } from './rate-limit-guards.js';
 import { callerOf } from './auth.js';
@@ -136,6 +137,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const abuse = createAbuseLimits(options.limits);
   const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
+  // Signed, not bearer-authenticated: the signature is the sender's credential.
+  const webhooks = options.incomingWebhooks === undefined ? [] : incomingWebhookRoutes(options.incomingWebhooks, { db: database, handlers, logger, onCommitted, now: Date.now, bodyTimeoutMs: abuse.bodyTimeoutMs });
+  for (const [path, run] of webhooks) routes.set(path, { method: 'POST', auth: false, run: (request) => run(request) });
   if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
   const dispatcher: Dispatcher = {
     routes,

@@ -15,6 +15,7 @@ import type { ServerMetrics } from './metrics/types.js';
 import type { ImportOptions, ImportRecord, ImportResult } from './import-types.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
+import type { IncomingWebhookOptions } from './incoming-webhooks/types.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -129,6 +130,11 @@ export interface SyncServerOptions {
    * peer dependency prom-client); one per server. With a token the server answers `GET <basePath>/metrics`.
    */
   metrics?: ServerMetrics;
+  /**
+   * Signed callbacks from outside services (Standard Webhooks) turned into server-side writes:
+   * `POST <basePath>/v1/webhooks/in/<source>` per source. See docs/PROTOCOL.md §5e.
+   */
+  incomingWebhooks?: IncomingWebhookOptions;
 }
 
 export type Durability = 'durable' | 'relaxed';
