@@ -38,6 +38,7 @@ export type {
 export type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './server/dead-letters/types.js';
 export { REPLAY_CLIENT_ID } from './server/dead-letters/replay.js';
 export { SERVER_CLIENT_ID } from './server/server-mutation.js';
+export type { Peer } from './server/socket-presence.js';
 export { WEBHOOK_CLIENT_ID } from './server/incoming-webhooks/route.js';
 export type { IncomingWebhookOptions, IncomingWebhookSource, IncomingWebhookWrite } from './server/incoming-webhooks/types.js';
 export type { ServerMutationResult } from './server/types.js';

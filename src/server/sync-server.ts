@@ -195,6 +195,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (outcome.status === 'rejected') return { status: 'rejected', code: outcome.code, message: outcome.message };
       return { status: 'applied', version: outcome.version, ...(outcome.status === 'applied' && outcome.result !== undefined ? { result: outcome.result } : {}) };
     },
+    peers: (scope) => sockets.peers(scope),
     async importRecords(scope, records, importOptions) {
       await ready();
       return runImport({ db: database(), onCommitted, logger, now: Date.now }, scope, recordsAsEntries(records), importOptions);

@@ -16,6 +16,7 @@ import type { ImportOptions, ImportRecord, ImportResult } from './import-types.j
 import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
 import type { IncomingWebhookOptions } from './incoming-webhooks/types.js';
+import type { Peer } from './socket-presence.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -201,6 +202,11 @@ export interface SyncServer {
    * @example await server.mutate('shop-1', 'receiptAccepted', { receiptId: 'r-17', fiscalNumber: 'F-2041' })
    */
   mutate(scope: string, name: string, args: JsonValue): Promise<ServerMutationResult>;
+  /**
+   * The scope's devices connected to this instance over WebSocket that reported a `status`: clientId,
+   * connectedAt, cursor, outbox size and oldest pending age. Per instance (not shared across instances).
+   */
+  peers(scope: string): Peer[];
   /**
    * Bulk-load existing records into `scope` in large transactions (`batchSize`, default 5000), each
    * record with its own next scope version, keeping digests correct and poking clients after every
