@@ -35,7 +35,7 @@ it('a back office sees both tills with cursor and backlog; a disconnect removes 
   tillB.socket.send(status('till-bbbb-0002', 31, 3, 95_000));
   office.socket.send(status('office-0000-0001', 40, 0, null));
 
-  const tillsSeen = (peers: Array<Record<string, unknown>> | undefined): unknown =>
+  const tillsSeen = (peers: ReadonlyArray<{ clientId: unknown; cursor: unknown; pendingCount: unknown; oldestPendingAgeMs: unknown }> | undefined): unknown =>
     peers?.filter((p) => String(p['clientId']).startsWith('till')).map(({ clientId, cursor, pendingCount, oldestPendingAgeMs }) => ({ clientId, cursor, pendingCount, oldestPendingAgeMs }));
   const both = [
     { clientId: 'till-aaaa-0001', cursor: 40, pendingCount: 0, oldestPendingAgeMs: null },
