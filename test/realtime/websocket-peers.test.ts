@@ -21,8 +21,9 @@ async function connect(base: string) {
 const status = (clientId: string, cursor: number, pendingCount: number, oldestPendingAgeMs: number | null) =>
   JSON.stringify({ v: 1, type: 'status', clientId, cursor, pendingCount, oldestPendingAgeMs });
 
-const lastPeers = (messages: Array<Record<string, unknown>>): Array<Record<string, unknown>> | undefined =>
-  messages.filter((m) => m['type'] === 'peers').at(-1)?.['peers'] as Array<Record<string, unknown>> | undefined;
+interface SeenPeer { clientId: unknown; cursor: unknown; pendingCount: unknown; oldestPendingAgeMs: unknown }
+const lastPeers = (messages: Array<Record<string, unknown>>): SeenPeer[] | undefined =>
+  messages.filter((m) => m['type'] === 'peers').at(-1)?.['peers'] as SeenPeer[] | undefined;
 
 it('a back office sees both tills with cursor and backlog; a disconnect removes one; silent sockets get no peers message', async () => {
   served = await serve({ websocket: { peersDebounceMs: 20 } });
@@ -35,7 +36,7 @@ it('a back office sees both tills with cursor and backlog; a disconnect removes 
   tillB.socket.send(status('till-bbbb-0002', 31, 3, 95_000));
   office.socket.send(status('office-0000-0001', 40, 0, null));
 
-  const tillsSeen = (peers: ReadonlyArray<{ clientId: unknown; cursor: unknown; pendingCount: unknown; oldestPendingAgeMs: unknown }> | undefined): unknown =>
+  const tillsSeen = (peers: readonly SeenPeer[] | undefined): unknown =>
     peers?.filter((p) => String(p['clientId']).startsWith('till')).map(({ clientId, cursor, pendingCount, oldestPendingAgeMs }) => ({ clientId, cursor, pendingCount, oldestPendingAgeMs }));
   const both = [
     { clientId: 'till-aaaa-0001', cursor: 40, pendingCount: 0, oldestPendingAgeMs: null },
