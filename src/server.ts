@@ -50,6 +50,9 @@ export type { WebhookSubscription, WebhooksAdmin, WebhookPayload } from './serve
 export { httpEffect, PermanentEffectError, isPermanentEffectError } from './server/effects/index.js';
 export type { Effect, EffectDefinition, EffectDeliver, EffectDeliveryContext, EffectsOptions, EffectsAdmin, EffectInfo, EffectDeadLetter, EffectQuery, EnqueueOptions, HttpEffectOptions } from './server/effects/index.js';
 export { SERVER_CLIENT_ID } from './server/server-mutation.js';
+export type { Peer } from './server/socket-presence.js';
+export { WEBHOOK_CLIENT_ID } from './server/incoming-webhooks/route.js';
+export type { IncomingWebhookOptions, IncomingWebhookSource, IncomingWebhookWrite } from './server/incoming-webhooks/types.js';
 export type { ServerMutationResult } from './server/types.js';
 export type { ServerDatabase } from './server/schema.js';
 export type {

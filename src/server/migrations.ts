@@ -11,6 +11,7 @@ import { deadLettersMigration } from './dead-letters/migration.js';
 import { installIdsMigration } from './install-ids.js';
 import { effectsMigration } from './effects/migration.js';
 import { webhooksMigration } from './webhooks/migration.js';
+import { incomingWebhooksMigration } from './incoming-webhooks/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -118,11 +119,15 @@ migrations['0009_install_ids'] = installIdsMigration;
 migrations['0010_effects'] = effectsMigration;
 // Outgoing webhook subscribers; their deliveries are effects.
 migrations['0011_webhooks'] = webhooksMigration;
+// Seen webhook-ids of incoming webhooks, recorded with the write they caused.
+migrations['0012_incoming_webhooks'] = incomingWebhooksMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Unordered: migrations are independent (each adds its own tables/columns), and numbers are reserved
+// per feature, so a database may have run a later one before an earlier one ships (or is re-run).
 function migrator(db: Kysely<ServerDatabase>): Migrator {
-  return new Migrator({ db, provider, migrationTableName: 'syncline_migrations', migrationLockTableName: 'syncline_migrations_lock' });
+  return new Migrator({ db, provider, allowUnorderedMigrations: true, migrationTableName: 'syncline_migrations', migrationLockTableName: 'syncline_migrations_lock' });
 }
 
 /** Bring the schema up to date; safe to call on every start and from several processes. */

@@ -63,19 +63,19 @@ export function assertAcceptableJson(body: unknown): void {
   });
 }
 
-function assertJsonContentType(contentType: string | null): void {
+export function assertJsonContentType(contentType: string | null): void {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType === 'application/json') return;
   throw new HttpError(415, 'unsupported-media-type', `Send the body as JSON with "Content-Type: application/json" (got ${contentType === null ? 'none' : JSON.stringify(contentType)}).`);
 }
 
-function tooLarge(maxBytes: number): HttpError {
+export function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, 'too-large', `The request body is larger than ${maxBytes} bytes; send fewer mutations per request.`, {
     details: { maxBytes },
   });
 }
 
-async function readLimitedText(request: Request, maxBytes: number, deadlineMs: number): Promise<string> {
+export async function readLimitedText(request: Request, maxBytes: number, deadlineMs: number): Promise<string> {
   if (request.body === null) throw invalidRequest('The request has no body; send a JSON object.');
   const encoded = request.headers.has('content-encoding');
   const reader = decodedBodyStream(request, request.body).getReader();

@@ -9,6 +9,7 @@ import type { DeadLettersTable } from './dead-letters/schema.js';
 import type { InstallIdsTable } from './install-ids.js';
 import type { EffectDeadLettersTable, EffectsTable } from './effects/schema.js';
 import type { WebhookSubscriptionsTable } from './webhooks/schema.js';
+import type { IncomingWebhooksTable } from './incoming-webhooks/migration.js';
 
 export interface ScopesTable {
   scope: string;
@@ -94,6 +95,7 @@ export interface ServerDatabase {
   effects: EffectsTable;
   effect_dead_letters: EffectDeadLettersTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
+  incoming_webhooks: IncomingWebhooksTable;
 }
 
 export type RecordRow = Selectable<RecordsTable>;

@@ -21,6 +21,7 @@ import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { runServerMutation, SERVER_CLIENT_ID } from './server-mutation.js';
+import { incomingWebhookRoutes } from './incoming-webhooks/route.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
 import { createAbuseLimits, type AbuseLimits } from './rate-limit-guards.js';
 import { callerOf } from './auth.js';
@@ -150,6 +151,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const abuse = createAbuseLimits(options.limits);
   const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse, rules);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
+  // Signed, not bearer-authenticated: the signature is the sender's credential.
+  const webhooks = options.incomingWebhooks === undefined ? [] : incomingWebhookRoutes(options.incomingWebhooks, { db: database, handlers, logger, onCommitted, now: Date.now, bodyTimeoutMs: abuse.bodyTimeoutMs });
+  for (const [path, run] of webhooks) routes.set(path, { method: 'POST', auth: false, run: (request) => run(request) });
   if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
   const rates = new WriteRateSampler();
   scopeChanges.subscribe((change) => rates.record(change.scope, change.version, Date.now()));
@@ -229,6 +233,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (outcome.status === 'rejected') return { status: 'rejected', code: outcome.code, message: outcome.message };
       return { status: 'applied', version: outcome.version, ...(outcome.status === 'applied' && outcome.result !== undefined ? { result: outcome.result } : {}) };
     },
+    peers: (scope) => sockets.peers(scope),
     async importRecords(scope, records, importOptions) {
       await ready();
       return runImport({ db: database(), onCommitted, logger, now: Date.now }, scope, recordsAsEntries(records), importOptions);

@@ -19,6 +19,8 @@ import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
 import type { EffectsAdmin, EffectsOptions, EnqueueOptions } from './effects/types.js';
 import type { WebhooksAdmin } from './webhooks/types.js';
+import type { IncomingWebhookOptions } from './incoming-webhooks/types.js';
+import type { Peer } from './socket-presence.js';
 
 export interface AuthResult {
   /** The one scope this request may read and write. */
@@ -207,6 +209,11 @@ export interface SyncServerOptions {
    * Standard Webhooks) through the effect worker; its settings come from `effects` (retries, timeout).
    */
   webhooks?: boolean;
+  /**
+   * Signed callbacks from outside services (Standard Webhooks) turned into server-side writes:
+   * `POST <basePath>/v1/webhooks/in/<source>` per source. See docs/PROTOCOL.md §5f.
+   */
+  incomingWebhooks?: IncomingWebhookOptions;
 }
 
 export type Durability = 'durable' | 'relaxed';
@@ -274,6 +281,15 @@ export interface SyncServer {
    */
   mutate(scope: string, name: string, args: JsonValue): Promise<ServerMutationResult>;
   /**
+   * The scope's devices connected to this instance over WebSocket that reported a `status`: clientId,
+   * connectedAt, cursor, outbox size and oldest pending age. Per instance (not shared across instances).
+   */
+  peers(scope: string): Peer[];
+  /** The effect outbox: pending and delivered effects, dead letters, replay. */
+  readonly effects: EffectsAdmin;
+  /** Outgoing webhook subscriptions; their deliveries are `server.effects.list({ name: 'syncline.webhook' })`. */
+  readonly webhooks: WebhooksAdmin;
+  /**
    * Bulk-load existing records into `scope` in large transactions (`batchSize`, default 5000), each
    * record with its own next scope version, keeping digests correct and poking clients after every
    * commit. Each item is checked like a pushed value; a bad one stops the import (everything before
@@ -281,10 +297,6 @@ export interface SyncServer {
    * was committed: the checkpoint commits in the same transaction as the records.
    * @example await server.importRecords('shop-1', rows.map((r) => ({ key: r.sku, value: r })), { collection: 'products', importId: 'products-2026-12' })
    */
-  /** The effect outbox: pending and delivered effects, dead letters, replay. */
-  readonly effects: EffectsAdmin;
-  /** Outgoing webhook subscriptions; their deliveries are `server.effects.list({ name: 'syncline.webhook' })`. */
-  readonly webhooks: WebhooksAdmin;
   importRecords(scope: string, records: Iterable<ImportRecord> | AsyncIterable<ImportRecord>, options?: ImportOptions): Promise<ImportResult>;
   /**
    * Stop serving: new requests get 503 `unavailable` (Retry-After), event streams end with a

@@ -14,8 +14,9 @@
 import type { Logger } from '../core/seams.js';
 import type { ScopeChange } from './fanout.js';
 import type { AuthResult } from './types.js';
+import { createSocketPresence, type Peer } from './socket-presence.js';
 import {
-  clientSocketMessage, parseSocketMessage, SOCKET_CLOSE, SOCKET_PROTOCOL_VERSION, type ServerSocketMessage,
+  clientSocketMessage, MAX_LISTED_PEERS, parseSocketMessage, SOCKET_CLOSE, SOCKET_PROTOCOL_VERSION, type ServerSocketMessage,
 } from '../transport/websocket-messages.js';
 
 /**
@@ -42,6 +43,8 @@ export interface WebSocketPokeOptions {
   maxBufferedBytes?: number;
   /** The first message (`auth`) must arrive within this many ms. Default 10 000. */
   authTimeoutMs?: number;
+  /** Changes to a scope's peers are announced at most once per this many ms. Default 250. */
+  peersDebounceMs?: number;
 }
 
 export interface WebSocketStats {
@@ -67,6 +70,8 @@ export interface WebSocketEndpoint {
 export interface WebSocketPokes extends WebSocketEndpoint {
   /** Scopes with at least one authenticated socket (for the fan-out's re-announce). */
   scopes(): string[];
+  /** The scope's sockets that reported a `status`, on this instance. */
+  peers(scope: string): Peer[];
   /** Close every socket with 1001 (server shutdown); new ones are refused the same way. */
   closeAll(): void;
 }
@@ -78,6 +83,10 @@ interface Connection {
   socket: ServerSocket;
   state: 'authenticating' | 'open' | 'closed';
   scope?: string;
+  /** When authentication succeeded; a peer's connectedAt. */
+  openedAt?: number;
+  /** Sent a `status`: a peer, and told about the others. */
+  reports: boolean;
   alive: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -104,7 +113,18 @@ export function createWebSocketPokes(deps: {
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let unsubscribe: (() => void) | undefined;
 
+  const presence = createSocketPresence<Connection>({
+    now: Date.now,
+    debounceMs: deps.options?.peersDebounceMs ?? 250,
+    announce: (scope, peers) => {
+      for (const conn of [...(byScope.get(scope) ?? [])]) {
+        if (conn.reports) send(conn, { v: SOCKET_PROTOCOL_VERSION, type: 'peers', peers: peers.slice(0, MAX_LISTED_PEERS) });
+      }
+    },
+  });
+
   const forget = (conn: Connection): void => {
+    if (conn.reports) presence.leave(conn);
     conn.state = 'closed';
     clearTimeout(conn.timer);
     if (conn.scope !== undefined) {
@@ -198,6 +218,7 @@ export function createWebSocketPokes(deps: {
     clearTimeout(conn.timer);
     conn.state = 'open';
     conn.scope = auth.scope;
+    conn.openedAt = Date.now();
     byScope.set(auth.scope, (byScope.get(auth.scope) ?? new Set()).add(conn));
     send(conn, { v: SOCKET_PROTOCOL_VERSION, type: 'ready', version: Math.max(version, seen), heartbeatMs });
   };
@@ -217,12 +238,17 @@ export function createWebSocketPokes(deps: {
       return;
     }
     if (message.type === 'heartbeat') send(conn, { v: SOCKET_PROTOCOL_VERSION, type: 'heartbeat' });
+    if (message.type === 'status' && conn.scope !== undefined) {
+      conn.reports = true;
+      const { clientId, cursor, pendingCount, oldestPendingAgeMs } = message;
+      presence.report(conn, conn.scope, conn.openedAt ?? Date.now(), { clientId, cursor, pendingCount, oldestPendingAgeMs });
+    }
   };
 
   return {
     path: deps.path,
     accept(socket, request) {
-      const conn: Connection = { socket, state: 'authenticating', alive: true, timer: undefined };
+      const conn: Connection = { socket, state: 'authenticating', reports: false, alive: true, timer: undefined };
       socket.on('close', () => untrack(conn));
       // 'close' follows every error; nothing to add, but an unhandled 'error' would crash the process.
       socket.on('error', () => undefined);
@@ -239,8 +265,10 @@ export function createWebSocketPokes(deps: {
     },
     stats: () => ({ sockets: all.size, ...stats }),
     scopes: () => [...byScope.keys()],
+    peers: (scope) => presence.peers(scope),
     closeAll() {
       shuttingDown = true;
+      presence.close();
       for (const conn of [...all]) close(conn, SOCKET_CLOSE.goingAway, 'server shutting down');
     },
   };

@@ -3,9 +3,12 @@
  * object each, every one with `v` and `type`; both ends validate what they receive with these schemas
  * and close the socket on anything else (code 4000), so a foreign or damaged peer is noticed at once.
  *
- * client → server: `auth` (first message, within the auth timeout), then `heartbeat` now and then.
+ * client → server: `auth` (first message, within the auth timeout), then `heartbeat` now and then,
+ * and optionally `status` (clientId, cursor, outbox backlog: makes the socket a peer of its scope).
  * server → client: `ready` (authenticated; carries the scope's current version), `poke`, `heartbeat`
- * (the answer to a client heartbeat, so the client can tell a dead connection from a quiet one).
+ * (the answer to a client heartbeat, so the client can tell a dead connection from a quiet one), and
+ * `peers` (the scope's connected peers) — only to sockets that sent a `status`, so clients that do
+ * not know it never receive it.
  * Close codes: see SOCKET_CLOSE.
  */
 import * as z from 'zod/mini';
@@ -38,13 +41,31 @@ const versioned = <K extends string, T extends z.core.$ZodLooseShape>(type: K, s
 
 export const socketAuth = versioned('auth', { token: z.string().check(z.maxLength(8192)) });
 export const clientHeartbeat = versioned('heartbeat', {});
-export const clientSocketMessage = z.discriminatedUnion('type', [socketAuth, clientHeartbeat]);
+export const socketStatus = versioned('status', {
+  clientId: z.string().check(z.regex(/^[A-Za-z0-9_-]{8,64}$/)),
+  cursor: wholeNumber(0),
+  pendingCount: wholeNumber(0),
+  oldestPendingAgeMs: z.nullable(wholeNumber(0)),
+});
+export const clientSocketMessage = z.discriminatedUnion('type', [socketAuth, clientHeartbeat, socketStatus]);
 export type ClientSocketMessage = z.infer<typeof clientSocketMessage>;
 
 export const socketReady = versioned('ready', { version: wholeNumber(0), heartbeatMs: wholeNumber(1) });
 export const socketPoke = versioned('poke', { version: wholeNumber(0) });
 export const serverHeartbeat = versioned('heartbeat', {});
-export const serverSocketMessage = z.discriminatedUnion('type', [socketReady, socketPoke, serverHeartbeat]);
+/** Most peers one `peers` message lists (keeps it under MAX_SOCKET_MESSAGE-sized reads on the client). */
+export const MAX_LISTED_PEERS = 200;
+export const socketPeers = versioned('peers', {
+  peers: z.array(z.object({
+    clientId: z.string(),
+    connectedAt: wholeNumber(0),
+    cursor: wholeNumber(0),
+    pendingCount: wholeNumber(0),
+    oldestPendingAgeMs: z.nullable(wholeNumber(0)),
+    reportedAt: wholeNumber(0),
+  })).check(z.maxLength(MAX_LISTED_PEERS)),
+});
+export const serverSocketMessage = z.discriminatedUnion('type', [socketReady, socketPoke, serverHeartbeat, socketPeers]);
 export type ServerSocketMessage = z.infer<typeof serverSocketMessage>;
 
 /** Largest message either side accepts, in characters (an auth token is the biggest). */

@@ -105,7 +105,8 @@ function runSocket(socket: WebSocketLike, token: string, timers: Timers, signal:
         armWatchdog();
         heartbeat = timers.setTimeout(beat, heartbeatMs);
       }
-      if (message.type !== 'heartbeat' && ready) onPoke({ version: message.version });
+      // `peers` comes only to a socket that reported a status; this client does not (yet).
+      if ((message.type === 'ready' || message.type === 'poke') && ready) onPoke({ version: message.version });
     };
     socket.onclose = (event) => {
       // 4008: the server dropped us for falling behind; the first poke after reconnecting brings the

@@ -48,6 +48,7 @@ export async function stateFingerprint(db: Kysely<ServerDatabase>): Promise<stri
            (SELECT count(*) FROM clients) AS clients,
            (SELECT coalesce(sum(last_mutation_id), 0) FROM clients) AS consumed,
            (SELECT count(*) FROM mutation_outcomes) AS outcomes,
-           (SELECT count(*) FROM dead_letters) AS dead`.execute(db);
+           (SELECT count(*) FROM dead_letters) AS dead,
+           (SELECT count(*) FROM incoming_webhooks) AS webhooks`.execute(db);
   return JSON.stringify(Object.values(result.rows[0] ?? {}).map(String));
 }

@@ -19,6 +19,7 @@ import { describePostgres } from '../../helpers/postgres.js';
 import type { PostgresHandle } from '../../helpers/postgres.js';
 import { bodyBytes, buildRequest, CLIENT_ID, headerChoice, queryString } from './arbitraries.js';
 import { checkAnswer, DOCUMENTED_CODES, stateFingerprint } from './check.js';
+import { FUZZ_WEBHOOKS, webhookHeaders } from './webhook-arbitraries.js';
 
 const RUNS = process.env.CI === 'true' ? 10_000 : 300;
 const TIMEOUT_MS = process.env.CI === 'true' ? 240_000 : 60_000;
@@ -39,7 +40,7 @@ function fuzzSuite(open: () => Promise<{ db: Kysely<ServerDatabase>; cleanup(): 
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     ({ db, cleanup } = await open());
-    server = createSyncServer({ database: db, auth: tokenAuth({ 'token-fuzz': 'scope-fuzz' }), collections: { notes: { writable: true } } });
+    server = createSyncServer({ database: db, auth: tokenAuth({ 'token-fuzz': 'scope-fuzz' }), collections: { notes: { writable: true } }, incomingWebhooks: FUZZ_WEBHOOKS });
     // Some state to protect, and a client whose next id is 2 (so resends and gaps are reachable).
     const seed = await server.fetch(buildRequest('http://fuzz/v1/push', 'POST', new TextEncoder().encode(JSON.stringify({
       v: 1, clientId: CLIENT_ID, mutations: [{ id: 1, name: 'put', args: { collection: 'notes', key: 'seed', value: { a: 1 }, baseVersion: null }, createdAt: 1 }],
@@ -77,6 +78,24 @@ function fuzzSuite(open: () => Promise<{ db: Kysely<ServerDatabase>; cleanup(): 
       expect(await stateFingerprint(db)).toBe(state);
     }, TIMEOUT_MS);
   }
+
+  it('POST /v1/webhooks/in/fiscal: no 5xx, documented errors, refused callbacks change nothing', async () => {
+    let state = await stateFingerprint(db);
+    await fc.assert(
+      fc.asyncProperty(bodyBytes('push'), headerChoice, webhookHeaders, async (body, headers, signing) => {
+        const request = buildRequest('http://fuzz/v1/webhooks/in/fiscal', 'POST', body, headers);
+        for (const [name, value] of Object.entries(signing(new TextDecoder().decode(body)))) request.headers.set(name, value);
+        const response = await server.fetch(request);
+        const ok = response.ok;
+        tally('webhooks', response);
+        await checkAnswer(response, describeRequest('POST', '/v1/webhooks/in/fiscal', body, { ...headers, webhook: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((n) => request.headers.get(n)) }));
+        if (ok) state = await stateFingerprint(db);
+        else expect(await stateFingerprint(db)).toBe(state);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(await stateFingerprint(db)).toBe(state);
+  }, TIMEOUT_MS);
 
   for (const path of ['/v1/conflicts', '/v1/events', '/v1/health'] as const) {
     it(`GET ${path}: no 5xx, documented errors, nothing changes`, async () => {
