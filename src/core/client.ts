@@ -11,7 +11,9 @@ export type { ClientOptions, ClientStatus, SyncRequest, VerifyOptions } from './
 import { Emitter } from './subscribable.js';
 import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
 import { loadOrCreateIdentity, randomId } from './identity.js';
-import { acquireLease, releaseLease } from './lease.js';
+import { releaseLease } from './lease.js';
+import { DEFAULT_LEASE_MS, Leadership } from './leadership.js';
+import { webLocksLeaderLock } from './web-locks.js';
 import { T, META, readNumber } from './local-schema.js';
 import { listView, readConfirmed, readView } from './local-view.js';
 import { Mutex } from './mutex.js';
@@ -75,6 +77,9 @@ export class SynclineClient {
   #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
+  readonly #leadership: Leadership;
+  /** A skipped cycle with writes waiting is waiting for the lock or lease to come free. */
+  #awaitingTurn = false;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -104,6 +109,8 @@ export class SynclineClient {
       emit: (event) => this.#emit(event),
       progress: () => undefined,
     };
+    const lock = options.leaderLock === false ? undefined : (options.leaderLock ?? webLocksLeaderLock(options.store.name));
+    this.#leadership = new Leadership({ store: options.store, holder: this.#holder, timers: this.#timers, ttlMs: positive(options.leaseMs, DEFAULT_LEASE_MS, 'leaseMs'), lock });
     this.#queue = options.queue ?? new SyncQueue();
     this.#stopTabs = this.#listenToTabs();
     this.#stopPokes = this.#o.realtime?.subscribe((poke) => {
@@ -343,9 +350,27 @@ export class SynclineClient {
     const syncId = `${this.#holder}-${++this.#syncSeq}`;
     const result = newCycleResult(syncId, trigger, direction, this.#timers.now());
     handle.markStarted(syncId);
-    if (!(await acquireLease(this.#o.store, this.#holder, this.#timers.now(), this.#o.leaseMs ?? 10_000))) {
+    const turn = await this.#leadership.begin();
+    if ('busy' in turn) {
+      this.#awaitTurn(turn.busy);
       return { ...result, skipped: true };
     }
+    try {
+      return await this.#runCycle(trigger, syncId, result, collections, fullRequested, anySignal([signal, turn.term.lost]), handle);
+    } finally {
+      turn.term.end();
+    }
+  }
+
+  async #runCycle(
+    trigger: SyncTrigger,
+    syncId: string,
+    result: SyncCycleResult,
+    collections: string[] | undefined,
+    fullRequested: boolean,
+    signal: AbortSignal,
+    handle: SyncHandle,
+  ): Promise<SyncCycleResult> {
     this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
     this.#emit({ type: 'sync.started', syncId, trigger });
     const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
@@ -370,6 +395,25 @@ export class SynclineClient {
       this.#status = { ...this.#status, syncing: false };
       throw raw;
     }
+  }
+
+  /**
+   * After a cycle skipped for another holder: if writes wait in the outbox, wait for the lock to come
+   * free (a crashed holder's goes at once) or the lease to lapse, then run a cycle — rather than
+   * leave them until the next pull interval. A live holder drains them meanwhile (it heard
+   * 'sync.requested'); then the outbox is empty when the turn comes and nothing runs.
+   */
+  #awaitTurn(busy: 'lock' | 'lease'): void {
+    if (this.#loop === undefined || this.#closed || this.#awaitingTurn) return;
+    this.#awaitingTurn = true;
+    const waitingWrites = async (): Promise<boolean> => !this.#closed && (await this.pendingCount()) > 0;
+    void (async () => {
+      if (!(await waitingWrites())) return;
+      await this.#leadership.waitForTurn(busy, this.#abort.signal);
+      if (await waitingWrites()) this.#loop?.kick('takeover');
+    })()
+      .catch(() => undefined) // closed meanwhile (the wait aborts), or the store failed: the next cycle reports that
+      .finally(() => (this.#awaitingTurn = false));
   }
 
   /** App-requested cycles always verify; background ones at most every verify interval. */

@@ -5,7 +5,7 @@ import type { ConflictLogEntry } from './conflict-log.js';
 import type { CollectionDigest } from '../protocol/digest.js';
 import type { ClientMetrics } from './drain-monitor.js';
 
-export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog';
+export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog' | 'takeover';
 
 export type SyncPhaseName = 'validate' | 'prepare' | 'execute' | 'verify' | 'cleanup';
 
