@@ -358,7 +358,7 @@ export class SynclineClient {
     try {
       return await this.#runCycle(trigger, syncId, result, collections, fullRequested, anySignal([signal, turn.term.lost]), handle);
     } finally {
-      turn.term.end();
+      await turn.term.end();
     }
   }
 

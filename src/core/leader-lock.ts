@@ -10,7 +10,9 @@
  *  1. **Exclusive**: among all instances with one name, at most one `tryAcquire()` release function
  *     is outstanding (acquired and not yet called) at any time.
  *  2. **Non-blocking try**: `tryAcquire()` resolves to undefined, without waiting for the holder,
- *     when another holder has the lock; else to an idempotent release function.
+ *     when another holder has the lock; else to an idempotent release function, whose promise
+ *     resolves once the lock is free for others (Web Locks release asynchronously: a try made
+ *     before that may still find the lock held).
  *  3. **Released by death**: a holder that ends (tab crashed or closed, worker stopped) without
  *     calling release loses the lock by itself. (The in-memory lock cannot observe death; its holders
  *     share one process, so they die together.)
@@ -19,7 +21,7 @@
  *     A free lock may be taken again by someone else before the caller tries: callers try again.
  */
 export interface LeaderLock {
-  tryAcquire(): Promise<(() => void) | undefined>;
+  tryAcquire(): Promise<(() => Promise<void>) | undefined>;
   whenFree(signal: AbortSignal): Promise<void>;
 }
 
@@ -44,9 +46,11 @@ export function memoryLeaderLocks(): (name: string) => LeaderLock {
       held.add(name);
       let released = false;
       return Promise.resolve(() => {
-        if (released) return;
-        released = true;
-        free(name);
+        if (!released) {
+          released = true;
+          free(name);
+        }
+        return Promise.resolve();
       });
     },
     whenFree(signal) {

@@ -34,7 +34,7 @@ export interface Term {
   /** Aborts when the lease was taken over while the cycle ran (it outlasted a renewal): stop pushing. */
   readonly lost: AbortSignal;
   /** Stop renewing and release the lock (the lease row stays until it lapses or close() drops it). */
-  end(): void;
+  end(): Promise<void>;
 }
 
 export type Turn = { term: Term } | { busy: 'lock' | 'lease' };
@@ -52,11 +52,11 @@ export class Leadership {
     if (lock !== undefined && release === undefined) return { busy: 'lock' };
     try {
       if (!(await acquireLease(store, holder, timers.now(), ttlMs, release !== undefined))) {
-        release?.();
+        await release?.();
         return { busy: 'lease' };
       }
     } catch (error) {
-      release?.();
+      await release?.();
       throw error;
     }
     return { term: new RenewingTerm(this.#o, release) };
@@ -77,12 +77,12 @@ export class Leadership {
 
 class RenewingTerm implements Term {
   readonly #o: LeadershipOptions;
-  readonly #release: (() => void) | undefined;
+  readonly #release: (() => Promise<void>) | undefined;
   readonly #lost = new AbortController();
   #timer: unknown;
   #ended = false;
 
-  constructor(options: LeadershipOptions, release: (() => void) | undefined) {
+  constructor(options: LeadershipOptions, release: (() => Promise<void>) | undefined) {
     this.#o = options;
     this.#release = release;
     this.#schedule();
@@ -92,11 +92,12 @@ class RenewingTerm implements Term {
     return this.#lost.signal;
   }
 
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#o.timers.clearTimeout(this.#timer);
-    this.#release?.();
+  async end(): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#o.timers.clearTimeout(this.#timer);
+    }
+    await this.#release?.();
   }
 
   #schedule(): void {

@@ -27,23 +27,25 @@ export function webLocksLeaderLock(name: string, locks: LockManagerLike | undefi
   return {
     tryAcquire() {
       return new Promise((resolve, reject) => {
-        locks
-          .request(lockName, { ifAvailable: true }, (lock) => {
-            if (lock === null) {
-              resolve(undefined);
-              return undefined;
-            }
-            // Held until the returned promise settles: until release() is called, or the context dies.
-            return new Promise<void>((release) => {
-              let released = false;
-              resolve(() => {
-                if (released) return;
-                released = true;
-                release();
-              });
+        // Settles after the lock was released (the request's promise follows the callback's).
+        const request = locks.request(lockName, { ifAvailable: true }, (lock) => {
+          if (lock === null) {
+            resolve(undefined);
+            return undefined;
+          }
+          // Held until the returned promise settles: until release() is called, or the context dies.
+          return new Promise<void>((release) => {
+            resolve(() => {
+              release();
+              return done;
             });
-          })
-          .catch(reject);
+          });
+        });
+        const done = request.then(
+          () => undefined,
+          () => undefined,
+        );
+        request.catch(reject);
       });
     },
     async whenFree(signal) {

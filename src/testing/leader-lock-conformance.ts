@@ -40,10 +40,10 @@ export const leaderLockConformanceChecks: readonly LeaderLockCheck[] = [
       assert(release !== undefined, 'a free lock was not granted');
       assert((await b.tryAcquire()) === undefined, 'a second instance got a held lock');
       assert((await a.tryAcquire()) === undefined, 'the holding instance got the lock a second time');
-      release!();
+      await release!();
       const next = await b.tryAcquire();
-      assert(next !== undefined, 'the lock was not granted again after release');
-      next!();
+      assert(next !== undefined, 'the lock was not granted again once release() resolved');
+      await next!();
     },
   },
   {
@@ -52,13 +52,13 @@ export const leaderLockConformanceChecks: readonly LeaderLockCheck[] = [
       const name = fresh();
       const [a, b, c] = [lock(name), lock(name), lock(name)];
       const first = await a.tryAcquire();
-      first!();
-      first!();
+      await first!();
+      await first!();
       const second = await b.tryAcquire();
       assert(second !== undefined, 'not granted after a double release');
-      first!();
+      await first!();
       assert((await c.tryAcquire()) === undefined, "a stale release call freed another holder's lock");
-      second!();
+      await second!();
     },
   },
   {
@@ -72,11 +72,11 @@ export const leaderLockConformanceChecks: readonly LeaderLockCheck[] = [
       const waiting = b.whenFree(new AbortController().signal).then(() => (freed = true));
       await turns();
       assert(!freed, 'whenFree resolved while the lock was held');
-      release!();
+      await release!();
       await waiting;
       const after = await a.tryAcquire();
       assert(after !== undefined, 'whenFree kept the lock (it must only wait for it)');
-      after!();
+      await after!();
     },
   },
   {
@@ -96,10 +96,10 @@ export const leaderLockConformanceChecks: readonly LeaderLockCheck[] = [
       const pre = new AbortController();
       pre.abort(reason);
       assert((await b.whenFree(pre.signal).then(() => 'resolved', (error: unknown) => error)) === reason, 'an already aborted signal did not reject');
-      release!();
+      await release!();
       const next = await b.tryAcquire();
       assert(next !== undefined, 'an aborted wait left the lock unusable');
-      next!();
+      await next!();
     },
   },
   {
@@ -108,8 +108,8 @@ export const leaderLockConformanceChecks: readonly LeaderLockCheck[] = [
       const one = await lock(fresh()).tryAcquire();
       const two = await lock(fresh()).tryAcquire();
       assert(one !== undefined && two !== undefined, 'holding one name kept another name from being granted');
-      one!();
-      two!();
+      await one!();
+      await two!();
     },
   },
 ];

@@ -6,25 +6,14 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type SynclineClient } from '../../src/index.js';
-import type { JsonObject } from '../../src/protocol/json.js';
-import type { MutationHandler } from '../../src/server/types.js';
 import type { Timers } from '../../src/core/seams.js';
 import { openSqliteStore } from '../../src/stores/sqlite-store.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { hitCounter } from '../helpers/hit-counter.js';
 import { serverView, startServer, tempDir, type TestServer } from '../helpers/harness.js';
 import { settle, VirtualClock } from '../network/virtual-clock.js';
 
 const LEASE_MS = 2_500;
-
-/** Counts, in the server's own database, how often each id was applied (a duplicate would make 2). */
-const countingHandlers: Record<string, MutationHandler> = {
-  'hits.add': async (ctx, args) => {
-    const id = String((args as JsonObject)['id']);
-    const current = await ctx.get('hits', id);
-    await ctx.put('hits', id, { n: (typeof current?.['n'] === 'number' ? current['n'] : 0) + 1 });
-    return null;
-  },
-};
 
 /** Timers of a process that can die (nothing it scheduled runs any more) or stall and resume. */
 function processTimers(clock: VirtualClock) {
@@ -56,7 +45,7 @@ const open: SynclineClient[] = [];
 
 beforeEach(() => {
   dir = tempDir();
-  server = startServer({ sqlitePath: join(dir.path, 'server.db'), mutations: countingHandlers });
+  server = startServer({ sqlitePath: join(dir.path, 'server.db'), mutations: hitCounter });
 });
 afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close();
