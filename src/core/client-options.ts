@@ -101,6 +101,8 @@ export interface VerifyOptions {
 }
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 30_000;
+/** Default lease TTL: without a leader lock a crashed leader is replaced within 2.5 s (≤ 2× TTL, ≤ 5 s). */
+export const DEFAULT_LEASE_MS = 2_500;
 export const DEFAULT_FULL_VERIFY_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export interface SyncRequest {

@@ -12,8 +12,7 @@ import { Emitter } from './subscribable.js';
 import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
 import { loadOrCreateIdentity, randomId } from './identity.js';
 import { releaseLease } from './lease.js';
-import { DEFAULT_LEASE_MS, Leadership } from './leadership.js';
-import { webLocksLeaderLock } from './web-locks.js';
+import { Leadership } from './leadership.js';
 import { T, META, readNumber } from './local-schema.js';
 import { listView, readConfirmed, readView } from './local-view.js';
 import { Mutex } from './mutex.js';
@@ -35,6 +34,7 @@ import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
+  DEFAULT_LEASE_MS,
   DEFAULT_VERIFY_INTERVAL_MS,
   positive,
   type ClientOptions,
@@ -78,8 +78,6 @@ export class SynclineClient {
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
   readonly #leadership: Leadership;
-  /** A skipped cycle with writes waiting is waiting for the lock or lease to come free. */
-  #awaitingTurn = false;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -109,8 +107,7 @@ export class SynclineClient {
       emit: (event) => this.#emit(event),
       progress: () => undefined,
     };
-    const lock = options.leaderLock === false ? undefined : (options.leaderLock ?? webLocksLeaderLock(options.store.name));
-    this.#leadership = new Leadership({ store: options.store, holder: this.#holder, timers: this.#timers, ttlMs: positive(options.leaseMs, DEFAULT_LEASE_MS, 'leaseMs'), lock });
+    this.#leadership = new Leadership({ store: options.store, holder: this.#holder, timers: this.#timers, ttlMs: positive(options.leaseMs, DEFAULT_LEASE_MS, 'leaseMs'), lock: options.leaderLock });
     this.#queue = options.queue ?? new SyncQueue();
     this.#stopTabs = this.#listenToTabs();
     this.#stopPokes = this.#o.realtime?.subscribe((poke) => {
@@ -350,41 +347,24 @@ export class SynclineClient {
     const syncId = `${this.#holder}-${++this.#syncSeq}`;
     const result = newCycleResult(syncId, trigger, direction, this.#timers.now());
     handle.markStarted(syncId);
-    const turn = await this.#leadership.begin();
-    if ('busy' in turn) {
-      this.#awaitTurn(turn.busy);
-      return { ...result, skipped: true };
-    }
-    try {
-      return await this.#runCycle(trigger, syncId, result, collections, fullRequested, anySignal([signal, turn.term.lost]), handle);
-    } finally {
-      await turn.term.end();
-    }
-  }
-
-  async #runCycle(
-    trigger: SyncTrigger,
-    syncId: string,
-    result: SyncCycleResult,
-    collections: string[] | undefined,
-    fullRequested: boolean,
-    signal: AbortSignal,
-    handle: SyncHandle,
-  ): Promise<SyncCycleResult> {
+    // Skipped for another holder: a client with a loop and writes waiting runs a 'takeover' cycle
+    // as soon as the holder is gone (lock freed, lease lapsed), not at its next pull interval.
+    const term = await this.#leadership.take(this.#loop && (() => this.#loop?.kick('takeover')), () => this.pendingCount(), this.#abort.signal);
+    if (term === undefined) return { ...result, skipped: true };
     this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
-    this.#emit({ type: 'sync.started', syncId, trigger });
-    const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
-    const verify = this.#verifyDue(trigger) || fullRequested;
-    const fullVerify = fullRequested || this.#fullVerifyDue();
-    const start = this.#o.transport.stats();
-    const progress: CycleContext['progress'] = (phase, done, total) => {
-      const now = this.#o.transport.stats();
-      const report = { phase, done, total, bytesUp: now.bytesSent - start.bytesSent, bytesDown: now.bytesReceived - start.bytesReceived };
-      handle.reportProgress(report);
-      this.#emit({ type: 'sync.progress', syncId, ...report });
-    };
     try {
-      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify, fullVerify }, result, signal);
+      this.#emit({ type: 'sync.started', syncId, trigger });
+      const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
+      const verify = this.#verifyDue(trigger) || fullRequested;
+      const fullVerify = fullRequested || this.#fullVerifyDue();
+      const start = this.#o.transport.stats();
+      const progress: CycleContext['progress'] = (phase, done, total) => {
+        const now = this.#o.transport.stats();
+        const report = { phase, done, total, bytesUp: now.bytesSent - start.bytesSent, bytesDown: now.bytesReceived - start.bytesReceived };
+        handle.reportProgress(report);
+        this.#emit({ type: 'sync.progress', syncId, ...report });
+      };
+      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify, fullVerify }, result, anySignal([signal, term.lost]));
       if (result.verify.status !== 'skipped') this.#lastVerifyAt = this.#timers.now();
       if (result.verify.full === true) this.#lastFullVerifyAt = this.#timers.now();
       if (result.direction !== 'push') this.#knownCursor = Math.max(this.#knownCursor, result.cursor);
@@ -394,26 +374,9 @@ export class SynclineClient {
     } catch (raw) {
       this.#status = { ...this.#status, syncing: false };
       throw raw;
+    } finally {
+      await term.end();
     }
-  }
-
-  /**
-   * After a cycle skipped for another holder: if writes wait in the outbox, wait for the lock to come
-   * free (a crashed holder's goes at once) or the lease to lapse, then run a cycle — rather than
-   * leave them until the next pull interval. A live holder drains them meanwhile (it heard
-   * 'sync.requested'); then the outbox is empty when the turn comes and nothing runs.
-   */
-  #awaitTurn(busy: 'lock' | 'lease'): void {
-    if (this.#loop === undefined || this.#closed || this.#awaitingTurn) return;
-    this.#awaitingTurn = true;
-    const waitingWrites = async (): Promise<boolean> => !this.#closed && (await this.pendingCount()) > 0;
-    void (async () => {
-      if (!(await waitingWrites())) return;
-      await this.#leadership.waitForTurn(busy, this.#abort.signal);
-      if (await waitingWrites()) this.#loop?.kick('takeover');
-    })()
-      .catch(() => undefined) // closed meanwhile (the wait aborts), or the store failed: the next cycle reports that
-      .finally(() => (this.#awaitingTurn = false));
   }
 
   /** App-requested cycles always verify; background ones at most every verify interval. */

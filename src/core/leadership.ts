@@ -13,12 +13,10 @@
  */
 import { SynclineError } from './errors.js';
 import type { LeaderLock } from './leader-lock.js';
-import { acquireLease, readLease, renewLease } from './lease.js';
+import { acquireLease, readLease } from './lease.js';
 import { sleep, type Timers } from './seams.js';
 import type { Store } from '../stores/store.js';
-
-/** Default lease TTL: a crashed leader without a lock is replaced within 2.5 s (≤ 2× TTL = 5 s). */
-export const DEFAULT_LEASE_MS = 2_500;
+import { webLocksLeaderLock } from './web-locks.js';
 
 export interface LeadershipOptions {
   store: Store;
@@ -26,7 +24,8 @@ export interface LeadershipOptions {
   holder: string;
   timers: Timers;
   ttlMs: number;
-  lock: LeaderLock | undefined;
+  /** Default: Web Locks where the platform has them (webLocksLeaderLock(store.name)); false: none. */
+  lock: LeaderLock | false | undefined;
 }
 
 /** The right to sync, for one cycle. */
@@ -39,11 +38,39 @@ export interface Term {
 
 export type Turn = { term: Term } | { busy: 'lock' | 'lease' };
 
+interface Resolved extends LeadershipOptions {
+  lock: LeaderLock | undefined;
+}
+
 export class Leadership {
-  readonly #o: LeadershipOptions;
+  readonly #o: Resolved;
+  /** A skipped client with writes waiting is waiting for its turn. */
+  #waiting = false;
 
   constructor(options: LeadershipOptions) {
-    this.#o = options;
+    this.#o = { ...options, lock: options.lock === false ? undefined : (options.lock ?? webLocksLeaderLock(options.store.name)) };
+  }
+
+  /**
+   * A term, or undefined when another holder syncs. Then, given `kick`, if `pending()` writes wait
+   * it waits for its turn (below) and calls `kick` if they still wait — once at a time; `signal`
+   * (the client's close) ends the wait.
+   */
+  async take(kick: (() => void) | undefined, pending: () => Promise<number>, signal: AbortSignal): Promise<Term | undefined> {
+    const turn = await this.begin();
+    if ('term' in turn) return turn.term;
+    if (kick !== undefined && !this.#waiting) {
+      this.#waiting = true;
+      const waits = async (): Promise<boolean> => !signal.aborted && (await pending()) > 0;
+      void (async () => {
+        if (!(await waits())) return;
+        await this.waitForTurn(turn.busy, signal);
+        if (await waits()) kick();
+      })()
+        .catch(() => undefined) // closed meanwhile (the wait aborts), or the store failed: the next cycle reports that
+        .finally(() => (this.#waiting = false));
+    }
+    return undefined;
   }
 
   async begin(): Promise<Turn> {
@@ -76,13 +103,13 @@ export class Leadership {
 }
 
 class RenewingTerm implements Term {
-  readonly #o: LeadershipOptions;
+  readonly #o: Resolved;
   readonly #release: (() => Promise<void>) | undefined;
   readonly #lost = new AbortController();
   #timer: unknown;
   #ended = false;
 
-  constructor(options: LeadershipOptions, release: (() => Promise<void>) | undefined) {
+  constructor(options: Resolved, release: (() => Promise<void>) | undefined) {
     this.#o = options;
     this.#release = release;
     this.#schedule();
@@ -109,13 +136,15 @@ class RenewingTerm implements Term {
     const { store, holder, timers, ttlMs } = this.#o;
     let ours: boolean;
     try {
-      ours = await renewLease(store, holder, timers.now(), ttlMs);
+      // Taking it again is renewing: it succeeds while the row is ours (or lapsed and still free),
+      // and fails once another client took it over.
+      ours = await acquireLease(store, holder, timers.now(), ttlMs, this.#release !== undefined);
     } catch {
       ours = true; // the store failed (closing, say): the cycle meets the same failure itself; try again
     }
     if (this.#ended) return;
     if (!ours) {
-      this.#lost.abort(new SynclineError('unavailable', 'Another tab or process took over the sync lease while this cycle ran (a renewal came too late, e.g. the event loop was blocked for most of the lease TTL); this cycle stops and the next one continues where it left off.', { retryable: true }));
+      this.#lost.abort(new SynclineError('unavailable', 'Another tab or process took over the sync lease (this cycle renewed it too late); the next cycle continues.', { retryable: true }));
       return;
     }
     this.#schedule();

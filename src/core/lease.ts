@@ -30,15 +30,6 @@ export async function acquireLease(store: Store, holder: string, now: number, tt
   });
 }
 
-/** Extends `holder`'s lease to `now + ttlMs`; false when the row is no longer its own (it was taken over). */
-export async function renewLease(store: Store, holder: string, now: number, ttlMs: number): Promise<boolean> {
-  return store.write(async (tx) => {
-    const current = await tx.get(T.meta, META.lease);
-    if (!isJsonObject(current) || current['holder'] !== holder) return false;
-    await tx.put(T.meta, META.lease, { ...current, expiresAt: now + ttlMs });
-    return true;
-  });
-}
 
 export async function releaseLease(store: Store, holder: string): Promise<void> {
   await store.write(async (tx) => {

@@ -7,7 +7,7 @@ import type { Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncServer, tokenAuth, type SyncServer } from '../../src/server.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
-import { DEFAULT_LEASE_MS } from '../../src/core/leadership.js';
+import { DEFAULT_LEASE_MS } from '../../src/core/client-options.js';
 import { hitCounter } from '../helpers/hit-counter.js';
 import { serverView, tempDir } from '../helpers/harness.js';
 import { hasChromium, launchChromium, serveFixtures } from './browser-harness.js';
