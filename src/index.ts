@@ -103,6 +103,8 @@ export { HybridLogicalClock, compareHlc, formatHlc, parseHlc } from './protocol/
 export type { HlcTimestamp } from './protocol/hlc.js';
 export type { ConflictReport, ConflictRecord, ConflictsResponse } from './protocol/wire.js';
 export { broadcastTabChannel } from './core/tab-channel.js';
+export { memoryLeaderLocks, type LeaderLock } from './core/leader-lock.js';
+export { webLocksLeaderLock } from './core/web-locks.js';
 export type { TabChannel, TabMessage } from './core/tab-channel.js';
 export { createSsePokes } from './transport/realtime.js';
 export type { RealtimeChannel, Poke, SsePokesOptions } from './transport/realtime.js';

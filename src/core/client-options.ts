@@ -3,6 +3,7 @@ import { InvalidArgumentError, type SynclineError } from './errors.js';
 import type { SyncDirection } from './cycle-context.js';
 import type { WatchdogOptions } from './drain-monitor.js';
 import type { LocalMutator } from './mutators.js';
+import type { LeaderLock } from './leader-lock.js';
 import type { SyncPlanner } from './planner.js';
 import type { SyncPlugin } from './plugins.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -41,8 +42,19 @@ export interface ClientOptions {
   /** Requests a cycle may have in flight (2 = pull one page ahead, push one batch ahead); see `SyncPlan.concurrency`. Default: the planner's, else 2. */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
-  /** Leader lease TTL in ms (one tab/process per database drains the outbox). Default 10 000. */
+  /**
+   * Leader lease TTL in ms (one tab/process per database drains the outbox). The holder renews it
+   * while it syncs; a crashed holder's lease lapses within one TTL, and a client with writes waiting
+   * takes over then (without a leader lock, see `leaderLock`). Default 2 500.
+   */
   leaseMs?: number;
+  /**
+   * The lock a client holds while it syncs, shared by every tab/worker/process on this database; its
+   * holder's death frees it at once, so a crashed leader is replaced immediately. Default: Web Locks
+   * (`webLocksLeaderLock(store.name)`) where the platform has `navigator.locks`, else none (the lease
+   * alone). `false` turns it off. See leader-lock.ts for the contract.
+   */
+  leaderLock?: LeaderLock | false;
   /** Queue shared with other clients to bound how many cycles run at once. Default: a private queue. */
   queue?: SyncQueue;
   /**
@@ -95,6 +107,8 @@ export interface VerifyOptions {
 }
 
 export const DEFAULT_VERIFY_INTERVAL_MS = 30_000;
+/** Default lease TTL: without a leader lock a crashed leader is replaced within 2.5 s (≤ 2× TTL, ≤ 5 s). */
+export const DEFAULT_LEASE_MS = 2_500;
 export const DEFAULT_FULL_VERIFY_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export interface SyncRequest {

@@ -12,7 +12,8 @@ export type { ClientOptions, ClientStatus, SyncRequest, VerifyOptions } from './
 import { Emitter } from './subscribable.js';
 import type { RecordsChange, SyncCycleResult, SyncEvent, SyncEventOf, SyncEventType, SyncTrigger } from './events.js';
 import { loadOrCreateIdentity, randomId } from './identity.js';
-import { acquireLease, releaseLease } from './lease.js';
+import { releaseLease } from './lease.js';
+import { Leadership } from './leadership.js';
 import { T, META, readNumber } from './local-schema.js';
 import { listView, readConfirmed, readView } from './local-view.js';
 import { Mutex } from './mutex.js';
@@ -34,6 +35,7 @@ import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
+  DEFAULT_LEASE_MS,
   DEFAULT_VERIFY_INTERVAL_MS,
   positive,
   type ClientOptions,
@@ -79,6 +81,7 @@ export class SynclineClient {
   #lastFullVerifyAt: number | undefined;
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
+  readonly #leadership: Leadership;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(options: ClientOptions, clientId: string) {
@@ -107,6 +110,7 @@ export class SynclineClient {
       emit: host.emit,
       progress: () => undefined,
     };
+    this.#leadership = new Leadership({ store: options.store, holder: this.#holder, timers: this.#timers, ttlMs: positive(options.leaseMs, DEFAULT_LEASE_MS, 'leaseMs'), lock: options.leaderLock });
     this.#queue = options.queue ?? new SyncQueue();
     this.#stopTabs = this.#listenToTabs();
     this.#stopPokes = this.#o.realtime?.subscribe((poke) => {
@@ -353,23 +357,24 @@ export class SynclineClient {
     const syncId = `${this.#holder}-${++this.#syncSeq}`;
     const result = newCycleResult(syncId, trigger, direction, this.#timers.now());
     handle.markStarted(syncId);
-    if (!(await acquireLease(this.#o.store, this.#holder, this.#timers.now(), this.#o.leaseMs ?? 10_000))) {
-      return { ...result, skipped: true };
-    }
+    // Skipped for another holder: a client with a loop and writes waiting runs a 'takeover' cycle
+    // as soon as the holder is gone (lock freed, lease lapsed), not at its next pull interval.
+    const term = await this.#leadership.take(this.#loop && (() => this.#loop?.kick('takeover')), () => this.pendingCount(), this.#abort.signal);
+    if (term === undefined) return { ...result, skipped: true };
     this.#status = { ...this.#status, syncing: true, lastSyncId: syncId };
-    this.#emit({ type: 'sync.started', syncId, trigger });
-    const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
-    const verify = this.#verifyDue(trigger) || fullRequested;
-    const fullVerify = fullRequested || this.#fullVerifyDue();
-    const start = this.#o.transport.stats();
-    const progress: CycleContext['progress'] = (phase, done, total) => {
-      const now = this.#o.transport.stats();
-      const report = { phase, done, total, bytesUp: now.bytesSent - start.bytesSent, bytesDown: now.bytesReceived - start.bytesReceived };
-      handle.reportProgress(report);
-      this.#emit({ type: 'sync.progress', syncId, ...report });
-    };
     try {
-      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify, fullVerify }, result, signal);
+      this.#emit({ type: 'sync.started', syncId, trigger });
+      const plan = { ...defaultPlan, ...this.#o.planner?.plan(), ...this.#pinned };
+      const verify = this.#verifyDue(trigger) || fullRequested;
+      const fullVerify = fullRequested || this.#fullVerifyDue();
+      const start = this.#o.transport.stats();
+      const progress: CycleContext['progress'] = (phase, done, total) => {
+        const now = this.#o.transport.stats();
+        const report = { phase, done, total, bytesUp: now.bytesSent - start.bytesSent, bytesDown: now.bytesReceived - start.bytesReceived };
+        handle.reportProgress(report);
+        this.#emit({ type: 'sync.progress', syncId, ...report });
+      };
+      await runSyncCycle({ ...this.#ctx, ...plan, collections, progress, verify, fullVerify }, result, anySignal([signal, term.lost]));
       if (result.verify.status !== 'skipped') this.#lastVerifyAt = this.#timers.now();
       if (result.verify.full === true) this.#lastFullVerifyAt = this.#timers.now();
       if (result.direction !== 'push') this.#knownCursor = Math.max(this.#knownCursor, result.cursor);
@@ -379,6 +384,8 @@ export class SynclineClient {
     } catch (raw) {
       this.#status = { ...this.#status, syncing: false };
       throw raw;
+    } finally {
+      await term.end();
     }
   }
 

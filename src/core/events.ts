@@ -6,7 +6,7 @@ import type { CollectionDigest } from '../protocol/digest.js';
 import type { ClientMetrics } from './drain-monitor.js';
 import type { PreviousInstall } from '../protocol/wire.js';
 
-export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog';
+export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog' | 'takeover';
 
 export type SyncPhaseName = 'validate' | 'prepare' | 'execute' | 'verify' | 'cleanup';
 

@@ -1,7 +1,8 @@
 /**
  * The tab channel seam: how clients on one local database in different tabs (or workers) tell each
- * other what changed. Only one of them — the lease holder — syncs; the others write into the shared
- * outbox and, through this channel, ask the leader to sync and hear about records it pulled.
+ * other what changed. Only one of them at a time — the holder of the leader lock and lease
+ * (leadership.ts) — syncs; the others write into the shared outbox and, through this channel, ask the
+ * leader to sync and hear about records it pulled. If the leader died, they take over by themselves.
  *
  * Contract: a message posted by one channel instance reaches every other instance with the same name
  * (never the poster itself), in posting order per sender, best effort (a tab that is closed or not

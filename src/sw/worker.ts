@@ -12,8 +12,8 @@
  *                          └── lease lapsed / poll ◀─────┴─ ask tabs to sync, wait ≤ maxWaitMs ▶ reject
  * ```
  *
- * The worker takes the same leader lease as the tabs (through the client), so a tab and the worker
- * never push at once: while a live tab leads, the worker waits for the tab to drain or for its lease
+ * The worker takes the same leader lock (Web Locks) and lease as the tabs (through the client), so a
+ * tab and the worker never push at once: while a live tab leads, the worker waits for the tab to drain or for its lease
  * to lapse (a closed or crashed tab stops renewing it). Each drain opens a client and closes it
  * after, which releases the lease at once instead of keeping the tabs off it for a lease TTL.
  */

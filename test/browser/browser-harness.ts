@@ -18,7 +18,11 @@ async function bundle(entry: string): Promise<string> {
 
 const PAGE = '<!doctype html><meta charset="utf-8"><title>till</title><script type="module" src="/app.js"></script>';
 
-export async function serveFixtures(sync: SyncServer): Promise<{ url: string; log: string[]; close(): Promise<void> }> {
+/**
+ * `pages` adds more pages: `{ failover: 'failover-app.ts' }` serves `/failover.html`, which loads
+ * that fixture bundled as `/failover.js`.
+ */
+export async function serveFixtures(sync: SyncServer, pages: Record<string, string> = {}): Promise<{ url: string; log: string[]; close(): Promise<void> }> {
   const log: string[] = [];
   const [app, sw] = await Promise.all([bundle('app.ts'), bundle('sw.ts')]);
   const files: Record<string, [string, string]> = {
@@ -26,6 +30,10 @@ export async function serveFixtures(sync: SyncServer): Promise<{ url: string; lo
     '/app.js': [app, 'text/javascript'],
     '/sw.js': [sw, 'text/javascript'],
   };
+  for (const [name, entry] of Object.entries(pages)) {
+    files[`/${name}.html`] = [PAGE.replace('/app.js', `/${name}.js`), 'text/html'];
+    files[`/${name}.js`] = [await bundle(entry), 'text/javascript'];
+  }
   const server: Server = createServer((req, res) => void handle(req, res));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
