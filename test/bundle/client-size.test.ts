@@ -16,9 +16,16 @@ import { describe, expect, it } from 'vitest';
  * walkers (json-guard.ts, json-shape.ts) each accept a different set of values, so until the rest is
  * found elsewhere CI holds the line at a ceiling just above today's size. Any growth still fails,
  * and the distance to the target is printed on every run.
+ *
+ * Raised from 32 to 34 kB at stop 18, for features a browser client needs and pays for eagerly:
+ * tab failover over Web Locks with a renewed lease (+0.8 kB), store format 2 and its open path
+ * (+0.3), typed collections (+0.3), paged IndexedDB scans, and the storage-loss hooks (the watch
+ * itself is opt-in). The way back under 30 kB is the wire validation: zod/mini is 5.5 kB of the gzip,
+ * and the client's response and stored-row checks could move to hand-written accept checks (as the
+ * server's push path did) or a smaller Standard Schema validator.
  */
 const TARGET_BYTES = 30 * 1024;
-const BUDGET_BYTES = 32 * 1024;
+const BUDGET_BYTES = 34 * 1024;
 const ENTRY = 'test/bundle/fixtures/web-client.ts';
 
 interface Bundle {
@@ -94,7 +101,7 @@ describe('the web client (createClient + IndexedDB store + HTTP transport)', () 
     const withoutZod = gzipped((await bundleWebClient(['zod'])).eager);
     const withoutIdb = gzipped((await bundleWebClient(['idb'])).eager);
     const lines = [...minifiedByPart(bundle.metafile, bundle.eager)].map(([part, bytes]) => `  ${part.padEnd(16)} ${kB(bytes).padStart(9)} minified`);
-    const lazy = bundle.lazy.map((f) => `  lazy chunk ${[...minifiedByPart(bundle.metafile, [f]).keys()].join(', ')}: ${kB(f.contents.byteLength)} minified, ${kB(gzipped([f]))} gzipped (not loaded where native streams exist)`);
+    const lazy = bundle.lazy.map((f) => `  lazy chunk ${[...minifiedByPart(bundle.metafile, [f]).keys()].join(', ')}: ${kB(f.contents.byteLength)} minified, ${kB(gzipped([f]))} gzipped (loaded only when needed: fflate where native streams are missing, store migrations for a new or older database)`);
     console.log(
       [
         `web client: ${kB(total)} min+gzip (ceiling ${kB(BUDGET_BYTES)}, target ${kB(TARGET_BYTES)}: ${kB(Math.max(0, total - TARGET_BYTES))} over), ${kB(minified(bundle.eager))} minified, ${bundle.eager.length} chunk(s)`,
