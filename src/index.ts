@@ -105,6 +105,7 @@ export type { ConflictReport, ConflictRecord, ConflictsResponse } from './protoc
 export { broadcastTabChannel } from './core/tab-channel.js';
 export { memoryLeaderLocks, type LeaderLock } from './core/leader-lock.js';
 export { webLocksLeaderLock } from './core/web-locks.js';
+export type { LockManagerLike } from './core/web-locks.js';
 export type { TabChannel, TabMessage } from './core/tab-channel.js';
 export { createSsePokes } from './transport/realtime.js';
 export type { RealtimeChannel, Poke, SsePokesOptions } from './transport/realtime.js';

@@ -11,7 +11,7 @@ import type { Store } from './stores/store.js';
 export type { SqlDatabase, SqlParam } from './stores/sql-database.js';
 export type { SqlStoreOptions } from './stores/sql-store.js';
 export { fromOpSqlite, fromExpoSqlite } from './stores/sql-adapters.js';
-export type { OpSqliteDatabaseLike, ExpoSqliteDatabaseLike } from './stores/sql-adapters.js';
+export type { OpSqliteDatabaseLike, ExpoSqliteDatabaseLike, SqlRow } from './stores/sql-adapters.js';
 export { reactNativeNetworkStatus } from './network/react-native.js';
 export type { NetInfoLike, NetInfoStateLike } from './network/react-native.js';
 

@@ -4,7 +4,9 @@
  */
 import type { SqlDatabase, SqlParam } from './sql-database.js';
 
-type Row = Record<string, unknown>;
+/** A result row as the libraries return it: column name → value. */
+export type SqlRow = Record<string, unknown>;
+type Row = SqlRow;
 
 /** What syncline calls on an op-sqlite database (`open({ name })` from `@op-engineering/op-sqlite`). */
 export interface OpSqliteDatabaseLike {
