@@ -135,18 +135,18 @@ export async function listEffectDeadLetters(db: Db, query: { status?: 'dead' | '
   return rows.map(toDeadLetter);
 }
 
+/** The fields an effect row and a dead-letter row share. */
+function commonFields(row: Selectable<EffectsTable> | Selectable<EffectDeadLettersTable>): Pick<Effect, 'id' | 'name' | 'key' | 'scope' | 'payload' | 'createdAt'> {
+  return { id: row.id, name: row.name, key: row.key, scope: row.scope, payload: JSON.parse(row.payload) as JsonValue, createdAt: toInt(row.created_at) };
+}
+
 function toEffect(row: Selectable<EffectsTable>): Effect {
-  return { id: row.id, name: row.name, key: row.key, scope: row.scope, payload: JSON.parse(row.payload) as JsonValue, createdAt: toInt(row.created_at), attempt: toInt(row.attempts) };
+  return { ...commonFields(row), attempt: toInt(row.attempts) };
 }
 
 function toInfo(row: Selectable<EffectsTable>): EffectInfo {
   return {
-    id: row.id,
-    name: row.name,
-    key: row.key,
-    scope: row.scope,
-    payload: JSON.parse(row.payload) as JsonValue,
-    createdAt: toInt(row.created_at),
+    ...commonFields(row),
     status: row.status === 'delivered' ? 'delivered' : 'pending',
     attempts: toInt(row.attempts),
     nextAttemptAt: toInt(row.next_attempt_at),
@@ -158,12 +158,7 @@ function toInfo(row: Selectable<EffectsTable>): EffectInfo {
 
 function toDeadLetter(row: Selectable<EffectDeadLettersTable>): EffectDeadLetter {
   return {
-    id: row.id,
-    name: row.name,
-    key: row.key,
-    scope: row.scope,
-    payload: JSON.parse(row.payload) as JsonValue,
-    createdAt: toInt(row.created_at),
+    ...commonFields(row),
     error: row.error,
     attempts: toInt(row.attempts),
     deadLetteredAt: toInt(row.dead_lettered_at),
