@@ -6,10 +6,16 @@ import * as z from 'zod/mini';
 import { hlcString } from './hlc.js';
 import { clientId, collectionName, conflictReport, jsonObject, mutationId, PROTOCOL_VERSION, version, wholeNumber } from './wire.js';
 
+/**
+ * Who made the write that met the conflict: a client, or the server itself writing on behalf of a
+ * replay, an incoming webhook or an effect's write-back (`syncline:<origin>`, never a client's id).
+ */
+const writerId = z.union([clientId, z.string().check(z.regex(/^syncline:[a-z-]{1,32}$/, 'a server-side writer is syncline:<origin>'))]);
+
 /** One audit entry of GET /v1/conflicts: the conflict, what each side held, and the resolution. */
 export const conflictRecord = z.strictObject({
   ...conflictReport.shape,
-  clientId,
+  clientId: writerId,
   mutationId,
   collection: collectionName,
   key: z.string(),
