@@ -34,15 +34,40 @@ export const emptyLanes = (): DigestLanes => ({ count: 0, a: 0, b: 0 });
 /**
  * JSON with object keys sorted (code-unit order) at every depth, so two peers that hold the same value
  * built in a different key order hash it the same. Numbers and strings as JSON.stringify writes them.
+ *
+ * Most values already have their keys in that order (they were parsed from canonical JSON, or built by
+ * code with a fixed field order), and for those JSON.stringify writes exactly this text, natively: a
+ * walk that only compares keys decides which path to take. This was ~18 µs of the server's CPU per
+ * pushed put, and every client write hashes the value twice (old and new).
  */
 export function canonicalJson(value: JsonValue): string {
+  return keysInOrder(value) ? JSON.stringify(value) : sortedJson(value);
+}
+
+/** True when every object inside `value` lists its keys in code-unit order (as Object.keys gives them). */
+function keysInOrder(value: JsonValue): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!keysInOrder(item)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && !(previous < key)) return false;
+    if (!keysInOrder(value[key] as JsonValue)) return false;
+    previous = key;
+  }
+  return true;
+}
+
+function sortedJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
-    out += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${sortedJson(value[k] as JsonValue)}`;
   }
   return `${out}}`;
 }
