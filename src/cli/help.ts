@@ -32,6 +32,8 @@ Options:
   --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
   --rate-per-token RATE[/BURST]  --rate-per-client RATE[/BURST] (requests/s, per instance; off by default)
   --metrics-token TOKEN (Prometheus metrics at GET /metrics; needs prom-client)
+  --console-token TOKEN (≥ 16 characters: the live operator console at /console, opened once with
+    ?token=TOKEN; off without it)
 
 Precedence: flags > environment variables > config file > defaults.
 Environment variables:
