@@ -13,7 +13,9 @@ entries, last sync runs, background jobs and their runs. Opens the file read-onl
 that is not a syncline client store.
 
 Options:
-  --db FILE (required)  --runs N (10)  --job-runs N (10)  --json`,
+  --db FILE (required)  --runs N (10)  --job-runs N (10)  --json
+  --watch (refresh outbox backlog, oldest pending age, cursor, last sync and the drain until Ctrl-C)
+  --interval S (2: seconds between refreshes with --watch)`,
   serve: `syncline serve — run the reference sync server.
 
   --config FILE  a server config (.json, .js, .mjs, or .ts with jiti installed) declaring the database,
