@@ -153,7 +153,7 @@ suite('the console in Chromium', () => {
     expect(await page.textContent(`${row} .oldest`)).toBe('95.0 s');
     // The lag chart: a bar for this minute, and the summary names the age the device reported.
     expect(await page.locator('#scopes svg.sync-lag-chart rect').count()).toBeGreaterThan(0);
-    expect(await page.textContent('#scopes .lag-summary')).toContain('now 95.0 s');
+    expect(await page.textContent('#scopes .lag-summary')).toContain('this minute 95.0 s');
     expect(await page.locator('#scopes svg.write-rate-chart rect').count()).toBeGreaterThan(0);
 
     // The dead-lettered effect is listed with its error; Replay puts it back, the worker delivers it.

@@ -42,7 +42,7 @@ function charts(s) {
   const lags = s.syncLag.perMinute.filter((v) => v !== null);
   const lagNow = s.syncLag.perMinute[s.syncLag.perMinute.length - 1];
   const lagText = lags.length === 0 ? 'no device reported in the last hour'
-    : 'now ' + (lagNow === null || lagNow === undefined ? '—' : age(lagNow)) + ', peak ' + age(Math.max(...lags));
+    : 'this minute ' + (lagNow === null || lagNow === undefined ? '—' : age(lagNow)) + ', peak ' + age(Math.max(...lags));
   return el('div', { class: 'charts' },
     el('div', { class: 'chart write-rate' }, el('span', { class: 'muted' }, 'Writes per minute, last hour'), bars(s.writeRate.perMinute, '#3b6fd8', 'write-rate-chart'),
       el('span', { class: 'muted' }, writes + ' writes (since this server started)')),
