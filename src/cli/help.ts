@@ -13,7 +13,9 @@ entries, last sync runs, background jobs and their runs. Opens the file read-onl
 that is not a syncline client store.
 
 Options:
-  --db FILE (required)  --runs N (10)  --job-runs N (10)  --json`,
+  --db FILE (required)  --runs N (10)  --job-runs N (10)  --json
+  --watch (refresh outbox backlog, oldest pending age, cursor, last sync and the drain until Ctrl-C)
+  --interval S (2: seconds between refreshes with --watch)`,
   serve: `syncline serve — run the reference sync server.
 
   --config FILE  a server config (.json, .js, .mjs, or .ts with jiti installed) declaring the database,
@@ -32,6 +34,8 @@ Options:
   --drain-seconds S (10: on SIGTERM/SIGINT, how long in-flight requests may finish)
   --rate-per-token RATE[/BURST]  --rate-per-client RATE[/BURST] (requests/s, per instance; off by default)
   --metrics-token TOKEN (Prometheus metrics at GET /metrics; needs prom-client)
+  --console-token TOKEN (≥ 16 characters: the live operator console at /console, opened once with
+    ?token=TOKEN; off without it)
 
 Precedence: flags > environment variables > config file > defaults.
 Environment variables:

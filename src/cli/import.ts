@@ -1,10 +1,10 @@
 /**
  * `syncline import --db <url> --scope <s> FILE`: bulk-load a JSON Lines or CSV file into a scope of a
  * server database, in large transactions, resumable by import id (src/server/import-run.ts). Progress
- * goes to stdout: one updating line on a terminal, plain lines (at most one a second) otherwise.
+ * goes to stdout (progress.ts): a bar with rate and ETA on a terminal, a plain line per 10% otherwise.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
@@ -21,6 +21,7 @@ import { openPostgresDatabase } from '../server/postgres-dialect.js';
 import type { ServerDatabase } from '../server/schema.js';
 import { openSqliteDatabase } from '../server/sqlite-dialect.js';
 import type { Durability } from '../server/types.js';
+import { createProgress, type Progress, type ProgressStream } from './progress.js';
 
 export interface ImportConfig {
   database: DatabaseLocation;
@@ -38,8 +39,8 @@ export interface ImportConfig {
 
 export interface ImportOutput {
   log(line: string): void;
-  /** Rewrite the current terminal line (progress on a TTY); absent: progress as plain lines. */
-  status?(line: string): void;
+  /** Where the progress goes (process.stdout): a bar on a TTY, plain lines otherwise; absent: plain lines through `log`. */
+  stream?: ProgressStream;
 }
 
 export function parseImportArgs(argv: string[]): ImportConfig {
@@ -110,18 +111,18 @@ export async function runImportCommand(argv: string[], out: ImportOutput, signal
     await fanout?.start(() => {});
     out.log(`importing ${config.file} (${config.format}) into scope "${config.scope}" of ${describeDatabaseLocation(config.database)}, import id "${config.importId}"`);
     const entries: AsyncIterable<ImportEntry> = config.format === 'csv' ? readCsvEntries(config.file, config.keyColumn) : readJsonlEntries(config.file);
-    const report = progressReporter(out);
+    const { report, bar } = progressReporter(out, await countLines(config.file));
     const result = await runImport({ db, logger: silentLogger, now: Date.now, ...(fanout === undefined ? {} : { onCommitted: (change) => fanout.publish(change) }) }, config.scope, entries, {
       importId: config.importId,
       source: config.file,
       skipInvalid: config.skipInvalid,
       signal,
       onProgress: report,
-      onInvalid: (invalid) => out.log(`skipped ${invalid.where}: ${invalid.message}`),
+      onInvalid: (invalid) => bar.log(`skipped ${invalid.where}: ${invalid.message}`),
       ...(config.collection === undefined ? {} : { collection: config.collection }),
       ...(config.batchSize === undefined ? {} : { batchSize: config.batchSize }),
     });
-    out.log(summary(result));
+    bar.finish(summary(result));
     return 0;
   } finally {
     await fanout?.close();
@@ -134,22 +135,29 @@ function openDatabase(config: ImportConfig): Kysely<ServerDatabase> {
   return openPostgresDatabase({ url: config.database.postgres, durability: config.durability, maxConnections: 2 });
 }
 
-/** Every commit on a terminal; at most one plain line a second otherwise (the first commit always). */
-function progressReporter(out: ImportOutput): (progress: ImportProgress) => void {
-  let lastPrinted = 0;
-  return (progress) => {
-    const line = progressLine(progress);
-    if (out.status !== undefined) return out.status(line);
-    const now = Date.now();
-    if (lastPrinted !== 0 && now - lastPrinted < 1000) return;
-    lastPrinted = now;
-    out.log(line);
-  };
+/**
+ * Progress against the file's line count (an entry's position is the line it starts on, so a resumed
+ * import starts its bar where it stopped): a bar with rate and ETA on a terminal, a line per 10% otherwise.
+ */
+function progressReporter(out: ImportOutput, total: number): { report(progress: ImportProgress): void; bar: Progress } {
+  const bar = createProgress(out.stream ?? lineStream(out), { label: 'import', unit: 'lines', total });
+  return { bar, report: (p) => bar.update(p.position) };
 }
 
-function progressLine(p: ImportProgress): string {
-  const resumed = p.resumedFrom > 0 ? ` (resumed after position ${p.resumedFrom})` : '';
-  return `progress: position ${p.position}, ${p.imported} records imported${resumed}, ${p.invalid} invalid skipped, ${p.recordsPerSecond} records/s, scope version ${p.version}`;
+/** Plain lines through `out.log` (tests, and callers without a stream). */
+function lineStream(out: ImportOutput): ProgressStream {
+  return { write: (chunk) => chunk.split('\n').filter((line) => line !== '').forEach((line) => out.log(line)) };
+}
+
+/** Newlines in the file (+1 for a last line without one): one quick read before the import. */
+async function countLines(file: string): Promise<number> {
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    if (chunk.length > 0) last = chunk[chunk.length - 1] ?? 10;
+  }
+  return last === 10 ? lines : lines + 1;
 }
 
 function summary(r: ImportResult): string {

@@ -23,9 +23,9 @@ async function main(argv: string[]): Promise<number> {
         // Each command loads its modules when it runs: --help and --version start quickly.
         return await (await import('./demo.js')).runDemoCommand(rest, controller.signal);
       case 'status':
-        return await (await import('./status.js')).runStatus(rest, { log: (line) => console.log(line) });
+        return await (await import('./status.js')).runStatus(rest, { log: (line) => console.log(line) }, { signal: controller.signal, stream: process.stdout });
       case 'import':
-        return await (await import('./import.js')).runImportCommand(rest, importOutput(), controller.signal);
+        return await (await import('./import.js')).runImportCommand(rest, { log: (line) => console.log(line), stream: process.stdout }, controller.signal);
       case 'webhooks':
         return await (await import('./webhooks.js')).runWebhooksCommand(rest, { log: (line) => console.log(line) });
       case 'serve':
@@ -45,16 +45,6 @@ async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-}
-
-/** Progress rewrites one line on a terminal; piped or redirected, it comes as plain lines. */
-function importOutput(): { log(line: string): void; status?(line: string): void } {
-  const log = (line: string): void => {
-    if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
-    console.log(line);
-  };
-  if (!process.stdout.isTTY) return { log };
-  return { log, status: (line) => void process.stdout.write(`\r\x1b[K${line}`) };
 }
 
 main(process.argv.slice(2)).then(

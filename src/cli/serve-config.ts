@@ -26,6 +26,7 @@ export const SERVE_ENV = {
   SYNCLINE_JWT_ISSUER: 'required JWT issuer (like --jwt-issuer)',
   SYNCLINE_JWT_AUDIENCE: 'required JWT audience (like --jwt-audience)',
   SYNCLINE_METRICS_TOKEN: 'bearer token for GET /metrics (like --metrics-token)',
+  SYNCLINE_CONSOLE_TOKEN: 'admin token of the live console at /console (like --console-token)',
   SYNCLINE_DURABILITY: 'durable|relaxed (like --durability)',
   SYNCLINE_CORS_ORIGINS: 'comma-separated origins, or * (like --cors-origin)',
   SYNCLINE_DRAIN_SECONDS: 'shutdown drain (like --drain-seconds)',
@@ -50,6 +51,8 @@ export interface ServeConfig {
   durability: Durability;
   /** Serve Prometheus metrics at GET /metrics to holders of this token (needs prom-client). */
   metricsToken?: string;
+  /** Serve the live operator console at /console to holders of this token. */
+  consoleToken?: string;
   /** Origins whose web apps may call the server (`*` for any). */
   corsOrigins?: string[] | '*';
   corsMaxAgeSeconds?: number;
@@ -77,6 +80,7 @@ const OPTIONS = {
   'retain-tombstones-days': { type: 'string' },
   durability: { type: 'string' },
   'metrics-token': { type: 'string' },
+  'console-token': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
   'drain-seconds': { type: 'string' },
   'jwt-secret': { type: 'string' },
@@ -132,6 +136,8 @@ function resolveServeConfig(flags: Flags, env: Env, file: SynclineConfig, fileNa
   if (file.tombstones?.purgeEveryMinutes !== undefined) config.purgeEveryMs = Math.round(file.tombstones.purgeEveryMinutes * 60_000);
   const metricsToken = flags['metrics-token'] ?? envOf('SYNCLINE_METRICS_TOKEN') ?? file.metricsToken;
   if (metricsToken !== undefined) config.metricsToken = metricsToken;
+  const consoleToken = pick(flags['console-token'], '--console-token', envOf('SYNCLINE_CONSOLE_TOKEN'), 'SYNCLINE_CONSOLE_TOKEN', file.consoleToken, undefined, parseConsoleToken);
+  if (consoleToken !== undefined) config.consoleToken = consoleToken;
   const rate = resolveRate(flags, file.limits?.rate);
   if (rate !== undefined) config.rate = rate;
   const cors = flags['cors-origin'] ?? envOf('SYNCLINE_CORS_ORIGINS')?.split(',').map((o) => o.trim()).filter((o) => o !== '') ?? file.cors?.origins;
@@ -187,6 +193,12 @@ function resolveRate(flags: Flags, fromFile: RateLimitOptions | undefined): Rate
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** Checked here too (the server would refuse it) so the error names the flag or variable. */
+function parseConsoleToken(text: string, source: string): string {
+  if (text.length < 16) throw new InvalidArgumentError(`${source}: the console token is an admin password and must be at least 16 characters (got ${text.length}); e.g. openssl rand -hex 16.`);
+  return text;
 }
 
 function parsePort(text: string, source: string): number {

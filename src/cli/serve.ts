@@ -41,6 +41,8 @@ export async function runServe(argv: string[], out: { log(line: string): void },
   });
   const http = await serveNode(server, { port: config.port, host: config.host, ...(config.timeouts === undefined ? {} : { timeouts: config.timeouts }) });
   out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, ${describeAuth(config.auth)}, ${describeDomain(config)}, durability: ${describeDurability(config.durability)}${config.metricsToken === undefined ? '' : `, metrics: ${http.url}/metrics (bearer: the metrics token)`})`);
+  // The URL, never the token: logs are read by more people than the console should be.
+  if (config.consoleToken !== undefined) out.log(`syncline console: ${http.url}${config.server?.basePath ?? ''}/console?token=<console token> (open once; a session cookie keeps you in)`);
   try {
     await abortion(signal);
   } finally {
@@ -73,6 +75,7 @@ export async function serverOptions(config: ServeConfig, logger: Logger): Promis
     ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins, ...(config.corsMaxAgeSeconds === undefined ? {} : { maxAgeSeconds: config.corsMaxAgeSeconds }) } }),
     ...(tombstones === undefined ? {} : { tombstones }),
     ...(config.metricsToken === undefined ? {} : { metrics: await createServerMetrics({ token: config.metricsToken }) }),
+    ...(config.consoleToken === undefined ? {} : { console: { token: config.consoleToken } }),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `syncline status --db FILE`: identity, outbox, drain metrics, background jobs and the last sync and
- * job runs of a client database, opened read-only.
+ * job runs of a client database, opened read-only. `--watch` keeps refreshing the essentials
+ * (status-watch.ts) until Ctrl-C.
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,7 +10,9 @@ import { readJobRuns, type JobRun } from '../core/job-history.js';
 import { readJobs, type StoredJob } from '../core/job-store.js';
 import { readLocalStatus, type LocalStatus } from '../core/local-status.js';
 import type { Store } from '../stores/store.js';
+import type { ProgressStream } from './progress.js';
 import { openReadOnlyStore } from './read-only-store.js';
+import { watchStatus } from './status-watch.js';
 
 interface Status extends LocalStatus {
   metrics: DrainMetrics;
@@ -18,7 +21,7 @@ interface Status extends LocalStatus {
   jobRuns: JobRun[] | { error: string };
 }
 
-export async function runStatus(argv: string[], out: { log(line: string): void }): Promise<number> {
+export async function runStatus(argv: string[], out: { log(line: string): void }, options: { signal?: AbortSignal; stream?: ProgressStream } = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -26,6 +29,8 @@ export async function runStatus(argv: string[], out: { log(line: string): void }
       runs: { type: 'string', default: '10' },
       'job-runs': { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
+      interval: { type: 'string', default: '2' },
     },
     strict: true,
   });
@@ -35,12 +40,22 @@ export async function runStatus(argv: string[], out: { log(line: string): void }
   // Read-only: status never changes the file it inspects (no schema written into a stray file).
   const store = openReadOnlyStore(values.db);
   try {
+    if (values.watch) {
+      await watchStatus(store, out.log, { intervalMs: intervalMs(values.interval), signal: options.signal ?? new AbortController().signal, ...(options.stream === undefined ? {} : { stream: options.stream }) });
+      return 0;
+    }
     const status = await readStatus(store, Number(values.runs), Number(values['job-runs']));
     out.log(values.json ? JSON.stringify(status) : formatStatus(values.db, status));
     return 0;
   } finally {
     await store.close();
   }
+}
+
+function intervalMs(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new Error(`--interval: expected a number of seconds > 0 (e.g. 2), got "${text}".`);
+  return Math.max(10, Math.round(seconds * 1000));
 }
 
 async function readStatus(store: Store, runs: number, jobRuns: number): Promise<Status> {

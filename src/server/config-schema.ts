@@ -63,6 +63,7 @@ const configSchema = z.strictObject({
   tombstones: z.strictObject({ retainDays: z.number().positive(), purgeEveryMinutes: z.number().positive().optional() }).optional(),
   drainSeconds: nonNegative.optional(),
   metricsToken: z.string().min(1).optional(),
+  consoleToken: z.string().min(16, 'the console token is an admin password: at least 16 characters').optional(),
   // Passed through to createSyncServer as it is: the server checks its own options.
   server: z.record(z.string(), z.unknown()).optional(),
 });

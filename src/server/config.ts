@@ -62,6 +62,8 @@ export interface SynclineConfig {
   drainSeconds?: number;
   /** Serve Prometheus metrics at GET /metrics to holders of this token (better from SYNCLINE_METRICS_TOKEN; needs prom-client). */
   metricsToken?: string;
+  /** Turn on the live console at `/console` for holders of this token (≥ 16 characters; better from SYNCLINE_CONSOLE_TOKEN). */
+  consoleToken?: string;
   /**
    * Any other `createSyncServer` option, passed through as it is (`rules`, `effects`, `webhooks`,
    * `push`, `websocket`, `basePath`, …): options the server gains need no change to the config loader.

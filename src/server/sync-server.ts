@@ -54,8 +54,7 @@ import { instrumentServer, type Instrumentation } from './metrics/instrument.js'
 import { checkReadiness } from './readiness.js';
 import { recordsAsEntries, runImport } from './import-run.js';
 import { createConsoleHandler } from './console/console-routes.js';
-import { readConsoleState } from './console/console-state.js';
-import { WriteRateSampler } from './console/write-rate.js';
+import { createConsoleSource } from './console/console-source.js';
 import { createEffectsRuntime, effectWriteBack } from './effects/index.js';
 import { effectOptions } from './effects/server-options.js';
 import { createWebhooksAdmin } from './webhooks/index.js';
@@ -155,23 +154,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const webhooks = options.incomingWebhooks === undefined ? [] : incomingWebhookRoutes(options.incomingWebhooks, { db: database, handlers, logger, onCommitted, now: Date.now, bodyTimeoutMs: abuse.bodyTimeoutMs });
   for (const [path, run] of webhooks) routes.set(path, { method: 'POST', auth: false, run: (request) => run(request) });
   if (instr.handler !== undefined) routes.set('/metrics', { method: 'GET', auth: false, init: false, run: instr.handler });
-  const rates = new WriteRateSampler();
-  scopeChanges.subscribe((change) => rates.record(change.scope, change.version, Date.now()));
-  const consoleHandler = options.console === undefined ? undefined : createConsoleHandler(options.console, basePath, {
-    state: async () => {
-      await ready();
-      return readConsoleState(database(), (scope) => rates.series(scope, Date.now()), Date.now());
-    },
-    replay: (id) => server.replayDeadLetter(id),
-    onChange: (listener) => {
-      const offScopes = scopeChanges.subscribe(listener);
-      const offConflicts = conflicts.subscribe(listener);
-      return () => {
-        offScopes();
-        offConflicts();
-      };
-    },
-  }, stopping.signal);
+  const consoleHandler = options.console === undefined ? undefined : createConsoleHandler(options.console, basePath, createConsoleSource({
+    ready,
+    db: database,
+    onScopeChanged: (listener) => scopeChanges.subscribe(listener),
+    onConflict: (listener) => conflicts.subscribe(listener),
+    replayDeadLetter: (id) => server.replayDeadLetter(id),
+    effects: effects.admin,
+    peers: (scope) => server.peers(scope),
+    peerScopes: () => sockets.scopes(),
+    now: Date.now,
+    signal: stopping.signal,
+  }), stopping.signal);
   const dispatcher: Dispatcher = {
     routes,
     basePath,

@@ -143,6 +143,23 @@ export default defineConfig({
     expect(flagged.output.join('\n')).toContain('INSECURE DEMO'); // auth still from the file named by SYNCLINE_CONFIG
   });
 
+  it('--console-token (or SYNCLINE_CONSOLE_TOKEN) turns the console on and prints its URL, never the token', async () => {
+    const cwd = dir();
+    const token = 'console-token-from-env-0123';
+    const server = await serve(cwd, ['--insecure-demo', '--port', '0', '--db', './c.db'], { SYNCLINE_CONSOLE_TOKEN: token });
+    const output = server.output.join('\n');
+    expect(output).toContain(`syncline console: ${server.url}/console?token=<console token>`);
+    expect(output).not.toContain(token);
+    expect((await fetch(`${server.url}/console`)).status).toBe(401);
+    const login = await fetch(`${server.url}/console?token=${token}`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    await server.stop();
+
+    const off = await serve(cwd, ['--insecure-demo', '--port', '0', '--db', './c.db']);
+    expect(off.output.join('\n')).not.toContain('syncline console');
+    expect((await fetch(`${off.url}/console?token=${token}`, { redirect: 'manual' })).status).toBe(404);
+  });
+
   it('a bad config stops the start: exit code 1, every bad key named with the file', async () => {
     const cwd = dir();
     writeFileSync(join(cwd, 'syncline.config.json'), JSON.stringify({
@@ -196,6 +213,15 @@ describe('serve settings: flags > environment > config file > defaults', () => {
     // Auth flags replace the file's auth section as a whole.
     expect(parseServeArgs(['--token', 'a=shop'], {}, file, 'f.json').auth).toEqual({ kind: 'tokens', tokens: { a: 'shop' }, insecureDemo: false });
     expect(() => parseServeArgs([], {}, {}, 'f.json')).toThrow(/No authentication configured/);
+    // The console token: flag > SYNCLINE_CONSOLE_TOKEN > file; too short is refused naming its source.
+    const consoleFile = { ...file, consoleToken: 'c'.repeat(16) };
+    expect(parseServeArgs([], env, consoleFile, 'f.json').consoleToken).toBe('c'.repeat(16));
+    expect(parseServeArgs([], { ...env, SYNCLINE_CONSOLE_TOKEN: 'e'.repeat(16) }, consoleFile, 'f.json').consoleToken).toBe('e'.repeat(16));
+    expect(parseServeArgs(['--console-token', 'f'.repeat(16)], { ...env, SYNCLINE_CONSOLE_TOKEN: 'e'.repeat(16) }, consoleFile, 'f.json').consoleToken).toBe('f'.repeat(16));
+    expect(parseServeArgs([], env, file, 'f.json').consoleToken).toBeUndefined();
+    expect(() => parseServeArgs(['--console-token', 'short'], env, file, 'f.json')).toThrow(/^--console-token: the console token is an admin password and must be at least 16 characters/);
+    expect(() => parseServeArgs([], { ...env, SYNCLINE_CONSOLE_TOKEN: 'short' }, file, 'f.json')).toThrow(/^SYNCLINE_CONSOLE_TOKEN: /);
+    expect(() => parseServeArgs([], env, { ...file, consoleToken: 'short' }, 'f.json')).toThrow(/f\.json: consoleToken: the console token is an admin password/);
   });
 
   it('names the variable a bad value came from', () => {

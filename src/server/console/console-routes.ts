@@ -7,6 +7,7 @@
  *   GET  /console/state        → ConsoleState JSON
  *   GET  /console/events       → text/event-stream: `changed` after commits and conflicts (≤ 4/s)
  *   POST /console/replay       → { id } → server.replayDeadLetter(id)
+ *   POST /console/replay-effect → { id } → server.effects.replay(id) (a dead-lettered effect or webhook delivery)
  *
  * Errors carry the protocol's JSON error body, like every other answer of the server.
  */
@@ -24,6 +25,8 @@ export interface ConsoleOptions {
 export interface ConsoleSource {
   state(): Promise<ConsoleState>;
   replay(id: string): Promise<unknown>;
+  /** Put a dead-lettered effect back in the outbox. */
+  replayEffect(id: string): Promise<unknown>;
   /** Calls `listener` after anything the console shows may have changed; returns the unsubscribe. */
   onChange(listener: () => void): () => void;
 }
@@ -54,8 +57,10 @@ export function createConsoleHandler(options: ConsoleOptions, basePath: string, 
       if (!auth.hasSession(request)) throw new HttpError(401, 'unauthenticated', 'Open the console with ?token=<admin token> first; this request carries no console session.');
       if (sub === '/state' && request.method === 'GET') return jsonResponse(await source.state());
       if (sub === '/events' && request.method === 'GET') return events();
-      if (sub === '/replay' && request.method === 'POST') return await replay(request);
-      if (sub === '/state' || sub === '/events' || sub === '/replay') throw new HttpError(405, 'method-not-allowed', `${request.method} is not allowed here.`, { headers: { allow: sub === '/replay' ? 'POST' : 'GET' } });
+      if (sub === '/replay' && request.method === 'POST') return await replay(request, (id) => source.replay(id));
+      if (sub === '/replay-effect' && request.method === 'POST') return await replay(request, (id) => source.replayEffect(id));
+      const post = sub === '/replay' || sub === '/replay-effect';
+      if (sub === '/state' || sub === '/events' || post) throw new HttpError(405, 'method-not-allowed', `${request.method} is not allowed here.`, { headers: { allow: post ? 'POST' : 'GET' } });
       throw new HttpError(404, 'not-found', `No console page at ${root}${sub}.`);
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
@@ -64,7 +69,7 @@ export function createConsoleHandler(options: ConsoleOptions, basePath: string, 
     }
   }
 
-  async function replay(request: Request): Promise<Response> {
+  async function replay(request: Request, run: (id: string) => Promise<unknown>): Promise<Response> {
     if (!sameOrigin(request)) throw new HttpError(403, 'forbidden', 'Console actions must come from the console page itself (the Origin header does not match this server).');
     let body: unknown;
     try {
@@ -74,7 +79,7 @@ export function createConsoleHandler(options: ConsoleOptions, basePath: string, 
     }
     const id = (body as { id?: unknown } | null)?.id;
     if (typeof id !== 'string') throw new HttpError(400, 'invalid-request', 'The body must be { "id": "<dead letter id>" }.');
-    return jsonResponse(await source.replay(id));
+    return jsonResponse(await run(id));
   }
 
   function events(): Response {
