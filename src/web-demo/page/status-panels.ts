@@ -25,7 +25,7 @@ export function OutboxPanel() {
     h('h2', null, 'Outbox'),
     row('pending writes', o === undefined ? '…' : String(o.pending), 'pending'),
     row('oldest pending', o?.oldestPendingAt === undefined ? '—' : age(now - o.oldestPendingAt), 'oldest-pending'),
-    row('drains in about', age(o?.estimatedDrainMs)),
+    row('drains in about', o === undefined || o.pending === 0 ? '—' : age(o.estimatedDrainMs)),
     row('refused by the server', String(o?.rejected ?? 0)),
     o?.stalled === true ? h('p', { className: 'warn' }, 'stalled: pending work and no successful sync for a while') : null,
   );
