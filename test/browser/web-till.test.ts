@@ -81,7 +81,7 @@ suite('the web till in Chromium', () => {
     // 3 sales + 3 stock decrements + 1 void + 1 reprice wait in the outbox, and nothing left the page.
     await expect.poll(() => text(till, '#pending')).toBe('8');
     expect(await text(till, '#oldest-pending')).not.toBe('—');
-    expect(Number(await text(till, '#blocked'))).toBeGreaterThan(0); // Sync now was stopped at the gate
+    await expect.poll(async () => Number(await text(till, '#blocked'))).toBeGreaterThan(0); // Sync now was stopped at the gate
     expect(sent, diagnosis()).toEqual([]);
     expect(await onServer('receipts')).toEqual([]);
     expect(await onServer(APPLICATIONS_COLLECTION)).toEqual([]);
