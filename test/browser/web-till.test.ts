@@ -121,6 +121,11 @@ suite('the web till in Chromium', () => {
     expect(await text(till, '.conflict')).toContain('products/espresso');
     expect(await text(till, '#quality')).not.toBe('offline');
 
+    // Till 1's own event stream is back as well (it waited for the toggle): a sale on the other till shows here live.
+    await sell(other, 'acqua');
+    await expect.poll(() => receiptRows(till), { timeout: 15_000, message: diagnosis() }).toBe(5);
+    await expect.poll(() => text(till, '#pending'), { timeout: 15_000 }).toBe('0');
+
     await till.screenshot({ path: SCREENSHOT, fullPage: true });
   }, 180_000);
 });

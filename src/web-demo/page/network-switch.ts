@@ -27,6 +27,21 @@ export function createNetworkSwitch(storageKey: string, browser: NetworkStatus):
   let on = localStorage.getItem(storageKey) !== 'off';
   let blocked = 0;
 
+  const waiting = new Set<() => void>();
+  const untilOn = (signal: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const stop = (): void => {
+        waiting.delete(wake);
+        reject(signal.reason);
+      };
+      const wake = (): void => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      };
+      if (signal.aborted) return stop();
+      waiting.add(wake);
+      signal.addEventListener('abort', stop, { once: true });
+    });
   const online = (): boolean => on && browser.isOnline();
   const announce = (): void => {
     for (const listener of [...listeners]) listener(online());
@@ -38,6 +53,9 @@ export function createNetworkSwitch(storageKey: string, browser: NetworkStatus):
       // Cut what is already on the wire: an open event stream would otherwise keep delivering pokes.
       for (const controller of [...inFlight]) controller.abort(new DOMException('The till was switched offline.', 'AbortError'));
       blocked += inFlight.size;
+    } else {
+      for (const wake of [...waiting]) wake();
+      waiting.clear();
     }
     announce();
   };
@@ -49,6 +67,9 @@ export function createNetworkSwitch(storageKey: string, browser: NetworkStatus):
 
   return {
     async fetch(request) {
+      // The event stream waits (sending nothing) for the toggle instead of failing: a failed stream
+      // backs off for up to 30 s, and live updates would then lag that long after going online.
+      if (!on && new URL(request.url).pathname.endsWith('/v1/events')) await untilOn(request.signal);
       if (!on) {
         blocked += 1;
         // What fetch throws when the network is down: the HTTP transport reports a retryable TransportError.
