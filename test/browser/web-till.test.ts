@@ -45,14 +45,14 @@ suite('the web till in Chromium', () => {
     const before = await receiptRows(page);
     await page.click(`button[data-product="${product}"]`);
     await page.click('#sell');
-    await expect.poll(() => receiptRows(page)).toBe(before + 1);
+    await expect.poll(() => receiptRows(page), { timeout: 10_000 }).toBe(before + 1);
   }
 
   it('sells offline, keeps the sales through a reload, drains them once online, and another till sees them live', async () => {
     const diagnosis = () => `browser console:\n${browser.console.join('\n')}`;
     const till = await open(demo.pageUrl);
     const other = await open(demo.secondPageUrl);
-    await expect.poll(() => text(till, '#online-state')).toBe('connected');
+    await expect.poll(() => text(till, '#online-state'), { timeout: 20_000 }).toBe('connected');
     expect(await text(till, '#pending')).toBe('0');
 
     // Offline: from now on nothing of till 1 may reach the network.
@@ -62,7 +62,7 @@ suite('the web till in Chromium', () => {
     });
     await till.click('#network-toggle');
     expect(await text(till, '#network-toggle')).toBe('Offline');
-    await expect.poll(() => text(till, '#online-state')).toContain('offline');
+    await expect.poll(() => text(till, '#online-state'), { timeout: 10_000 }).toContain('offline');
     sent.length = 0; // requests that started before the click (the event stream) do not count
 
     await sell(till, 'espresso');
@@ -71,20 +71,20 @@ suite('the web till in Chromium', () => {
     const sales = await till.locator('tr.sale[data-receipt]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-receipt') ?? ''));
     expect(sales).toHaveLength(3);
     await till.click(`button[data-void="${sales[1]}"]`); // void the cornetto sale, still offline
-    await expect.poll(() => receiptRows(till)).toBe(4);
+    await expect.poll(() => receiptRows(till), { timeout: 10_000 }).toBe(4);
     // A reprice made offline here and online on the other till: a conflict once till 1 is back.
     await till.click('button[data-reprice="espresso"]');
     for (const price of ['1.30', '1.40']) {
       await other.click('button[data-reprice="espresso"]');
-      await expect.poll(() => text(other, 'button[data-product="espresso"]')).toContain(price);
+      await expect.poll(() => text(other, 'button[data-product="espresso"]'), { timeout: 10_000 }).toContain(price);
     }
     await expect.poll(() => text(other, '#pending'), { timeout: 20_000 }).toBe('0');
     await till.click('#sync-now'); // asking to sync while offline must not send anything either
 
     // 3 sales + 3 stock decrements + 1 void + 1 reprice wait in the outbox, and nothing left the page.
-    await expect.poll(() => text(till, '#pending')).toBe('8');
+    await expect.poll(() => text(till, '#pending'), { timeout: 10_000 }).toBe('8');
     expect(await text(till, '#oldest-pending')).not.toBe('—');
-    await expect.poll(async () => Number(await text(till, '#blocked'))).toBeGreaterThan(0); // Sync now was stopped at the gate
+    await expect.poll(async () => Number(await text(till, '#blocked')), { timeout: 10_000 }).toBeGreaterThan(0); // Sync now was stopped at the gate
     expect(sent, diagnosis()).toEqual([]);
     expect(await onServer('receipts')).toEqual([]);
     expect(await onServer(APPLICATIONS_COLLECTION)).toEqual([]);
@@ -93,7 +93,7 @@ suite('the web till in Chromium', () => {
     await till.reload();
     await till.waitForSelector('tr[data-receipt]');
     expect(await text(till, '#network-toggle')).toBe('Offline');
-    await expect.poll(() => text(till, '#pending')).toBe('8');
+    await expect.poll(() => text(till, '#pending'), { timeout: 10_000 }).toBe('8');
     expect(await receiptRows(till)).toBe(4);
     expect(await till.locator('tr.pending[data-receipt]').count()).toBe(4);
     expect(sent, diagnosis()).toEqual([]);
