@@ -3,6 +3,13 @@ import { readFileSync } from 'node:fs';
 import { SERVE_ENV } from './serve-config.js';
 
 const COMMANDS = {
+  'web-demo': `syncline web-demo — the sync server (temporary SQLite file), the operator console and a web
+point-of-sale till on IndexedDB, on one loopback port; prints their URLs. Ctrl-C stops. Runs from a
+checkout of the repository (the page is bundled with esbuild at start).
+
+Options:
+  --port P (8787; 0 picks a free one)  --host H (127.0.0.1)
+  --console-token TOKEN (default: SYNCLINE_CONSOLE_TOKEN, else a random one; at least 16 characters)`,
   demo: `syncline demo — run a server and several simulated point-of-sale clients through an outage and
 injected faults, then report: created, on server, duplicates, lost, out of order, converged.
 

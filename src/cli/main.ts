@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `syncline` command: `serve`, `status`, `import`, `demo`; `--help` per command, `--version`. */
+/** The `syncline` command: `serve`, `status`, `import`, `demo`, `web-demo`; `--help` per command, `--version`. */
 import { commandHelp, isCommand, usage, version } from './help.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       case 'demo':
         // Each command loads its modules when it runs: --help and --version start quickly.
         return await (await import('./demo.js')).runDemoCommand(rest, controller.signal);
+      case 'web-demo':
+        return await (await import('./web-demo.js')).runWebDemoCommand(rest, { log: (line) => console.log(line) }, controller.signal);
       case 'status':
         return await (await import('./status.js')).runStatus(rest, { log: (line) => console.log(line) }, { signal: controller.signal, stream: process.stdout });
       case 'import':
