@@ -33,9 +33,11 @@ const timer = setInterval(() => {
   longestGapMs = Math.max(longestGapMs, now - last);
   last = now;
 }, 1);
+const cpu = process.cpuUsage();
 const started = performance.now();
 const result = await client.sync();
 const ms = performance.now() - started;
+const used = process.cpuUsage(cpu);
 clearInterval(timer);
 histogram.disable();
 await client.close();
@@ -48,6 +50,7 @@ const line = {
   pages,
   phases: result.phases,
   cursor: result.cursor,
+  cpuMs: (used.user + used.system) / 1000,
   longestGapMs,
   maxLoopDelayMs: histogram.max / 1e6,
 };

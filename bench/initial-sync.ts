@@ -8,6 +8,7 @@
  * Issue 13 targets: ≥ 50,000 records/s into SQLite, ≥ 20,000 records/s into IndexedDB, no main-thread
  * task over 50 ms. The server runs in this process; the client's requests cross loopback HTTP.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createSyncServer, serveNode, tokenAuth } from '../src/server.js';
 import { seedReceiptDatabase } from '../test/resume/fixtures/seed-receipts.js';
@@ -31,6 +32,10 @@ export interface InitialSyncRow {
   longTasks: number | undefined;
   /** Longest gap of a 1 ms interval timer on the client's thread, ms. */
   longestGapMs: number;
+  /** CPU of the client process per record, µs (Node only: the figure that survives a shared machine's load). */
+  cpuMicrosPerRecord: number | undefined;
+  /** 1-minute load average when the run ended: wall times and task lengths stretch with it. */
+  load: number;
   outcome: string;
 }
 
@@ -45,6 +50,7 @@ interface NodeRun {
   outcome: string;
   error?: string;
   ms: number;
+  cpuMs: number;
   pulled: number;
   pages: number;
   phases: Record<string, number>;
@@ -116,19 +122,21 @@ function row(store: InitialSyncRow['store'], records: number, pageSize: number, 
     longestTaskMs,
     longTasks,
     longestGapMs: run.longestGapMs,
+    cpuMicrosPerRecord: 'cpuMs' in run ? Math.round((run.cpuMs * 1000) / records) : undefined,
+    load: loadavg()[0] ?? Number.NaN,
     outcome: run.outcome,
   };
 }
 
 export function initialSyncTable(bench: InitialSyncBench): string {
   const lines = [
-    '| store | page | seconds | records/s | execute (pull) ms | verify ms | longest task ms (count > 50 ms) | longest 1 ms-timer gap ms |',
-    '|---|---|---|---|---|---|---|---|',
+    '| store | page | seconds | records/s | execute (pull) ms | verify ms | longest task ms (count > 50 ms) | longest 1 ms-timer gap ms | client CPU µs/record | load |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of bench.rows) {
     const tasks = r.longestTaskMs === undefined ? 'n/a' : `${r.longestTaskMs.toFixed(0)} (${r.longTasks ?? 0})`;
     lines.push(
-      `| ${r.store} | ${r.pageSize} | ${r.seconds.toFixed(2)} | ${r.recordsPerSecond.toLocaleString('en-US')} | ${r.pullMs.toFixed(0)} | ${r.verifyMs.toFixed(0)} | ${tasks} | ${r.longestGapMs.toFixed(1)} |`,
+      `| ${r.store} | ${r.pageSize} | ${r.seconds.toFixed(2)} | ${r.recordsPerSecond.toLocaleString('en-US')} | ${r.pullMs.toFixed(0)} | ${r.verifyMs.toFixed(0)} | ${tasks} | ${r.longestGapMs.toFixed(1)} | ${r.cpuMicrosPerRecord ?? 'n/a'} | ${r.load.toFixed(1)} |`,
     );
   }
   return lines.join('\n') + (bench.skipped === undefined ? '' : `\nIndexedDB skipped: ${bench.skipped}`);

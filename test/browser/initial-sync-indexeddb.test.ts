@@ -73,7 +73,7 @@ suite('initial sync into IndexedDB, in Chromium', () => {
     const browser = await launchChromium();
     try {
       const doomed = await openPage(browser.context);
-      await doomed.evaluate((o) => initialSync.start(o), { database: 'killed', token: TOKEN, pageSize: PAGE, hangAfterPages: 2 });
+      await doomed.evaluate((o) => initialSync.start(o), { database: 'killed', token: TOKEN, pageSize: PAGE, leaseMs: 1, hangAfterPages: 2 });
       await doomed.waitForFunction(() => initialSync.hung() !== undefined, undefined, { timeout: 60_000 });
       await doomed.close(); // the tab dies with its sync in flight
 
@@ -82,7 +82,7 @@ suite('initial sync into IndexedDB, in Chromium', () => {
       expect(left.cursor).toBe(2 * PAGE);
       expect(left.keys).toEqual(allKeys.slice(0, 2 * PAGE));
 
-      const run = await page.evaluate((o) => initialSync.run(o), { database: 'killed', token: TOKEN, pageSize: PAGE });
+      const run = await page.evaluate((o) => initialSync.run(o), { database: 'killed', token: TOKEN, pageSize: PAGE, leaseMs: 1 });
       expect(run.outcome, run.error).toBe('completed');
       expect(run.pulled).toBe(RECORDS - 2 * PAGE); // resumed at the checkpoint, not from zero
       const stored = await page.evaluate((name) => initialSync.contents(name), 'killed');
