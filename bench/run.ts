@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
  * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import,
- * stores, effects.
+ * stores, effects, initial-sync.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -28,8 +28,9 @@ import { writePathOptions } from './write-path-setup.js';
 import { importTable, runImportBench } from './import.js';
 import { runStoreScanBench, storeScanTable } from './store-scan.js';
 import { effectsTable, runEffectsBench } from './effects.js';
+import { initialSyncTable, runInitialSyncBench } from './initial-sync.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects', 'initial-sync'] as const;
 
 type Section = (typeof SECTIONS)[number];
 
@@ -152,6 +153,12 @@ async function main(): Promise<void> {
     const rows = await runEffectsBench(dir, effects, log);
     results['effects'] = rows;
     out.push(`Server-side effects: ${effects.toLocaleString('en-US')} effects (64 keys) delivered by httpEffect to a loopback receiver answering in 5 ms; SQLite durable, in process\n${effectsTable(rows)}`);
+  }
+  if (runs('initial-sync')) {
+    const initialRecords = quick ? 10_000 : 100_000;
+    const initial = await runInitialSyncBench(dir, initialRecords, [1000], log);
+    results['initialSync'] = initial;
+    out.push(`Initial sync: a fresh client pulls ${initialRecords.toLocaleString('en-US')} bulk-seeded receipts over loopback HTTP (gzip) from a SQLite server in the bench process; whole sync() (pull + first full verify); targets (issue 13): ≥ 50,000/s SQLite, ≥ 20,000/s IndexedDB, no task over 50 ms\n${initialSyncTable(initial)}`);
   }
   const totalMs = performance.now() - started;
 

@@ -88,15 +88,26 @@ export async function readLanes(tx: StoreReader): Promise<LaneMap | undefined> {
 /** Lanes recomputed from the stored records themselves (all collections, or one). */
 export async function scanLanes(tx: StoreReader, onlyCollection?: string): Promise<LaneMap> {
   const lanes: LaneMap = new Map();
-  const rows = await tx.scan(T.records, onlyCollection === undefined ? {} : { prefix: collectionPrefix(onlyCollection) });
-  for (const [k, raw] of rows) {
-    const record = parseStoredRecord(raw, `records/${k}`);
-    if (record === undefined) continue;
-    const { collection, key } = splitRecordKey(k);
-    lanes.set(collection, addHash(lanes.get(collection) ?? emptyLanes(), recordHash(collection, key, record.version, record.value), 1));
+  const prefix = onlyCollection === undefined ? {} : { prefix: collectionPrefix(onlyCollection) };
+  // In pages, each hashed before the next is read: hashing 100k records in one go held a browser's
+  // main thread for seconds, and the whole table was in memory at once.
+  let start: string | undefined;
+  for (;;) {
+    const rows = await tx.scan(T.records, { ...prefix, ...(start === undefined ? {} : { start }), limit: RECOUNT_PAGE });
+    for (const [k, raw] of rows) {
+      const record = parseStoredRecord(raw, `records/${k}`);
+      if (record === undefined) continue;
+      const { collection, key } = splitRecordKey(k);
+      lanes.set(collection, addHash(lanes.get(collection) ?? emptyLanes(), recordHash(collection, key, record.version, record.value), 1));
+    }
+    const last = rows.at(-1);
+    if (rows.length < RECOUNT_PAGE || last === undefined) return lanes;
+    start = `${last[0]}\u0000`; // the least key after the last one
   }
-  return lanes;
 }
+
+/** Records hashed between two reads of a recount (each read lets other work run in a browser). */
+const RECOUNT_PAGE = 500;
 
 /**
  * The full recount: scan every record, and where the maintained lanes disagree (or are not trusted)
