@@ -57,12 +57,12 @@ export interface FiscalSetup {
   close(): Promise<void>;
 }
 
-export async function startFiscal(options: { seed: number; broken?: FiscalBreak | undefined }): Promise<FiscalSetup> {
+export async function startFiscal(options: { seed: number; broken?: FiscalBreak | undefined; faults?: Partial<FiscalFaults> | undefined }): Promise<FiscalSetup> {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   let callbackUrl = '';
   const service = new FiscalService({
     seed: options.seed,
-    faults: FISCAL_FAULTS,
+    faults: { ...FISCAL_FAULTS, ...options.faults },
     secret,
     callbackUrl: () => callbackUrl,
     deduplicate: options.broken !== 'no-dedup',

@@ -19,6 +19,7 @@ import { PosTerminal } from './pos-terminal.js';
 import { APPLICATIONS_COLLECTION, ApplicationLog, type ApplicationCheck } from './application-log.js';
 import { checkDelivery, fingerprint, type DeliveryCheck, type ServerDocument } from './verify-demo.js';
 import { startFiscal, type FiscalBreak } from './fiscal-scenario.js';
+import type { FiscalFaults } from './fiscal-service.js';
 import { checkFiscal, type FiscalCheck } from './verify-fiscal.js';
 
 export interface DemoOptions {
@@ -39,6 +40,8 @@ export interface DemoOptions {
   createServer?: (options: SyncServerOptions) => SyncServer;
   /** A deliberately broken fiscal variant (see fiscal-scenario.ts), to show the report catches it. */
   fiscalBroken?: FiscalBreak;
+  /** Override the fiscal service's fault rates (tests raise them so a short run surely meets each). */
+  fiscalFaults?: Partial<FiscalFaults>;
 }
 
 export interface DemoReport extends Omit<DeliveryCheck, 'duplicates' | 'outOfOrder'> {
@@ -81,7 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'syncline-demo-'));
   const applicationLog = new ApplicationLog();
-  const fiscal = await startFiscal({ seed: options.seed, broken: options.fiscalBroken });
+  const fiscal = await startFiscal({ seed: options.seed, broken: options.fiscalBroken, faults: options.fiscalFaults });
   const server = (options.createServer ?? createSyncServer)({
     database: { sqlite: join(dir, 'server.db') },
     auth: tokenAuth({ demo: 'shop-1' }),
