@@ -1,6 +1,8 @@
 /**
  * The demo scenario: a server on a temporary SQLite file, several tills selling and voiding through
- * an outage, injected faults and restarts; then every till drains and the server is checked.
+ * an outage, injected faults and restarts, every document registered with a flaky simulated fiscal
+ * service (fiscal-scenario.ts); then every till drains, the fiscal traffic settles and the server,
+ * the fiscal service's ledger and every till's replica are checked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +10,17 @@ import { join } from 'node:path';
 import { createClient } from '../core/client.js';
 import { createMemoryStore } from '../stores/memory-store.js';
 import { createHttpTransport } from '../transport/http-transport.js';
-import { createSyncServer, serveNode, tokenAuth, type SyncServer, type SyncServerOptions } from '../server.js';
-import { receiptHandlers, productsCollection } from '../receipts.js';
+import { createSyncServer, serveNode, tokenAuth, type MutationHandler, type SyncServer, type SyncServerOptions } from '../server.js';
+import { productsCollection, RECEIPT_MUTATIONS } from '../receipts.js';
+import { createReceiptHandlers } from '../domain/receipts/server-handlers.js';
 import { createPrng } from '../testing/prng.js';
 import { conflictsResponse } from '../protocol/wire-conflicts.js';
 import { PosTerminal } from './pos-terminal.js';
 import { APPLICATIONS_COLLECTION, ApplicationLog, type ApplicationCheck } from './application-log.js';
 import { checkDelivery, fingerprint, type DeliveryCheck, type ServerDocument } from './verify-demo.js';
+import { startFiscal, type FiscalBreak } from './fiscal-scenario.js';
+import type { FiscalFaults } from './fiscal-service.js';
+import { checkFiscal, type FiscalCheck } from './verify-fiscal.js';
 
 export interface DemoOptions {
   clients: number;
@@ -32,6 +38,10 @@ export interface DemoOptions {
    * show that the report's checks catch it.
    */
   createServer?: (options: SyncServerOptions) => SyncServer;
+  /** A deliberately broken fiscal variant (see fiscal-scenario.ts), to show the report catches it. */
+  fiscalBroken?: FiscalBreak;
+  /** Override the fiscal service's fault rates (tests raise them so a short run surely meets each). */
+  fiscalFaults?: Partial<FiscalFaults>;
 }
 
 export interface DemoReport extends Omit<DeliveryCheck, 'duplicates' | 'outOfOrder'> {
@@ -59,6 +69,8 @@ export interface DemoReport extends Omit<DeliveryCheck, 'duplicates' | 'outOfOrd
   conflicts: { total: number; byResolution: Record<string, number> };
   /** Stock merged as deltas: the server's total equals the start minus every unit any till sold. */
   stock: { expected: number; onServer: number; consistent: boolean };
+  /** Every document registered at the fiscal service exactly once; its final status on every till. */
+  fiscal: FiscalCheck;
   durationMs: number;
   ok: boolean;
 }
@@ -72,13 +84,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'syncline-demo-'));
   const applicationLog = new ApplicationLog();
+  const fiscal = await startFiscal({ seed: options.seed, broken: options.fiscalBroken, faults: options.fiscalFaults });
   const server = (options.createServer ?? createSyncServer)({
     database: { sqlite: join(dir, 'server.db') },
     auth: tokenAuth({ demo: 'shop-1' }),
-    mutations: applicationLog.wrap(receiptHandlers),
+    mutations: recordedHandlers(applicationLog),
     collections: productsCollection,
+    ...fiscal.serverOptions,
   });
   const http = await serveNode(server, { port: 0 });
+  fiscal.connect(http.url);
   const rng = createPrng(options.seed);
   const tills = Array.from({ length: options.clients }, (_, i) =>
     new PosTerminal({ name: `till-${i + 1}`, dir, url: http.url, token: 'demo', faults: { seed: options.seed * 1000 + i, ...FAULTS } }),
@@ -107,15 +122,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     for (const till of tills) till.transport.setFaults({ dropRequest: 0, serverError: 0, lostResponse: 0, duplicateDelivery: 0 });
     const deadline = Date.now() + 60_000;
     await Promise.all(tills.map((t) => t.drain(deadline)));
+    options.onPhase?.('every till drained; waiting for fiscal registrations and callbacks to settle');
+    const settled = await fiscal.settle(server, Date.now() + 30_000);
     for (const till of tills) await till.drain(deadline); // a last pull each, after everyone pushed
 
     const serverDocs = await readServer(http.url);
-    const replicas = await Promise.all(tills.map(async (t) => fingerprint(await t.client.collection('receipts').list())));
+    const replicaDocs = await Promise.all(tills.map((t) => t.client.collection('receipts').list()));
+    const replicas = replicaDocs.map((docs) => fingerprint(docs));
     const { duplicates, outOfOrder, ...check } = checkDelivery(tills, serverDocs);
     const applications = applicationLog.check(await readServer(http.url, APPLICATIONS_COLLECTION));
     const stock = await checkStock(http.url, tills);
     const conflicts = await readConflicts(http.url);
     const replicasConverged = replicas.every((r) => r === fingerprint(serverDocs));
+    const fiscalCheck = checkFiscal({
+      performed: fiscal.service.performed(),
+      stats: fiscal.service.stats(),
+      serverDocs,
+      replicas: replicaDocs,
+      deadLetters: (await server.effects.deadLetters({ status: 'dead', limit: 10_000 })).length,
+      settled,
+    });
     const report: DemoReport = {
       clients: options.clients,
       receiptsPerClient: options.receipts,
@@ -132,19 +158,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       faults: sumFaults(tills),
       conflicts,
       stock,
+      fiscal: fiscalCheck,
       durationMs: Date.now() - started,
       ok: false,
     };
     const exactlyOnceInOrder = report.duplicates === 0 && report.outOfOrder === 0 && duplicates === 0 && outOfOrder === 0;
-    report.ok = report.lost === 0 && exactlyOnceInOrder && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged && stock.consistent;
+    report.ok = report.lost === 0 && exactlyOnceInOrder && report.unexpectedRejections === 0 && report.documentNumbersGapFree && replicasConverged && stock.consistent && fiscalCheck.ok;
     return report;
   } finally {
     clearInterval(progress);
     for (const till of tills) await till.close().catch(() => undefined);
+    await fiscal.close();
     await http.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The receipt handlers with fiscal registration; the sale and void runs recorded (the fiscal write-backs are the server's own writes). */
+function recordedHandlers(log: ApplicationLog): Record<string, MutationHandler> {
+  const handlers = createReceiptHandlers({ fiscal: true });
+  const tillMutations = new Set<string>(Object.values(RECEIPT_MUTATIONS));
+  const recorded = log.wrap(Object.fromEntries(Object.entries(handlers).filter(([name]) => tillMutations.has(name))));
+  return { ...handlers, ...recorded };
 }
 
 async function playStep(till: PosTerminal, rng: ReturnType<typeof createPrng>, pace: number): Promise<void> {

@@ -8,8 +8,23 @@ import type { MutationContext, MutationHandler } from '../../server/types.js';
 import { createReceiptArgs, DOCUMENT_COUNTER, RECEIPT_MUTATIONS, RECEIPTS_COLLECTION, safeParseArgs, voidReceiptArgs } from './schemas.js';
 import type * as z from 'zod/mini';
 import { computeReceipt, receiptJson } from './totals.js';
+import { enqueueFiscalRegistration, fiscalHandlers } from './fiscal.js';
 
-async function createReceipt(ctx: MutationContext, raw: JsonValue): Promise<JsonValue> {
+/** Options of `createReceiptHandlers`. */
+export interface ReceiptHandlerOptions {
+  /**
+   * Register every document with the fiscal service: each sale and void enqueues `fiscal.register`
+   * in its own transaction and starts `fiscalStatus: 'pending'` (see fiscal.ts). The server then needs
+   * an effect handler for `fiscal.register` whose write-back is `receipts.fiscalSubmitted`, and an
+   * incoming-webhook source that turns the service's callback into `receipts.fiscalResult`.
+   */
+  fiscal?: boolean;
+}
+
+type Finish = (ctx: MutationContext, id: string, record: JsonObject) => Promise<JsonObject>;
+const asIs: Finish = async (_ctx, _id, record) => record;
+
+async function createReceipt(ctx: MutationContext, raw: JsonValue, finish: Finish): Promise<JsonValue> {
   const args = parse(createReceiptArgs, raw, RECEIPT_MUTATIONS.create);
   const computed = computeReceipt(args);
   if (!computed.ok) throw new MutationRejection(computed.code, computed.message);
@@ -24,11 +39,11 @@ async function createReceipt(ctx: MutationContext, raw: JsonValue): Promise<Json
     clientId: ctx.clientId,
     mutationId: ctx.mutationId,
   };
-  await ctx.put(RECEIPTS_COLLECTION, args.id, record);
+  await ctx.put(RECEIPTS_COLLECTION, args.id, await finish(ctx, args.id, record));
   return { documentNumber };
 }
 
-async function voidReceipt(ctx: MutationContext, raw: JsonValue): Promise<JsonValue> {
+async function voidReceipt(ctx: MutationContext, raw: JsonValue, finish: Finish): Promise<JsonValue> {
   const args = parse(voidReceiptArgs, raw, RECEIPT_MUTATIONS.void);
   const original = await ctx.get(RECEIPTS_COLLECTION, args.receiptId);
   if (original === undefined || original.kind !== 'sale') {
@@ -39,7 +54,7 @@ async function voidReceipt(ctx: MutationContext, raw: JsonValue): Promise<JsonVa
   }
   await assertKeyFree(ctx, args.id);
   const documentNumber = await ctx.nextCounter(DOCUMENT_COUNTER);
-  await ctx.put(RECEIPTS_COLLECTION, args.id, {
+  await ctx.put(RECEIPTS_COLLECTION, args.id, await finish(ctx, args.id, {
     kind: 'void',
     status: 'issued',
     documentNumber,
@@ -50,7 +65,7 @@ async function voidReceipt(ctx: MutationContext, raw: JsonValue): Promise<JsonVa
     issuedAt: args.issuedAt ?? ctx.createdAt,
     clientId: ctx.clientId,
     mutationId: ctx.mutationId,
-  });
+  }));
   // Only the link is added: the fiscal content of the original document never changes.
   await ctx.put(RECEIPTS_COLLECTION, args.receiptId, { ...original, voidedBy: args.id });
   return { documentNumber };
@@ -68,7 +83,14 @@ function parse<T>(schema: z.ZodMiniType<T>, raw: JsonValue, name: string): T {
   return parsed.value;
 }
 
-export const receiptHandlers: Record<string, MutationHandler> = {
-  [RECEIPT_MUTATIONS.create]: createReceipt,
-  [RECEIPT_MUTATIONS.void]: voidReceipt,
-};
+/** The receipt mutations, optionally with fiscal registration (then also its write-back and callback mutations). */
+export function createReceiptHandlers(options: ReceiptHandlerOptions = {}): Record<string, MutationHandler> {
+  const finish = options.fiscal === true ? enqueueFiscalRegistration : asIs;
+  return {
+    [RECEIPT_MUTATIONS.create]: (ctx, raw) => createReceipt(ctx, raw, finish),
+    [RECEIPT_MUTATIONS.void]: (ctx, raw) => voidReceipt(ctx, raw, finish),
+    ...(options.fiscal === true ? fiscalHandlers : {}),
+  };
+}
+
+export const receiptHandlers: Record<string, MutationHandler> = createReceiptHandlers();
