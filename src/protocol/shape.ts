@@ -21,6 +21,11 @@ export interface Issue {
   message: string;
   /** invalid_union: each option's own issues (describeIssues reports the option that got furthest). */
   errors?: Issue[][];
+  /**
+   * A rule broken by a value of the right structure (a refinement, a stray key), as opposed to a wrong
+   * type or literal: a union reports the one option that failed only such rules, as zod did.
+   */
+  soft?: true;
 }
 
 /** A failed check; `issues` says what and where, and the message says the first five in one line. */
@@ -99,12 +104,15 @@ export const string = (): Shape<string> => primitive('string');
 export const number = (): Shape<number> => primitive('number');
 export const boolean = (): Shape<boolean> => primitive('boolean');
 
-/** `inner`, then `ok` on its result when it passed; `message` when that says no. */
+/**
+ * `inner`, then `ok` on its result unless the value's structure is wrong (a soft issue, such as a
+ * field's own refinement, still lets `ok` run, as in zod); `message` when `ok` says no.
+ */
 export function refine<T>(inner: Shape<T>, ok: (value: T) => boolean, message: string): Shape<T> {
   return shape((value, issues) => {
     const before = issues.length;
     const out = inner.run(value, issues);
-    if (issues.length === before && !ok(out)) issues.push({ code: 'custom', path: [], message });
+    if (issues.slice(before).every((issue) => issue.soft) && !ok(out)) issues.push({ code: 'custom', path: [], message, soft: true });
     return out;
   });
 }
@@ -173,8 +181,10 @@ function objectOf<F extends Fields>(fields: F, strict: boolean): ObjectShape<F> 
       if (present) out[key] = checked;
     }
     if (strict) {
-      const unknown = Object.keys(value).filter((key) => !Object.hasOwn(fields, key));
-      if (unknown.length > 0) issues.push({ code: 'unrecognized_keys', path: [], message: `Unrecognized key${unknown.length === 1 ? '' : 's'}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}` });
+      const unknown: string[] = [];
+      // for-in, as zod did: an enumerable key inherited from an odd prototype is refused too.
+      for (const key in value) if (!Object.hasOwn(fields, key)) unknown.push(key);
+      if (unknown.length > 0) issues.push({ code: 'unrecognized_keys', path: [], soft: true, message: `Unrecognized key${unknown.length === 1 ? '' : 's'}: ${unknown.map((k) => JSON.stringify(k)).join(', ')}` });
     }
     return out as ObjectOf<F>;
   };
@@ -185,25 +195,30 @@ export const strictObject = <F extends Fields>(fields: F): ObjectShape<F> => obj
 /** Unknown keys are dropped: for messages a newer peer may extend (error bodies, socket messages). */
 export const object = <F extends Fields>(fields: F): ObjectShape<F> => objectOf(fields, false);
 
-/** A plain object whose every key satisfies `key` and every value `value`. */
+/**
+ * An object whose every key satisfies `key` and every value `value`, returned as it is (a copy would
+ * have to guard against an own `__proto__` key; the maps checked here hold only JSON primitives).
+ */
 export function record<V>(key: Shape<string>, value: Shape<V>): Shape<Record<string, V>> {
   return shape((input, issues) => {
-    const out: Record<string, V> = {};
-    if (!isObject(input)) {
-      typeIssue(issues, 'object', input);
-      return out;
+    if (!isObject(input)) typeIssue(issues, 'object', input);
+    else {
+      for (const [k, v] of Object.entries(input)) {
+        const before = issues.length;
+        key.run(k, issues);
+        value.run(v, issues);
+        placeIssues(issues, before, k);
+      }
     }
-    for (const [k, v] of Object.entries(input)) {
-      const before = issues.length;
-      key.run(k, issues);
-      out[k] = value.run(v, issues);
-      placeIssues(issues, before, k);
-    }
-    return out;
+    return input as Record<string, V>;
   });
 }
 
-/** The first option that accepts the value. */
+/**
+ * The first option that accepts the value. When none does and exactly one failed only soft rules (it
+ * has the value's structure: a stray key, a refinement), its issues are the answer; otherwise every
+ * option's issues go up together.
+ */
 export function union<const S extends ReadonlyArray<Shape<unknown>>>(...options: S): Shape<Infer<S[number]>> {
   return shape((value, issues) => {
     const errors: Issue[][] = [];
@@ -213,7 +228,9 @@ export function union<const S extends ReadonlyArray<Shape<unknown>>>(...options:
       if (own.length === 0) return out as Infer<S[number]>;
       errors.push(own);
     }
-    issues.push({ code: 'invalid_union', path: [], message: 'Invalid input: matches none of the allowed shapes', errors });
+    const structural = errors.filter((own) => own.every((issue) => issue.soft));
+    if (structural.length === 1) issues.push(...structural[0]!);
+    else issues.push({ code: 'invalid_union', path: [], message: 'Invalid input: matches none of the allowed shapes', errors });
     return value as Infer<S[number]>;
   });
 }
