@@ -79,8 +79,8 @@ function issueMessage(issue: Issue, found: () => unknown): string {
       return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${keys.map(show).join(', ')}`;
     }
     default:
-      // The wire schemas give every check a message of its own (see wire.ts); a schema from
-      // elsewhere that does not still gets a hint of what kind of check failed.
+      // syncline's shapes word every issue themselves; a zod schema check the application did not
+      // word (a length, a format) still gets a hint of what kind of check failed.
       return `Invalid input (${issue.code})`;
   }
 }
