@@ -54,4 +54,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // syncline's own formats (wire messages, stored rows) are checked with src/protocol/shape.ts:
+    // zod/mini alone was 5.5 kB of the web client's 30 kB budget. Applications still bring any
+    // Standard Schema (zod included) for their records; the receipts domain (src/domain) uses zod/mini.
+    files: ['src/core/**/*.ts', 'src/protocol/**/*.ts', 'src/transport/**/*.ts', 'src/stores/**/*.ts', 'src/facade/**/*.ts', 'src/network/**/*.ts', 'src/index.ts', 'src/indexeddb.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'fflate', allowTypeImports: true, message: "Load fflate with `await import('fflate')` where a native stream is missing." },
+          ],
+          patterns: [{ group: ['zod', 'zod/*'], message: 'The client core checks its formats with src/protocol/shape.ts, not zod (test/bundle/client-size.test.ts).' }],
+        },
+      ],
+    },
+  },
 );

@@ -6,7 +6,7 @@
  * Persisted format version history:
  *  - 1: first version.
  */
-import * as z from 'zod/mini';
+import * as z from '../protocol/shape.js';
 import type { JsonValue } from '../protocol/json.js';
 import { conflictReport, jsonObject, wholeNumber } from '../protocol/wire.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
@@ -36,7 +36,7 @@ export const conflictLogEntry = z.strictObject({
   /** Id of the mutation a `resolveConflict` plugin queued to re-apply the change, if any. */
   reappliedAs: z.optional(positiveInt),
 });
-export type ConflictLogEntry = z.infer<typeof conflictLogEntry>;
+export type ConflictLogEntry = z.Infer<typeof conflictLogEntry>;
 
 /** Append entries (their `seq` is assigned here) and trim the log to `limit`. */
 export async function appendConflictLog(tx: StoreWriter, entries: Array<Omit<ConflictLogEntry, 'seq' | 'v'>>, limit: number): Promise<ConflictLogEntry[]> {
@@ -65,6 +65,6 @@ export async function readConflictLog(tx: StoreReader, options: { limit?: number
   return rows.map(([key, raw]) => {
     const parsed = conflictLogEntry.safeParse(raw);
     if (parsed.success) return parsed.data;
-    throw new StoredDataError(`The conflict log entry ${key} does not match local format 1; it was written by another syncline version or altered.`, { cause: parsed.error });
+    throw new StoredDataError(`The conflict log entry ${key} does not match local format 1 (${parsed.error.message}); it was written by another syncline version or altered.`, { cause: parsed.error });
   });
 }

@@ -5,7 +5,8 @@
  *
  * Row format history (`v`): 1 — first version.
  */
-import * as z from 'zod/mini';
+import * as z from '../protocol/shape.js';
+import { wholeNumber } from '../protocol/wire.js';
 import type { JsonValue } from '../protocol/json.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { encodeSeq } from '../stores/store.js';
@@ -28,10 +29,10 @@ export const DEFAULT_JOB_HISTORY: JobHistoryLimits = { maxRuns: 200, maxAgeMs: 7
 export const jobRunSchema = z.strictObject({
   v: z.literal(1),
   /** Position in the history (ascending with time); `history({ before })` pages with it. */
-  seq: z.number().check(z.int(), z.minimum(1)),
+  seq: wholeNumber(1),
   jobId: z.string(),
-  trigger: z.enum(jobTriggers),
-  outcome: z.enum(['completed', 'failed', 'cancelled']),
+  trigger: z.literal(...jobTriggers),
+  outcome: z.literal('completed', 'failed', 'cancelled'),
   /** Why a run failed: the SynclineError code and message. Null when it completed. */
   error: z.nullable(z.strictObject({ code: z.string(), message: z.string() })),
   /** The sync cycle that ran for the job ('' when the run failed before one started). */
@@ -41,9 +42,9 @@ export const jobRunSchema = z.strictObject({
   bytesUp: z.number(),
   bytesDown: z.number(),
   /** 1 for a first try, 2 for the first retry after a failure, … */
-  attempt: z.number().check(z.int(), z.minimum(1)),
+  attempt: wholeNumber(1),
 });
-export type JobRun = z.infer<typeof jobRunSchema>;
+export type JobRun = z.Infer<typeof jobRunSchema>;
 
 /** Append one run (inside the caller's write transaction) and trim the history to its limits. */
 export async function appendJobRun(tx: StoreWriter, run: Omit<JobRun, 'v' | 'seq'>, now: number, limits: JobHistoryLimits = DEFAULT_JOB_HISTORY): Promise<JobRun> {
@@ -98,7 +99,7 @@ function parseJobRun(raw: JsonValue, where: string): JobRun {
   const parsed = jobRunSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new StoredDataError(
-    `The background job run at ${where} does not match job-run format 1 (${parsed.error.issues[0]?.message ?? 'invalid'}); ` +
+    `The background job run at ${where} does not match job-run format 1 (${parsed.error.message}); ` +
       'it was written by another syncline version or altered outside syncline.',
     { cause: parsed.error, details: { where } },
   );

@@ -13,7 +13,8 @@
  * processes that both load the job do not run the same due instance twice. The claim is a lease, not
  * a flag: a process killed mid-run leaves a claim that expires, and the job runs again.
  */
-import * as z from 'zod/mini';
+import * as z from '../protocol/shape.js';
+import { wholeNumber } from '../protocol/wire.js';
 import type { JsonValue } from '../protocol/json.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
 import { StoredDataError } from './errors.js';
@@ -24,29 +25,29 @@ export const JOB_FORMAT = 1 as const;
 export const jobTriggers = ['periodic', 'connectivity', 'data-change', 'manual'] as const;
 export type JobTrigger = (typeof jobTriggers)[number];
 
-const nonNegativeInt = () => z.number().check(z.int(), z.minimum(0));
-const priority = z.enum(['high', 'normal', 'low']);
+const nonNegativeInt = () => wholeNumber(0);
+const priority = z.literal('high', 'normal', 'low');
 
 /** The seed's `SyncOptions`, as far as a job keeps them (validated again when the job runs). */
 const jobOptions = z.strictObject({
-  operation: z.optional(z.enum(['delta', 'full'])),
-  direction: z.optional(z.enum(['push', 'pull', 'bidirectional'])),
+  operation: z.optional(z.literal('delta', 'full')),
+  direction: z.optional(z.literal('push', 'pull', 'bidirectional')),
   strategy: z.optional(z.literal('batched')),
-  priority: z.optional(z.enum(['high', 'normal', 'low', 'critical'])),
+  priority: z.optional(z.literal('high', 'normal', 'low', 'critical')),
   collections: z.optional(z.array(z.string())),
 });
 
 const jobError = z.strictObject({ code: z.string(), message: z.string() });
-export type JobError = z.infer<typeof jobError>;
+export type JobError = z.Infer<typeof jobError>;
 
 export const storedJobSchema = z.strictObject({
   v: z.literal(JOB_FORMAT),
-  id: z.string().check(z.minLength(1)),
-  trigger: z.enum(jobTriggers),
+  id: z.refine(z.string(), (id) => id.length > 0, 'must not be empty'),
+  trigger: z.literal(...jobTriggers),
   options: jobOptions,
   priority,
   /** Period of a `periodic` job, and the cap of every job's retry delay (ms). */
-  intervalMs: z.number().check(z.int(), z.minimum(1)),
+  intervalMs: wholeNumber(1),
   /** Quiet time after the last local write before a `data-change` job runs (ms). */
   debounceMs: nonNegativeInt(),
   createdAt: z.number(),
@@ -60,14 +61,14 @@ export const storedJobSchema = z.strictObject({
   lastRun: z.nullable(
     z.strictObject({
       at: z.number(),
-      outcome: z.enum(['completed', 'failed', 'cancelled']),
+      outcome: z.literal('completed', 'failed', 'cancelled'),
       syncId: z.string(),
       error: z.nullable(jobError),
     }),
   ),
 });
-export type StoredJob = z.infer<typeof storedJobSchema>;
-export type JobOptions = z.infer<typeof jobOptions>;
+export type StoredJob = z.Infer<typeof storedJobSchema>;
+export type JobOptions = z.Infer<typeof jobOptions>;
 
 export function parseStoredJob(raw: JsonValue | undefined, where: string): StoredJob {
   const parsed = storedJobSchema.safeParse(raw);
@@ -75,7 +76,7 @@ export function parseStoredJob(raw: JsonValue | undefined, where: string): Store
   const found = typeof raw === 'object' && raw !== null && 'v' in raw ? `format ${JSON.stringify((raw as { v: unknown }).v)}` : 'an unknown shape';
   throw new StoredDataError(
     `The background job at ${where} has ${found} and does not match job format ${JOB_FORMAT} ` +
-      `(${parsed.error.issues[0]?.message ?? 'invalid'} at ${parsed.error.issues[0]?.path.join('.') ?? '?'}). ` +
+      `(${parsed.error.message}). ` +
       'It was written by another syncline version or altered outside syncline; cancel it with cancelJob() or open the database with the version that wrote it.',
     { cause: parsed.error, details: { where } },
   );

@@ -20,7 +20,7 @@
  *  - 1: first version. Later additions within 1: the `digests` table and `meta/digestLanes` (the
  *    digest format the lanes are kept in; absent = not kept yet, the next verify rebuilds them).
  */
-import * as z from 'zod/mini';
+import * as z from '../protocol/shape.js';
 import { StoredDataError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/json.js';
 import { describeIssues, jsonValue, mutationOutcome, wholeNumber } from '../protocol/wire.js';
@@ -85,7 +85,7 @@ export interface OverlayRow {
 }
 
 const positiveInt = wholeNumber(1);
-const nonEmpty = z.string().check(z.refine((name) => name.length > 0, 'must not be empty'));
+const nonEmpty = z.refine(z.string(), (name) => name.length > 0, 'must not be empty');
 
 export const outboxEntrySchema = z.strictObject({
   v: z.literal(LOCAL_FORMAT),
@@ -100,7 +100,7 @@ export const outboxEntrySchema = z.strictObject({
   /** A pull showed the effects are in confirmed state; only the outcome is still unknown. */
   covered: z.boolean(),
 });
-export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+export type OutboxEntry = z.Infer<typeof outboxEntrySchema>;
 
 /** An entry of the rejected-mutations log (format 1). */
 export const rejectedMutationSchema = z.strictObject({
@@ -117,7 +117,7 @@ export const rejectedMutationSchema = z.strictObject({
   /** When the mutation was queued (client clock, ms). */
   createdAt: z.number(),
 });
-export type RejectedMutation = z.infer<typeof rejectedMutationSchema>;
+export type RejectedMutation = z.Infer<typeof rejectedMutationSchema>;
 
 /** Hot path (records are read in bulk): a hand-written check instead of a schema walk. */
 export function parseStoredRecord(raw: JsonValue | undefined, where: string): StoredRecord | undefined {
@@ -142,7 +142,7 @@ export function parseOutboxEntry(raw: JsonValue | undefined, where: string): Out
   const result = outboxEntrySchema.safeParse(raw);
   if (result.success) return result.data;
   throw new StoredDataError(
-    `The outbox entry at ${where} does not match local format ${LOCAL_FORMAT}: ${describeIssues(result.error, raw)}. ` +
+    `The outbox entry at ${where} does not match local format ${LOCAL_FORMAT}: ${describeIssues(result.error)}. ` +
       'It was written by another syncline version or altered outside syncline; it was left in place.',
     { cause: result.error, details: { where } },
   );

@@ -6,7 +6,7 @@
  *
  * `meta/runTotals` format history (`v`): 1 — first version (an addition within local format 1).
  */
-import * as z from 'zod/mini';
+import * as z from '../protocol/shape.js';
 import type { JsonValue } from '../protocol/json.js';
 import { wholeNumber } from '../protocol/wire.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
@@ -19,15 +19,10 @@ export const RUN_TOTALS = 'runTotals';
 
 const count = () => wholeNumber(0);
 const outcomeCounts = z.strictObject({ completed: count(), failed: count(), cancelled: count() });
-export type OutcomeCounts = z.infer<typeof outcomeCounts>;
+export type OutcomeCounts = z.Infer<typeof outcomeCounts>;
 
-/** A plain object of outcome counts per trigger, checked by hand: `z.record` costs the web bundle ~1 kB. */
-const countsByTrigger = z.custom<Record<string, OutcomeCounts>>(
-  (value) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) &&
-    Object.values(value).every((counts) => outcomeCounts.safeParse(counts).success),
-  'must map each trigger to its completed/failed/cancelled counts',
-);
+/** Outcome counts per trigger. */
+const countsByTrigger = z.record(z.string(), outcomeCounts);
 
 export const runTotalsSchema = z.strictObject({
   v: z.literal(1),
@@ -39,7 +34,7 @@ export const runTotalsSchema = z.strictObject({
   /** End of the newest completed cycle (client clock, ms); null before the first one. */
   lastSuccessAt: z.nullable(z.number()),
 });
-export type RunTotals = z.infer<typeof runTotalsSchema>;
+export type RunTotals = z.Infer<typeof runTotalsSchema>;
 
 const emptyTotals = (): RunTotals => ({ v: 1, byTrigger: {}, applied: 0, rejected: 0, lastSuccessAt: null });
 
@@ -72,7 +67,7 @@ export async function readRunTotals(tx: StoreReader): Promise<RunTotals> {
   if (raw === undefined) return emptyTotals();
   const parsed = runTotalsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new StoredDataError(`The stored meta/${RUN_TOTALS} does not match format 1 (${parsed.error.issues[0]?.message ?? 'invalid'}); the local database is damaged or was written by another syncline.`, {
+  throw new StoredDataError(`The stored meta/${RUN_TOTALS} does not match format 1 (${parsed.error.message}); the local database is damaged or was written by another syncline.`, {
     cause: parsed.error,
     details: { where: `meta/${RUN_TOTALS}` },
   });

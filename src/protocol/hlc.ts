@@ -8,7 +8,7 @@
  * Wire form: `"<wall ms, 15 digits>.<counter, 5 digits>.<node>"`, so comparing two stamps as strings
  * compares them as clocks. Platform-neutral (no Node built-ins).
  */
-import * as z from 'zod/mini';
+import * as z from './shape.js';
 
 const WALL_DIGITS = 15;
 const COUNTER_DIGITS = 5;
@@ -16,7 +16,7 @@ const MAX_COUNTER = 10 ** COUNTER_DIGITS - 1;
 const MAX_WALL = 10 ** WALL_DIGITS - 1;
 
 const HLC_PATTERN = /^\d{15}\.\d{5}\.[A-Za-z0-9_-]{1,64}$/;
-export const hlcString = z.string().check(z.refine((stamp) => HLC_PATTERN.test(stamp), 'an HLC stamp is "<15-digit ms>.<5-digit counter>.<node id>"'));
+export const hlcString = z.refine(z.string(), (stamp) => HLC_PATTERN.test(stamp), 'an HLC stamp is "<15-digit ms>.<5-digit counter>.<node id>"');
 
 export interface HlcTimestamp {
   /** Logical wall time in ms: the highest physical time seen. */

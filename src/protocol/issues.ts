@@ -1,15 +1,31 @@
 /**
  * Validation failures as one readable line: "mutations.0.id: must be a whole number >= 1".
  *
- * The schemas are `zod/mini`, which loads no locale: an issue without a message of its own (one the
- * schema did not set) carries zod's bare "Invalid input". Loading zod's English locale would cost a
- * browser bundle kilobytes and mean a process-wide `z.config` call, so the line is written here from
- * the issue's structured fields instead. A message the schema set, or that a locale the application
- * configured produced, is kept as it is.
+ * Issues come from syncline's shapes (shape.ts), which word every issue themselves, or from a
+ * `zod/mini` schema an application hands the server (a named mutation's args): zod/mini loads no
+ * locale, so an issue the schema did not word carries zod's bare "Invalid input". Loading zod's
+ * English locale would mean a process-wide `z.config` call, so that line is written here from the
+ * issue's structured fields instead. A message the schema set, or a configured locale produced, is
+ * kept as it is.
  */
-import type * as z from 'zod/mini';
 
-type Issue = z.core.$ZodIssue;
+/** What describeIssues reads of an issue: shape.ts's issues and zod's both have this structure. */
+export interface IssueLike {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly expected?: unknown;
+  readonly values?: readonly unknown[];
+  readonly keys?: readonly string[];
+  readonly errors?: readonly (readonly IssueLike[])[];
+}
+
+/** Anything with zod's `safeParse` contract: syncline's shapes, and zod or zod/mini schemas. */
+export interface Validator<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { readonly issues: readonly IssueLike[] } };
+}
+
+type Issue = IssueLike;
 type PathKey = PropertyKey;
 
 /** zod's message when neither the schema nor a configured locale supplied one. */
@@ -37,7 +53,8 @@ function describeIssue(issue: Issue, prefix: readonly PathKey[], root: unknown):
   return `${where}: ${issueMessage(issue, () => valueAt(root, path))}`;
 }
 
-function closestOptionIssue(options: readonly (readonly Issue[])[]): Issue | undefined {
+function closestOptionIssue(options: readonly (readonly Issue[])[] | undefined): Issue | undefined {
+  if (options === undefined) return undefined;
   let best: Issue | undefined;
   for (const issue of options.flat()) {
     if (best === undefined || rank(issue) > rank(best)) best = issue;
@@ -54,14 +71,16 @@ function issueMessage(issue: Issue, found: () => unknown): string {
   if (issue.message !== BARE_MESSAGE) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
-      return `Invalid input: expected ${issue.expected}${received(found())}`;
+      return `Invalid input: expected ${String(issue.expected)}${received(found())}`;
     case 'invalid_value':
-      return `Invalid input: expected ${issue.values.map(show).join(' or ')}`;
-    case 'unrecognized_keys':
-      return `Unrecognized key${issue.keys.length === 1 ? '' : 's'}: ${issue.keys.map(show).join(', ')}`;
+      return `Invalid input: expected ${(issue.values ?? []).map(show).join(' or ')}`;
+    case 'unrecognized_keys': {
+      const keys = issue.keys ?? [];
+      return `Unrecognized key${keys.length === 1 ? '' : 's'}: ${keys.map(show).join(', ')}`;
+    }
     default:
-      // The wire schemas give every check a message of its own (see wire.ts); a schema from
-      // elsewhere that does not still gets a hint of what kind of check failed.
+      // syncline's shapes word every issue themselves; a zod schema check the application did not
+      // word (a length, a format) still gets a hint of what kind of check failed.
       return `Invalid input (${issue.code})`;
   }
 }

@@ -3,7 +3,7 @@
  * `increment`, with these args) and the local effects a client applies optimistically and re-applies
  * on rebase.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.js';
 import { collectionName, jsonObject, lengthIn, recordKey, version } from './wire.js';
 import type { JsonObject } from './json.js';
 import { hlcString } from './hlc.js';
@@ -25,7 +25,7 @@ export const putArgs = z.strictObject({
 export const patchArgs = z.strictObject({
   collection: collectionName,
   key: recordKey,
-  fields: jsonObject.check(z.refine((f) => Object.keys(f).length > 0, 'a patch sets at least one field')),
+  fields: z.refine(jsonObject, (f) => Object.keys(f).length > 0, 'a patch sets at least one field'),
   /** For each field in `fields`, the value the client saw there before (null when absent). */
   expected: jsonObject,
   baseVersion: z.nullable(version),
@@ -42,10 +42,13 @@ export const deleteArgs = z.strictObject({
  * A field name a counter can live in. Not `__proto__`: copying a record with it as an own key would
  * differ between a JSON.parse'd object and a spread.
  */
-const fieldName = lengthIn(z.string(), 1, 256).check(z.refine((f) => f !== '__proto__', 'the field name "__proto__" is not allowed'));
+const fieldName = z.refine(lengthIn(z.string(), 1, 256), (f) => f !== '__proto__', 'the field name "__proto__" is not allowed');
 
 /** The amount added by `increment`: any finite number (integers are exact; fractions add in binary floating point). */
-const incrementBy = z.number({ error: 'by must be a finite number' }).check(z.refine(Number.isFinite, 'by must be a finite number'));
+const incrementBy = z.custom<number>((by, issues) => {
+  if (typeof by !== 'number' || !Number.isFinite(by)) issues.push({ code: 'custom', path: [], message: 'by must be a finite number' });
+  return by as number;
+});
 
 /**
  * Add `by` to a numeric field, at apply time: it never conflicts, so concurrent increments from any
@@ -61,10 +64,10 @@ export const incrementArgs = z.strictObject({
   hlc: writeStamp,
 });
 
-export type PutArgs = z.infer<typeof putArgs>;
-export type PatchArgs = z.infer<typeof patchArgs>;
-export type DeleteArgs = z.infer<typeof deleteArgs>;
-export type IncrementArgs = z.infer<typeof incrementArgs>;
+export type PutArgs = z.Infer<typeof putArgs>;
+export type PatchArgs = z.Infer<typeof patchArgs>;
+export type DeleteArgs = z.Infer<typeof deleteArgs>;
+export type IncrementArgs = z.Infer<typeof incrementArgs>;
 
 /** A local effect of a mutation on one record. */
 export type RecordOp =
@@ -73,12 +76,12 @@ export type RecordOp =
   | { op: 'delete'; collection: string; key: string }
   | { op: 'increment'; collection: string; key: string; field: string; by: number };
 
-export const recordOp: z.ZodMiniType<RecordOp> = z.union([
+export const recordOp: z.Shape<RecordOp> = z.union(
   z.strictObject({ op: z.literal('put'), collection: collectionName, key: recordKey, value: jsonObject }),
   z.strictObject({ op: z.literal('patch'), collection: collectionName, key: recordKey, fields: jsonObject }),
   z.strictObject({ op: z.literal('delete'), collection: collectionName, key: recordKey }),
   z.strictObject({ op: z.literal('increment'), collection: collectionName, key: recordKey, field: fieldName, by: incrementBy }),
-]);
+);
 
 /** Apply one op to a record value (undefined = absent). Patch on an absent record creates it. */
 export function applyRecordOp(current: JsonObject | undefined, op: RecordOp): JsonObject | undefined {

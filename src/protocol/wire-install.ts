@@ -3,7 +3,7 @@
  * `previousInstall` on their responses (src/server/install-ids.ts says what they mean). A module of
  * their own so that only clients that use them (`watchStorage`) carry their schemas.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.js';
 import { clientId, matching, wholeNumber } from './wire.js';
 
 /** An id the app keeps for the device outside the local store. */
@@ -22,7 +22,7 @@ export interface PreviousInstall {
   lastSeenAt: number;
 }
 
-export const previousInstall: z.ZodMiniType<PreviousInstall> = z.strictObject({
+export const previousInstall: z.Shape<PreviousInstall> = z.strictObject({
   clientId,
   /** The last mutation the server accepted from it (at least 1: a client with none lost nothing). */
   lastMutationId: wholeNumber(1),

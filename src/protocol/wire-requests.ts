@@ -2,7 +2,7 @@
  * Request messages of protocol version 1 (see wire.ts): validated by the server where they enter.
  * A module of their own so a client bundle, which only sends them, does not carry their schemas.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.js';
 import { clientId, collectionName, jsonValue, lengthIn, LIMITS, mutationId, PROTOCOL_VERSION, version, wholeNumber } from './wire.js';
 import { installId } from './wire-install.js';
 
@@ -13,7 +13,7 @@ export const mutation = z.strictObject({
   /** Client wall-clock milliseconds; informational (audit), never used for ordering. */
   createdAt: wholeNumber(0),
 });
-export type Mutation = z.infer<typeof mutation>;
+export type Mutation = z.Infer<typeof mutation>;
 
 export const pushRequest = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -27,7 +27,7 @@ export const pushRequest = z.strictObject({
   /** The app's id for this device, kept outside the local store: lets the server report a wiped store. */
   installId: z.optional(installId),
 });
-export type PushRequest = z.infer<typeof pushRequest>;
+export type PushRequest = z.Infer<typeof pushRequest>;
 
 export const pullRequest = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -44,5 +44,5 @@ export const pullRequest = z.strictObject({
   /** As on push. */
   installId: z.optional(installId),
 });
-export type PullRequest = z.infer<typeof pullRequest>;
+export type PullRequest = z.Infer<typeof pullRequest>;
 

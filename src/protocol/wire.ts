@@ -1,6 +1,6 @@
 /**
- * Wire messages of protocol version 1, as zod schemas (`zod/mini`: the functional API, so a browser
- * bundle carries only the validators it uses — see test/bundle/client-size.test.ts). Both ends validate every message where it
+ * Wire messages of protocol version 1, as shapes (shape.ts: small hand-written combinators, so a
+ * browser bundle carries no validation library — see test/bundle/client-size.test.ts). Both ends validate every message where it
  * enters (server: requests; client: responses), so a peer speaking another version or sending a wrong
  * shape gets a clear error instead of corrupting state. docs/PROTOCOL.md is the prose twin of this file.
  *
@@ -19,7 +19,7 @@
  *    the local store, so the server can tell a device whose store was wiped (src/server/install-ids.ts).
  *    Sent only when the app sets `watchStorage({ installId })`; an older server refuses it with 400.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.js';
 import { copyJson, copyJsonObject, NotJsonError, type JsonValue } from './json.js';
 import { hlcString } from './hlc.js';
 import type { PreviousInstall } from './wire-install.js';
@@ -37,26 +37,24 @@ export const LIMITS = {
   maxJsonDepth: 64,
 } as const;
 
-/**
- * A whole number in [min, max]: ids, versions, counts and clocks on the wire. One refinement rather
- * than zod's int format and bound checks: the same answer for a fraction of the browser bundle.
- */
-export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+/** A whole number in [min, max]: ids, versions, counts and clocks on the wire. */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): z.Shape<number> {
   const range = max !== Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : '';
-  return z.number().check(z.refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, `must be a whole number${range}`));
+  return z.refine(z.number(), (n) => Number.isSafeInteger(n) && n >= min && n <= max, `must be a whole number${range}`);
 }
 
 /**
- * JSON checked and copied in one walk (copyJson) rather than as a recursive union of schemas: no
+ * JSON checked and copied in one walk (copyJson) rather than as a recursive union of shapes: no
  * alternative is tried and failed at every level, and a failure names the offending field.
  */
-function jsonSchema<T extends JsonValue>(copy: (value: unknown) => T) {
-  return z.custom<T>().check((ctx) => {
+function jsonSchema<T extends JsonValue>(copy: (value: unknown) => T): z.Shape<T> {
+  return z.custom((value, issues) => {
     try {
-      ctx.value = copy(ctx.value);
+      return copy(value);
     } catch (error) {
       if (!(error instanceof NotJsonError)) throw error;
-      ctx.issues.push({ code: 'custom', message: error.message, input: error.found, path: error.path });
+      issues.push({ code: 'custom', message: error.message, path: error.path });
+      return value as T;
     }
   });
 }
@@ -65,16 +63,16 @@ export const jsonValue = jsonSchema(copyJson);
 export const jsonObject = jsonSchema(copyJsonObject);
 
 /** A string `pattern` matches; `rule` tells what that means. (A refinement: see wholeNumber.) */
-export function matching(pattern: RegExp, rule: string) {
-  return z.string().check(z.refine((text) => pattern.test(text), rule));
+export function matching(pattern: RegExp, rule: string): z.Shape<string> {
+  return z.refine(z.string(), (text) => pattern.test(text), rule);
 }
 
 /** A string, or an array, of `min` to `max` characters or items. */
-export function lengthIn<T extends z.ZodMiniType<string | readonly unknown[]>>(schema: T, min: number, max: number, unit = 'characters'): T {
-  return schema.check(z.refine((value) => value.length >= min && lengthOf(value, max) <= max, `must have ${min}-${max} ${unit}`));
+export function lengthIn<T extends string | readonly unknown[]>(schema: z.Shape<T>, min: number, max: number, unit = 'characters'): z.Shape<T> {
+  return z.refine(schema, (value) => value.length >= min && lengthOf(value, max) <= max, `must have ${min}-${max} ${unit}`);
 }
 
-/** Characters are code points, as zod counts them: an emoji (a surrogate pair) is one. */
+/** Characters are code points (as zod counted them): an emoji (a surrogate pair) is one. */
 function lengthOf(value: string | readonly unknown[], max: number): number {
   return typeof value === 'string' && value.length > max ? [...value].length : value.length;
 }
@@ -109,9 +107,9 @@ export const appliedOutcome = z.strictObject({
 export const conflictReport = z.strictObject({
   /** The audit entry's `seq` (GET /v1/conflicts). */
   seq: wholeNumber(1),
-  strategy: z.literal(['server-wins', 'client-wins', 'last-writer-wins', 'merge', 'custom']),
+  strategy: z.literal('server-wins', 'client-wins', 'last-writer-wins', 'merge', 'custom'),
   /** Whose state the record now holds: the server's (write lost), the client's, a field merge, a custom resolver's. */
-  resolution: z.literal(['server', 'client', 'merged', 'custom']),
+  resolution: z.literal('server', 'client', 'merged', 'custom'),
   /** Patches: the fields whose expected value no longer matched. */
   fields: z.optional(z.array(z.string())),
   /** Version of the record the write met (0: it never existed). */
@@ -123,7 +121,7 @@ export const conflictReport = z.strictObject({
   /** The record's hybrid-logical-clock stamp after the resolution. */
   hlc: z.optional(hlcString),
 });
-export type ConflictReport = z.infer<typeof conflictReport>;
+export type ConflictReport = z.Infer<typeof conflictReport>;
 
 export const rejectedOutcome = z.strictObject({
   id: mutationId,
@@ -135,8 +133,8 @@ export const rejectedOutcome = z.strictObject({
   /** Present when the rejection is a conflict lost under `server-wins` (code 'conflict'). */
   conflict: z.optional(conflictReport),
 });
-export const mutationOutcome = z.union([appliedOutcome, rejectedOutcome]);
-export type MutationOutcome = z.infer<typeof mutationOutcome>;
+export const mutationOutcome = z.union(appliedOutcome, rejectedOutcome);
+export type MutationOutcome = z.Infer<typeof mutationOutcome>;
 
 /**
  * `previousInstall` (wire-install.ts), passed through here unchecked: only a client that sends
@@ -151,7 +149,7 @@ export const pushResponse = z.strictObject({
   outcomes: z.array(mutationOutcome),
   previousInstall: passedOn,
 });
-export type PushResponse = z.infer<typeof pushResponse>;
+export type PushResponse = z.Infer<typeof pushResponse>;
 
 export const upsertChange = z.strictObject({
   collection: collectionName,
@@ -165,8 +163,8 @@ export const deleteChange = z.strictObject({
   version,
   deleted: z.literal(true),
 });
-export const change = z.union([upsertChange, deleteChange]);
-export type Change = z.infer<typeof change>;
+export const change = z.union(upsertChange, deleteChange);
+export type Change = z.Infer<typeof change>;
 
 /**
  * Stands for records of the page whose value the requesting client's own generic writes produced
@@ -177,35 +175,28 @@ export type Change = z.infer<typeof change>;
  * holds them (src/protocol/echo.ts): a client whose rebuild hashes differently asks again without
  * `elideOwnFrom`.
  */
-export const echoMarker = z
-  .strictObject({
-    version: wholeNumber(1),
-    mutationId,
-    count: z.optional(wholeNumber(2, LIMITS.maxPullLimit)),
-    from: z.optional(mutationId),
-    base: z.optional(wholeNumber(1)),
-    hash: hex16,
-  })
-  .check(
-    z.refine((m) => m.count === undefined || (m.from === undefined && m.base === undefined), 'a run of echoes (count) has no from or base'),
-    z.refine((m) => m.from === undefined || m.from <= m.mutationId, 'from is at most mutationId'),
-  );
-export type EchoMarker = z.infer<typeof echoMarker>;
+export const echoMarker = z.refine(
+  z.refine(
+    z.strictObject({
+      version: wholeNumber(1),
+      mutationId,
+      count: z.optional(wholeNumber(2, LIMITS.maxPullLimit)),
+      from: z.optional(mutationId),
+      base: z.optional(wholeNumber(1)),
+      hash: hex16,
+    }),
+    (m) => m.count === undefined || (m.from === undefined && m.base === undefined),
+    'a run of echoes (count) has no from or base',
+  ),
+  (m) => m.from === undefined || m.from <= m.mutationId,
+  'from is at most mutationId',
+);
+export type EchoMarker = z.Infer<typeof echoMarker>;
 
 const collectionDigest = z.strictObject({ count: wholeNumber(0), digest: hex16 });
 
-/** Collection name → its digest: what `z.record` checks, by hand (zod's record costs a browser more). */
-const collectionDigests = z.custom<Record<string, z.infer<typeof collectionDigest>>>().check((ctx) => {
-  const digests: unknown = ctx.value;
-  if (typeof digests !== 'object' || digests === null || Array.isArray(digests)) {
-    ctx.issues.push({ code: 'custom', message: 'expected an object of collection digests', input: digests });
-    return;
-  }
-  for (const [name, digest] of Object.entries(digests)) {
-    const issues = [...(collectionName.safeParse(name).error?.issues ?? []), ...(collectionDigest.safeParse(digest).error?.issues ?? [])];
-    for (const issue of issues) ctx.issues.push({ ...issue, path: [name, ...issue.path], input: digest });
-  }
-});
+/** Collection name → its digest. */
+const collectionDigests = z.record(collectionName, collectionDigest);
 
 export const pullResponse = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
@@ -232,22 +223,27 @@ export const pullResponse = z.strictObject({
   digestFormat: z.optional(wholeNumber(1)),
   previousInstall: passedOn,
 });
-export type PullResponse = z.infer<typeof pullResponse>;
+export type PullResponse = z.Infer<typeof pullResponse>;
 
 export const errorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
     retryable: z.boolean(),
-    details: z.optional(z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value))),
+    details: z.optional(
+      z.custom<Record<string, unknown>>((value, issues) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) issues.push({ code: 'custom', path: [], message: 'Invalid input: expected an object' });
+        return value as Record<string, unknown>;
+      }),
+    ),
   }),
 });
-export type ErrorBody = z.infer<typeof errorBody>;
+export type ErrorBody = z.Infer<typeof errorBody>;
 
 export const healthResponse = z.object({
   v: z.literal(PROTOCOL_VERSION),
   status: z.literal('ok'),
 });
-export type HealthResponse = z.infer<typeof healthResponse>;
+export type HealthResponse = z.Infer<typeof healthResponse>;
 
 export { describeIssues } from './issues.js';

@@ -4,7 +4,7 @@
  * collection's strategy (see src/server/conflicts/): detection, resolution, HLC stamps and the audit
  * trail live there. An increment never conflicts (conflicts/increment.ts).
  */
-import type * as z from 'zod/mini';
+import type { Validator } from '../protocol/issues.js';
 import { HybridLogicalClock } from '../protocol/hlc.js';
 import { deleteArgs, incrementArgs, patchArgs, putArgs } from '../protocol/record-ops.js';
 import type { RecordOpName } from '../protocol/record-ops.js';
@@ -113,7 +113,7 @@ export function createRecordHandlers(
 }
 
 /** Validate handler args, turning a failure into a permanent 'invalid-args' rejection. */
-export function parseArgs<T>(schema: z.ZodMiniType<T>, raw: JsonValue, mutationName: string): T {
+export function parseArgs<T>(schema: Validator<T>, raw: JsonValue, mutationName: string): T {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new MutationRejection('invalid-args', `Invalid args for "${mutationName}": ${describeIssues(parsed.error)}`);

@@ -3,7 +3,7 @@
  * validation and error mapping live here; push/pull semantics in push.ts and pull.ts.
  */
 import { Kysely } from 'kysely';
-import type * as z from 'zod/mini';
+import type { Validator } from '../protocol/issues.js';
 import { silentLogger } from '../core/seams.js';
 import type { Logger } from '../core/seams.js';
 import { describeIssues, LIMITS, PROTOCOL_VERSION } from '../protocol/wire.js';
@@ -397,7 +397,7 @@ async function authenticate(request: Request, auth: SyncServerOptions['auth']): 
 }
 
 /** Validate a request body; a foreign protocol version gets its own code so clients can tell. */
-function parseMessage<T>(schema: z.ZodMiniType<T>, body: unknown): T {
+function parseMessage<T>(schema: Validator<T>, body: unknown): T {
   if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'v' in body && body.v !== PROTOCOL_VERSION) {
     throw new HttpError(400, 'unsupported-version', `v: this server speaks protocol version ${PROTOCOL_VERSION}, the request used ${JSON.stringify(body.v)}.`, {
       details: { supported: [PROTOCOL_VERSION] },

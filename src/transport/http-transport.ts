@@ -5,7 +5,7 @@
  */
 import { AbortedError, InvalidArgumentError, ProtocolError, ResponseTooLargeError, ServerError, SynclineError } from '../core/errors.js';
 import { systemTimers, type Timers } from '../core/seams.js';
-import type { ZodMiniType } from 'zod/mini';
+import type { Shape } from '../protocol/shape.js';
 import { describeIssues, healthResponse, pullResponse, pushResponse } from '../protocol/wire.js';
 import type { HealthResponse, PullRequest, PullResponse, PushRequest, PushResponse } from '../protocol/wire.js';
 import { closedTransportError, failureError, serverErrorFromResponse, type ReadResponse } from './http-errors.js';
@@ -122,7 +122,7 @@ class HttpTransport implements Transport {
     this.#lifetime.abort(new Error('transport closed'));
   }
 
-  async #call<T>(endpoint: Endpoint, body: string | undefined, schema: ZodMiniType<T>, options: RequestOptions = {}): Promise<T> {
+  async #call<T>(endpoint: Endpoint, body: string | undefined, schema: Shape<T>, options: RequestOptions = {}): Promise<T> {
     const what = `The ${endpoint} request`;
     if (this.#lifetime.signal.aborted) throw closedTransportError(what);
     if (options.signal?.aborted) throw new AbortedError(`${what} was aborted by the caller.`, { cause: options.signal.reason });
@@ -231,7 +231,7 @@ function responseTooLargeError(url: string, maxBytes: number): ResponseTooLargeE
   );
 }
 
-function parseSuccess<T>(what: string, response: ReadResponse, schema: ZodMiniType<T>): T {
+function parseSuccess<T>(what: string, response: ReadResponse, schema: Shape<T>): T {
   if (response.status < 200 || response.status > 299) throw serverErrorFromResponse(what, response);
   let json: unknown;
   try {
@@ -241,7 +241,7 @@ function parseSuccess<T>(what: string, response: ReadResponse, schema: ZodMiniTy
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new ProtocolError(`${what} got a response that does not match the protocol: ${describeIssues(parsed.error, json)}. Client and server may speak different protocol versions; upgrade the older one.`, { cause: parsed.error });
+    throw new ProtocolError(`${what} got a response that does not match the protocol: ${describeIssues(parsed.error)}. Client and server may speak different protocol versions; upgrade the older one.`, { cause: parsed.error });
   }
   return parsed.data;
 }

@@ -11,8 +11,8 @@
  * not know it never receive it.
  * Close codes: see SOCKET_CLOSE.
  */
-import * as z from 'zod/mini';
-import { wholeNumber } from '../protocol/wire.js';
+import * as z from '../protocol/shape.js';
+import { matching, wholeNumber } from '../protocol/wire.js';
 
 export const SOCKET_PROTOCOL_VERSION = 1 as const;
 
@@ -36,19 +36,20 @@ export const SOCKET_CLOSE = {
   timeout: 4009,
 } as const;
 
-const versioned = <K extends string, T extends z.core.$ZodLooseShape>(type: K, shape: T) =>
+/** Unknown keys are dropped, not refused: a newer peer may add fields within version 1. */
+const versioned = <K extends string, T extends Record<string, z.Shape<unknown>>>(type: K, shape: T) =>
   z.object({ v: z.literal(SOCKET_PROTOCOL_VERSION), type: z.literal(type), ...shape });
 
-export const socketAuth = versioned('auth', { token: z.string().check(z.maxLength(8192)) });
+export const socketAuth = versioned('auth', { token: z.refine(z.string(), (token) => token.length <= 8192, 'a token has at most 8192 characters') });
 export const clientHeartbeat = versioned('heartbeat', {});
 export const socketStatus = versioned('status', {
-  clientId: z.string().check(z.regex(/^[A-Za-z0-9_-]{8,64}$/)),
+  clientId: matching(/^[A-Za-z0-9_-]{8,64}$/, 'clientId is 8-64 characters of [A-Za-z0-9_-]'),
   cursor: wholeNumber(0),
   pendingCount: wholeNumber(0),
   oldestPendingAgeMs: z.nullable(wholeNumber(0)),
 });
-export const clientSocketMessage = z.discriminatedUnion('type', [socketAuth, clientHeartbeat, socketStatus]);
-export type ClientSocketMessage = z.infer<typeof clientSocketMessage>;
+export const clientSocketMessage = z.union(socketAuth, clientHeartbeat, socketStatus);
+export type ClientSocketMessage = z.Infer<typeof clientSocketMessage>;
 
 export const socketReady = versioned('ready', { version: wholeNumber(0), heartbeatMs: wholeNumber(1) });
 export const socketPoke = versioned('poke', { version: wholeNumber(0) });
@@ -56,23 +57,23 @@ export const serverHeartbeat = versioned('heartbeat', {});
 /** Most peers one `peers` message lists (keeps it under MAX_SOCKET_MESSAGE-sized reads on the client). */
 export const MAX_LISTED_PEERS = 200;
 export const socketPeers = versioned('peers', {
-  peers: z.array(z.object({
+  peers: z.refine(z.array(z.object({
     clientId: z.string(),
     connectedAt: wholeNumber(0),
     cursor: wholeNumber(0),
     pendingCount: wholeNumber(0),
     oldestPendingAgeMs: z.nullable(wholeNumber(0)),
     reportedAt: wholeNumber(0),
-  })).check(z.maxLength(MAX_LISTED_PEERS)),
+  })), (peers) => peers.length <= MAX_LISTED_PEERS, `lists at most ${MAX_LISTED_PEERS} peers`),
 });
-export const serverSocketMessage = z.discriminatedUnion('type', [socketReady, socketPoke, serverHeartbeat, socketPeers]);
-export type ServerSocketMessage = z.infer<typeof serverSocketMessage>;
+export const serverSocketMessage = z.union(socketReady, socketPoke, serverHeartbeat, socketPeers);
+export type ServerSocketMessage = z.Infer<typeof serverSocketMessage>;
 
 /** Largest message either side accepts, in characters (an auth token is the biggest). */
 export const MAX_SOCKET_MESSAGE = 16 * 1024;
 
 /** Parse one text frame; undefined when it is not a valid message of this version. */
-export function parseSocketMessage<T>(schema: z.ZodMiniType<T>, data: unknown): T | undefined {
+export function parseSocketMessage<T>(schema: z.Shape<T>, data: unknown): T | undefined {
   if (typeof data !== 'string' || data.length > MAX_SOCKET_MESSAGE) return undefined;
   let json: unknown;
   try {

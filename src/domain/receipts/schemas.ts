@@ -4,7 +4,8 @@
  */
 import * as z from 'zod/mini';
 import type { CollectionPolicy } from '../../server/types.js';
-import { describeIssues, recordKey, wholeNumber } from '../../protocol/wire.js';
+import type { Shape } from '../../protocol/shape.js';
+import { describeIssues, recordKey as recordKeyShape, wholeNumber as wholeNumberShape } from '../../protocol/wire.js';
 import { decimalPattern } from './decimal.js';
 
 export const RECEIPTS_COLLECTION = 'receipts';
@@ -18,6 +19,16 @@ export const VAT_CODES = ['4', '5', '10', '22', 'N1', 'N2', 'N3', 'N4', 'N5', 'N
 export type VatCode = (typeof VAT_CODES)[number];
 
 export const MAX_ITEMS = 200;
+
+/** One of the protocol's shapes (wire.ts) inside these zod schemas, so a rule is stated once. */
+function fromShape<T>(shape: Shape<T>) {
+  return z.custom<T>().check((ctx) => {
+    const parsed = shape.safeParse(ctx.value);
+    for (const issue of parsed.error?.issues ?? []) ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: ctx.value });
+  });
+}
+const recordKey = fromShape(recordKeyShape);
+const wholeNumber = (min: number) => fromShape(wholeNumberShape(min));
 
 const quantity = z
   .string()
