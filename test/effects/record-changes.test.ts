@@ -18,6 +18,7 @@ const handlers: Record<string, MutationHandler> = {
   'receipt.void': async (ctx, args) => {
     const { key } = args as { key: string };
     await ctx.put('receipts', key, { total: 0, voided: true });
+    return undefined;
   },
 };
 
@@ -98,6 +99,6 @@ describeEachDialect('record.changed webhooks', (start) => {
     await t.pushOk([put(4, 'receipts', 'r3', { total: 1 }, null), put(5, 'notes', 'n2', { total: 2 }, null)]);
     expect(await t.server.effects.list()).toEqual([]);
     await t.pushOk([mutation(6, 'delete', { collection: 'notes', key: 'n2', baseVersion: 5 })]);
-    expect((await t.server.effects.list()).map((e) => (e.payload as { data: RecordChangedData }).data.op)).toEqual(['delete']);
+    expect((await t.server.effects.list()).map((e) => (e.payload as unknown as { data: RecordChangedData }).data.op)).toEqual(['delete']);
   });
 });
