@@ -46,9 +46,9 @@ export type {
 } from './server/types.js';
 export type { DeadLetter, DeadLetterQuery, DeadLetterReplay } from './server/dead-letters/types.js';
 export { REPLAY_CLIENT_ID } from './server/dead-letters/replay.js';
-export type { WebhookSubscription, WebhooksAdmin, WebhookPayload } from './server/webhooks/index.js';
+export type { WebhookSubscription, WebhooksAdmin, WebhookPayload, WebhookSubscriptionInput, RecordChangedData, RecordChangeOp, WebhooksOptions } from './server/webhooks/index.js';
 export { httpEffect, PermanentEffectError, isPermanentEffectError } from './server/effects/index.js';
-export type { Effect, EffectDefinition, EffectDeliver, EffectDeliveryContext, EffectsOptions, EffectsAdmin, EffectInfo, EffectDeadLetter, EffectQuery, EnqueueOptions, HttpEffectOptions } from './server/effects/index.js';
+export type { Effect, EffectDefinition, EffectDeliver, EffectDeliveryContext, EffectsOptions, EffectsAdmin, EffectInfo, EffectDeadLetter, EffectQuery, EnqueueOptions, HttpEffectOptions, PruningOptions } from './server/effects/index.js';
 export { SERVER_CLIENT_ID } from './server/server-mutation.js';
 export type { Peer } from './server/socket-presence.js';
 export { WEBHOOK_CLIENT_ID } from './server/incoming-webhooks/route.js';

@@ -61,6 +61,8 @@ their deliveries.
 
 Usage:
   syncline webhooks add --db FILE --url URL --events a,b   (or --postgres URL instead of --db)
+  syncline webhooks add --db FILE --url URL --collections receipts [--ops put,patch,delete,increment]
+                       (every committed change of those collections, as record.changed events)
   syncline webhooks list|deliveries --db FILE [--json]
   syncline webhooks remove --db FILE --id ID`,
 } as const;

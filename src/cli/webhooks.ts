@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createSyncServer } from '../server/sync-server.js';
 import { WEBHOOK_EFFECT } from '../server/webhooks/index.js';
 
-export const WEBHOOKS_USAGE = `syncline webhooks add --db FILE --url URL --events a,b   (or --postgres URL instead of --db)
+export const WEBHOOKS_USAGE = `syncline webhooks add --db FILE --url URL [--events a,b] [--collections receipts,notes [--ops put,patch,delete,increment]]   (or --postgres URL instead of --db)
 syncline webhooks list|deliveries --db FILE [--json]
 syncline webhooks remove --db FILE --id ID`;
 
@@ -17,7 +17,7 @@ export async function runWebhooksCommand(argv: string[], out: { log(line: string
   const [action, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { db: { type: 'string' }, postgres: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { db: { type: 'string' }, postgres: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, collections: { type: 'string' }, ops: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean', default: false } },
     strict: true,
   });
   const database = values.postgres !== undefined ? { postgres: values.postgres } : values.db !== undefined ? { sqlite: values.db } : undefined;
@@ -29,14 +29,17 @@ export async function runWebhooksCommand(argv: string[], out: { log(line: string
   try {
     switch (action) {
       case 'add': {
-        if (values.url === undefined || values.events === undefined) throw new Error(`add needs --url and --events.\n\n${WEBHOOKS_USAGE}`);
-        const sub = await server.webhooks.add({ url: values.url, events: values.events.split(',').map((e) => e.trim()) });
-        show(sub, `${sub.id} ${sub.url} [${sub.events.join(',')}] secret ${sub.secrets[0] ?? ''}`);
+        if (values.url === undefined || (values.events === undefined && values.collections === undefined)) throw new Error(`add needs --url and --events or --collections.\n\n${WEBHOOKS_USAGE}`);
+        const list = (text: string | undefined): string[] | undefined => text?.split(',').map((e) => e.trim());
+        const ops = list(values.ops) as Array<'put' | 'patch' | 'delete' | 'increment'> | undefined;
+        const collections = list(values.collections);
+        const sub = await server.webhooks.add({ url: values.url, events: list(values.events) ?? [], ...(collections === undefined ? {} : { collections }), ...(ops === undefined ? {} : { operations: ops }) });
+        show(sub, `${sub.id} ${sub.url} [${describe(sub)}] secret ${sub.secrets[0] ?? ''}`);
         return 0;
       }
       case 'list': {
         const subs = await server.webhooks.list();
-        show(subs, subs.map((s) => `${s.id} ${s.url} [${s.events.join(',')}] ${s.secrets.length} secret(s)`).join('\n') || '(no subscriptions)');
+        show(subs, subs.map((s) => `${s.id} ${s.url} [${describe(s)}] ${s.secrets.length} secret(s)`).join('\n') || '(no subscriptions)');
         return 0;
       }
       case 'remove': {
@@ -57,4 +60,10 @@ export async function runWebhooksCommand(argv: string[], out: { log(line: string
   } finally {
     await server.close();
   }
+}
+
+/** `order.created,record.changed:receipts(put,delete)`: its events, then its record-change collections. */
+function describe(sub: { events: string[]; collections?: string[]; operations?: string[] }): string {
+  const changes = sub.collections === undefined ? [] : [`record.changed:${sub.collections.join('+')}${sub.operations === undefined ? '' : `(${sub.operations.join(',')})`}`];
+  return [...sub.events, ...changes].join(',');
 }

@@ -12,6 +12,7 @@ import { installIdsMigration } from './install-ids.js';
 import { effectsMigration } from './effects/migration.js';
 import { webhooksMigration } from './webhooks/migration.js';
 import { incomingWebhooksMigration } from './incoming-webhooks/migration.js';
+import { recordChangeWebhooksMigration } from './webhooks/migration-0013.js';
 
 const migrations: Record<string, Migration> = {
   '0001_initial': {
@@ -121,6 +122,8 @@ migrations['0010_effects'] = effectsMigration;
 migrations['0011_webhooks'] = webhooksMigration;
 // Seen webhook-ids of incoming webhooks, recorded with the write they caused.
 migrations['0012_incoming_webhooks'] = incomingWebhooksMigration;
+// Record-change webhook subscriptions (collections, operations) and the index the effect pruner uses.
+migrations['0013_record_change_webhooks'] = recordChangeWebhooksMigration;
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -10,6 +10,8 @@ import { SERVER_RULES } from './rules.js';
 import type { RecordOrigin } from './record-origin.js';
 import { enqueueEffect } from './effects/enqueue.js';
 import { publishEvent } from './webhooks/storage.js';
+import type { RecordChangeFeed } from './webhooks/record-changes.js';
+import type { RecordChangeOp } from './webhooks/types.js';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -55,8 +57,23 @@ async function nextVersion(trx: Kysely<ServerDatabase>, scope: string): Promise<
  * hot path, and a WeakMap insert costs more than the rest of making it.
  */
 const TRANSACTION: unique symbol = Symbol('syncline.mutation-transaction');
+/** The server's `record.changed` feed (webhooks on), and the generic op a built-in handler is running. */
+const CHANGES: unique symbol = Symbol('syncline.record-changes');
+const OP: unique symbol = Symbol('syncline.record-op');
 
-type ContextWithTransaction = MutationContext & { [TRANSACTION]?: Kysely<ServerDatabase> };
+type ContextWithTransaction = MutationContext & { [TRANSACTION]?: Kysely<ServerDatabase>; [CHANGES]?: RecordChangeFeed | undefined; [OP]?: RecordChangeOp };
+
+/** Set by the built-in generic handlers, so their `record.changed` events say put, patch, delete or increment. */
+export function setRecordOp(ctx: MutationContext, op: RecordChangeOp): void {
+  if ((ctx as ContextWithTransaction)[CHANGES] !== undefined) (ctx as ContextWithTransaction)[OP] = op;
+}
+
+/** A committed-with-the-transaction record write, enqueued as `record.changed` when anyone subscribes. */
+async function noteChange(ctx: ContextWithTransaction, trx: Kysely<ServerDatabase>, collection: string, key: string, version: number, value: JsonObject | null, op: RecordChangeOp): Promise<void> {
+  const feed = ctx[CHANGES];
+  if (feed === undefined) return;
+  await feed.emit(trx, [{ scope: ctx.scope, collection, key, version, op: ctx[OP] ?? op, value, writer: { clientId: ctx.clientId, mutationId: ctx.mutationId } }]);
+}
 
 export function transactionOf(ctx: MutationContext): Kysely<ServerDatabase> | undefined {
   return (ctx as ContextWithTransaction)[TRANSACTION];
@@ -67,7 +84,7 @@ export function transactionOf(ctx: MutationContext): Kysely<ServerDatabase> | un
  * varying shape made each context a slow dictionary object (~5 µs apiece, bench/write-path).
  * Methods are closures, so a handler may destructure them (`const { get, put } = ctx`).
  */
-export function createMutationContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity): MutationContext {
+export function createMutationContext(trx: Kysely<ServerDatabase>, identity: MutationIdentity, changes?: RecordChangeFeed): MutationContext {
   const { scope } = identity;
   const ctx: ContextWithTransaction = {
     scope,
@@ -82,10 +99,12 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
     async put(collection, key, value) {
       const version = await nextVersion(trx, scope);
       await writeRecord(trx, { scope, collection, key, value, version });
+      if (changes !== undefined) await noteChange(ctx, trx, collection, key, version, value, 'put');
     },
     async delete(collection, key) {
       const row = await readRecord(trx, scope, collection, key);
-      await writeAt(trx, scope, { collection, key, value: null, liveVersion: liveVersionOf(row), liveHash: liveContribution(row) });
+      const version = await writeAt(trx, scope, { collection, key, value: null, liveVersion: liveVersionOf(row), liveHash: liveContribution(row) });
+      if (changes !== undefined && version !== undefined) await noteChange(ctx, trx, collection, key, version, null, 'delete');
     },
     async list(collection, options) {
       const rows = await listLiveRecords(trx, scope, collection, options?.limit ?? DEFAULT_LIST_LIMIT);
@@ -97,6 +116,7 @@ export function createMutationContext(trx: Kysely<ServerDatabase>, identity: Mut
     // Deliberately the mutation's own transaction (on SQLite the push's one connection): see MutationContext.transaction.
     transaction: <DB>() => trx as unknown as Kysely<DB>,
     [TRANSACTION]: trx,
+    [CHANGES]: changes,
   };
   if (identity.replayOf !== undefined) ctx.replayOf = identity.replayOf;
   if (identity.caller !== undefined) ctx.caller = identity.caller;
@@ -126,7 +146,9 @@ export async function writeKnownRecord(
 ): Promise<number | undefined> {
   const trx = transactionOf(ctx);
   if (trx === undefined) throw new Error('writeKnownRecord needs a context made by createMutationContext');
-  return writeAt(trx, ctx.scope, record);
+  const version = await writeAt(trx, ctx.scope, record);
+  if (version !== undefined && (ctx as ContextWithTransaction)[CHANGES] !== undefined) await noteChange(ctx, trx, record.collection, record.key, version, record.value, record.value === null ? 'delete' : 'put');
+  return version;
 }
 
 async function writeAt(

@@ -33,6 +33,8 @@ import { originOfRow, verbatimOrigin, type RecordOrigin } from './record-origin.
 import { recordOpSpecOf, type PreparedRecordOp } from './record-mutations.js';
 import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
 import type { MutationHandler } from './types.js';
+import { recordChangeFeedOf, type RecordChange } from './webhooks/record-changes.js';
+import type { RecordChangeOp } from './webhooks/types.js';
 
 type Db = Kysely<ServerDatabase>;
 
@@ -48,6 +50,8 @@ interface Writer {
   clientId: string;
   mutationId: number;
   createdAt: number;
+  /** Collects the run's `record.changed` events when anyone subscribes (src/server/webhooks/record-changes.ts). */
+  changes?: RecordChange[] | undefined;
 }
 
 type Planned = { mutation: Mutation; now: () => number } & ({ op: PreparedRecordOp } | { rejection: MutationRejection });
@@ -67,13 +71,16 @@ export async function runGenericWrites(trx: Db, env: GenericRunEnv, version: num
   if (run.length === 0) return [];
   const targets = run.flatMap((p) => ('op' in p ? [{ collection: p.op.write.collection, key: p.op.write.key }] : []));
   const state = await PgRunState.load(trx, env.scope, version, targets);
+  const feed = recordChangeFeedOf(env.handlers);
+  const changes = feed !== undefined && (await feed.subscribers(trx)).length > 0 ? [] : undefined;
   const outcomes: MutationOutcome[] = [];
   for (const planned of run) {
-    const outcome = await settle(state, env, planned);
+    const outcome = await settle(state, env, planned, changes);
     if (outcome === undefined) break;
     outcomes.push(outcome);
   }
   await state.flush(trx);
+  if (changes !== undefined) await feed?.emit(trx, changes);
   return outcomes;
 }
 
@@ -98,9 +105,9 @@ function plan(env: GenericRunEnv, mutations: Mutation[], limit: number): Planned
 }
 
 /** One mutation's outcome, its effects applied to `state`; undefined ends the run before it. */
-async function settle(state: PgRunState, env: GenericRunEnv, planned: Planned): Promise<MutationOutcome | undefined> {
+async function settle(state: PgRunState, env: GenericRunEnv, planned: Planned, changes: RecordChange[] | undefined): Promise<MutationOutcome | undefined> {
   const { mutation } = planned;
-  const writer: Writer = { clientId: env.clientId, mutationId: mutation.id, createdAt: mutation.createdAt };
+  const writer: Writer = { clientId: env.clientId, mutationId: mutation.id, createdAt: mutation.createdAt, changes };
   let rejection: MutationRejection;
   if ('op' in planned) {
     try {
@@ -161,6 +168,7 @@ function applyResolution(
   const version = state.writeRecord(write.collection, write.key, resolution.value ?? null, live, origin);
   // Deleting a record that is not there writes nothing (no version, no tombstone), so no clock either.
   if (version === undefined) return { value: undefined, hlc: record.clock.hlc };
+  noteChange(state, writer, write.collection, write.key, version, resolution.value ?? null, write.op);
   const clock = advanceClock(record.clock, write.hlc, resolution.stamped);
   state.writeClock(write.collection, write.key, { version, writer: writer.clientId, ...clock });
   return { value: resolution.value, hlc: clock.hlc };
@@ -172,8 +180,13 @@ function applyIncrement(state: PgRunState, writer: Writer, write: IncrementWrite
   const { value, next } = incrementedRecord(record.value, write);
   const written = state.writeRecord(write.collection, write.key, value, live);
   if (written !== undefined) {
+    noteChange(state, writer, write.collection, write.key, written, value, 'increment');
     const clock = advanceClock(record.clock, write.hlc, [write.field]);
     state.writeClock(write.collection, write.key, { version: written, writer: writer.clientId, ...clock });
   }
   return { value: next };
+}
+
+function noteChange(state: PgRunState, writer: Writer, collection: string, key: string, version: number, value: JsonObject | null, op: RecordChangeOp): void {
+  writer.changes?.push({ scope: state.scope, collection, key, version, op, value, writer: { clientId: writer.clientId, mutationId: writer.mutationId } });
 }

@@ -25,6 +25,7 @@ import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
 import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
 import type { FailingMutation } from './storage.js';
 import type { MutationHandler } from './types.js';
+import { recordChangeFeedOf } from './webhooks/record-changes.js';
 
 type Trx = ControlledTransaction<ServerDatabase>;
 
@@ -231,7 +232,7 @@ export async function runHandler(trx: Kysely<ServerDatabase>, handlers: Readonly
   if (handler === undefined) {
     throw new MutationRejection('unknown-mutation', `This server has no mutation named "${mutation.name}".`);
   }
-  return await handler(createMutationContext(trx, identity), mutation.args);
+  return await handler(createMutationContext(trx, identity, recordChangeFeedOf(handlers)), mutation.args);
 }
 
 async function storedOutcomes(trx: Trx, clientId: string, resent: Mutation[]): Promise<MutationOutcome[]> {

@@ -14,7 +14,7 @@ import type { GenericWrite } from './conflicts/detect.js';
 import { runGenericWrite } from './conflicts/generic-write.js';
 import { runIncrement, type IncrementWrite } from './conflicts/increment.js';
 import { DEFAULT_CONFLICT_STRATEGY, type ConflictStrategy } from './conflicts/strategy.js';
-import { transactionOf } from './mutation-context.js';
+import { setRecordOp, transactionOf } from './mutation-context.js';
 import { MutationRejection } from './mutation-rejection.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { collectionConformance } from './collection-schema.js';
@@ -100,6 +100,7 @@ export function createRecordHandlers(
   const run = async (ctx: MutationContext, op: PreparedRecordOp): Promise<JsonValue | undefined> => {
     const trx = transactionOf(ctx);
     if (trx === undefined) throw new Error('Generic writes must run inside a push transaction.');
+    setRecordOp(ctx, op.kind === 'increment' ? 'increment' : op.write.op);
     if (op.kind === 'increment') return runIncrement(trx, ctx, op.write, conform);
     return runGenericWrite({ trx, ctx, strategy: op.strategy, now, conform }, op.write);
   };

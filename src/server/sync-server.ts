@@ -21,7 +21,7 @@ import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
 import { runServerMutation, SERVER_CLIENT_ID } from './server-mutation.js';
-import { incomingWebhookRoutes } from './incoming-webhooks/route.js';
+import { DEFAULT_TOLERANCE_SECONDS, incomingWebhookRoutes } from './incoming-webhooks/route.js';
 import { readJsonBody, readUncheckedJsonBody } from './read-body.js';
 import { createAbuseLimits, type AbuseLimits } from './rate-limit-guards.js';
 import { callerOf } from './auth.js';
@@ -57,7 +57,8 @@ import { createConsoleHandler } from './console/console-routes.js';
 import { createConsoleSource } from './console/console-source.js';
 import { createEffectsRuntime, effectWriteBack } from './effects/index.js';
 import { effectOptions } from './effects/server-options.js';
-import { createWebhooksAdmin } from './webhooks/index.js';
+import { wireWebhooks } from './webhooks/server-wiring.js';
+import { startPruning } from './effects/prune.js';
 import type { AuthResult, Durability, MutationHandler, SyncServer, SyncServerOptions } from './types.js';
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -143,6 +144,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   // Woken by every commit this instance sees (its own, and other instances' through the fanout).
   if (effects.worker !== undefined) scopeChanges.subscribe(effects.worker.wake);
   const effectsStopped = effects.worker?.run(stopping.signal);
+  const pruningStopped = startPruning(options, { db: database, ready, logger, now: Date.now, signal: stopping.signal }, DEFAULT_TOLERANCE_SECONDS);
+  const outgoing = wireWebhooks(options, { handlers, db: async () => {
+    await ready();
+    return database();
+  }, basePath, now: Date.now, wake: () => effects.worker?.wake() });
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
   const path = (options as InternalOptions)[PUSH_PATH];
@@ -180,7 +186,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const server: SyncServer = {
     ready,
     async fetch(request) {
-      const fromConsole = consoleHandler?.(request);
+      const fromConsole = consoleHandler?.(request) ?? outgoing.handler?.(request);
       if (fromConsole !== undefined) return fromConsole;
       const started = Date.now();
       const finished = instr.started(request);
@@ -216,10 +222,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return result;
     },
     effects: effects.admin,
-    webhooks: createWebhooksAdmin(async () => {
-      await ready();
-      return database();
-    }, Date.now),
+    webhooks: outgoing.admin,
     async mutate(scope, name, args) {
       if (typeof scope !== 'string' || scope === '') throw new InvalidArgumentError(`server.mutate needs a scope (a non-empty string), got ${JSON.stringify(scope)}.`);
       await ready();
@@ -252,6 +255,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   async function releaseResources(): Promise<void> {
     await purgeScheduleStopped;
     await effectsStopped;
+    await pruningStopped;
     await init.close();
     await fanout?.close();
     await replay.settled();

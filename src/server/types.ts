@@ -19,6 +19,7 @@ import type { RateLimitOptions } from './rate-limit.js';
 import type { WebSocketEndpoint, WebSocketPokeOptions } from './websocket-pokes.js';
 import type { EffectsAdmin, EffectsOptions, EnqueueOptions } from './effects/types.js';
 import type { WebhooksAdmin } from './webhooks/types.js';
+import type { WebhooksOptions } from './webhooks/options.js';
 import type { IncomingWebhookOptions } from './incoming-webhooks/types.js';
 import type { Peer } from './socket-presence.js';
 
@@ -207,8 +208,10 @@ export interface SyncServerOptions {
   /**
    * Deliver outgoing webhooks (`ctx.publish` events to `server.webhooks` subscribers, signed per
    * Standard Webhooks) through the effect worker; its settings come from `effects` (retries, timeout).
+   * Subscriptions with `collections` also get a `record.changed` event for every committed record
+   * write. An object turns webhooks on with settings (subscription cache, HTTP admin API).
    */
-  webhooks?: boolean;
+  webhooks?: boolean | WebhooksOptions;
   /**
    * Signed callbacks from outside services (Standard Webhooks) turned into server-side writes:
    * `POST <basePath>/v1/webhooks/in/<source>` per source. See docs/PROTOCOL.md §5f.

@@ -60,3 +60,4 @@ export function effectWriteBack(deps: () => ServerMutationDeps, now: () => numbe
 export { httpEffect, type HttpEffectOptions } from './http.js';
 export { PermanentEffectError, isPermanentEffectError } from './errors.js';
 export type * from './types.js';
+export type { PruningOptions } from './prune.js';

@@ -4,11 +4,12 @@ import type { ServerDatabase } from '../schema.js';
 import type { SyncServerOptions } from '../types.js';
 import { WEBHOOK_EFFECT, webhookDeliverer } from '../webhooks/index.js';
 import type { EffectsOptions } from './types.js';
+import { webhooksOn } from '../webhooks/options.js';
 
 /** undefined: neither effects nor webhooks, so no worker (and no database opened before the first request). */
 export function effectOptions(options: SyncServerOptions, db: () => Kysely<ServerDatabase>): EffectsOptions | undefined {
-  if (options.effects === undefined && options.webhooks !== true) return undefined;
+  if (options.effects === undefined && !webhooksOn(options.webhooks)) return undefined;
   const handlers = { ...options.effects?.handlers };
-  if (options.webhooks === true) handlers[WEBHOOK_EFFECT] = webhookDeliverer(db);
+  if (webhooksOn(options.webhooks)) handlers[WEBHOOK_EFFECT] = webhookDeliverer(db);
   return { ...options.effects, handlers };
 }

@@ -107,10 +107,10 @@ export async function settleRound(db: Db, settlements: Settlement[], now: number
 }
 
 /** Put a dead letter back in the outbox under its own id (a new seq: it goes behind its key's queue). */
-export async function replayEffectDeadLetter(db: Db, id: string, now: number): Promise<void> {
+export async function replayEffectDeadLetter(db: Db, id: string, now: number, onlyName?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const letter = await trx.selectFrom('effect_dead_letters').selectAll().where('id', '=', id).executeTakeFirst();
-    if (letter === undefined) throw new InvalidArgumentError(`There is no effect dead letter "${id}"; list them with server.effects.deadLetters().`);
+    if (letter === undefined || (onlyName !== undefined && letter.name !== onlyName)) throw new InvalidArgumentError(`There is no effect dead letter "${id}"; list them with server.effects.deadLetters().`);
     if (letter.status !== 'dead') throw new InvalidArgumentError(`Effect dead letter "${id}" was already replayed; it is in the outbox (server.effects.list()).`);
     await trx.insertInto('effects').values({ id, name: letter.name, key: letter.key, scope: letter.scope, payload: letter.payload, created_at: toInt(letter.created_at), status: 'pending', next_attempt_at: now }).execute();
     await trx.updateTable('effect_dead_letters').set({ status: 'replayed', replayed_at: now }).where('id', '=', id).execute();
@@ -127,10 +127,11 @@ export async function listEffects(db: Db, query: EffectQuery = {}): Promise<Effe
   return rows.map(toInfo);
 }
 
-export async function listEffectDeadLetters(db: Db, query: { status?: 'dead' | 'replayed' | 'all'; limit?: number } = {}): Promise<EffectDeadLetter[]> {
+export async function listEffectDeadLetters(db: Db, query: { status?: 'dead' | 'replayed' | 'all'; limit?: number; name?: string } = {}): Promise<EffectDeadLetter[]> {
   let select = db.selectFrom('effect_dead_letters').selectAll();
   const status = query.status ?? 'dead';
   if (status !== 'all') select = select.where('status', '=', status);
+  if (query.name !== undefined) select = select.where('name', '=', query.name);
   const rows = await select.orderBy('dead_lettered_at').orderBy('id').limit(query.limit ?? DEFAULT_LIMIT).execute();
   return rows.map(toDeadLetter);
 }
@@ -165,4 +166,9 @@ function toDeadLetter(row: Selectable<EffectDeadLettersTable>): EffectDeadLetter
     status: row.status === 'replayed' ? 'replayed' : 'dead',
     ...(row.replayed_at === null ? {} : { replayedAt: toInt(row.replayed_at) }),
   };
+}
+
+export async function readEffectDeadLetter(db: Db, id: string): Promise<EffectDeadLetter | undefined> {
+  const row = await db.selectFrom('effect_dead_letters').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toDeadLetter(row);
 }

@@ -1,5 +1,6 @@
 /** Public shapes of server-side effects: the outbox a named handler enqueues into, and its worker. */
 import type { JsonValue } from '../../protocol/json.js';
+import type { PruningOptions } from './prune.js';
 
 /** One effect as its handler receives it. */
 export interface Effect {
@@ -61,6 +62,8 @@ export interface EffectsOptions {
   concurrency?: number;
   /** Polling fallback when no commit wakes the worker, ms (default 1000). */
   pollMs?: number;
+  /** How long delivered effects are kept and how often they are pruned (src/server/effects/prune.ts). */
+  pruning?: PruningOptions;
 }
 
 export interface EffectInfo {

@@ -138,7 +138,7 @@ class UnknownEffect extends Error {
   }
 }
 
-type Settings = Required<Omit<EffectsOptions, 'handlers'>>;
+type Settings = Required<Omit<EffectsOptions, 'handlers' | 'pruning'>>;
 
 function resolve(options: EffectsOptions): Settings {
   const settings: Settings = {

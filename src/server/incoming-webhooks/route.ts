@@ -23,7 +23,7 @@ import { assertFresh, assertSigned, readWebhookHeaders, verifiers } from './veri
 export const WEBHOOK_CLIENT_ID = 'syncline:webhook';
 export const INCOMING_WEBHOOK_PATH = '/v1/webhooks/in/';
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-const DEFAULT_TOLERANCE_SECONDS = 300;
+export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export interface IncomingWebhookDeps extends Omit<ServerMutationDeps, 'db'> {
   db(): Kysely<ServerDatabase>;

@@ -27,6 +27,11 @@ export interface IncomingWebhookOptions {
   sources: Record<string, IncomingWebhookSource>;
   /** How far `webhook-timestamp` may be from the server's clock, in seconds (default 300, as the spec suggests). */
   toleranceSeconds?: number;
+  /**
+   * How long a seen `webhook-id` is remembered, seconds (default 7 days; at least twice
+   * `toleranceSeconds`, so a replay is refused for as long as its timestamp could pass).
+   */
+  seenRetentionSeconds?: number;
   /** Largest body accepted (default 64 KiB). */
   maxBodyBytes?: number;
 }

@@ -4,11 +4,20 @@ import type { ServerDatabase } from '../schema.js';
 import { addSubscription, listSubscriptions, newSecret, removeSubscription, setSecrets } from './storage.js';
 import type { WebhooksAdmin } from './types.js';
 
-export function createWebhooksAdmin(db: () => Promise<Kysely<ServerDatabase>>, now: () => number): WebhooksAdmin {
+/** `changed`: a subscription was added or removed (the record-change feed re-reads its list). */
+export function createWebhooksAdmin(db: () => Promise<Kysely<ServerDatabase>>, now: () => number, changed: () => void = () => {}): WebhooksAdmin {
   return {
-    add: async (input) => addSubscription(await db(), input, now()),
+    async add(input) {
+      const sub = await addSubscription(await db(), input, now());
+      changed();
+      return sub;
+    },
     list: async () => listSubscriptions(await db()),
-    remove: async (id) => removeSubscription(await db(), id),
+    async remove(id) {
+      const removed = await removeSubscription(await db(), id);
+      changed();
+      return removed;
+    },
     async rotateSecret(id) {
       const secret = newSecret();
       // Newest first, and at most two: the one being retired and its successor.
@@ -22,5 +31,8 @@ export function createWebhooksAdmin(db: () => Promise<Kysely<ServerDatabase>>, n
 }
 
 export { webhookDeliverer } from './deliver.js';
+export { RecordChangeFeed, attachRecordChangeFeed, RECORD_CHANGED } from './record-changes.js';
+export { createWebhookAdminHandler, WEBHOOK_ADMIN_PATH } from './admin-routes.js';
+export { webhooksOn, webhooksSettings, type WebhooksOptions } from './options.js';
 export { WEBHOOK_EFFECT, publishEvent } from './storage.js';
 export type * from './types.js';

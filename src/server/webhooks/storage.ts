@@ -6,7 +6,7 @@ import type { JsonValue } from '../../protocol/json.js';
 import { toInt, type ServerDatabase } from '../schema.js';
 import { insertEffect } from '../effects/storage.js';
 import type { WebhookSubscriptionsTable } from './schema.js';
-import type { WebhookSubscription } from './types.js';
+import { RECORD_CHANGE_OPS, type RecordChangeOp, type WebhookSubscription, type WebhookSubscriptionInput } from './types.js';
 
 type Db = Kysely<ServerDatabase>;
 
@@ -16,7 +16,7 @@ export function newSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-export async function addSubscription(db: Db, input: { url: string; events: string[]; secret?: string }, now: number): Promise<WebhookSubscription> {
+export async function addSubscription(db: Db, input: WebhookSubscriptionInput, now: number): Promise<WebhookSubscription> {
   let url: URL;
   try {
     url = new URL(input.url);
@@ -24,12 +24,25 @@ export async function addSubscription(db: Db, input: { url: string; events: stri
     throw new InvalidArgumentError(`Webhook URL ${JSON.stringify(input.url)} is not a URL.`, { cause: error });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`A webhook URL must be http(s), got ${url.protocol}.`);
-  if (!Array.isArray(input.events) || input.events.length === 0 || input.events.some((e) => typeof e !== 'string' || e === '')) {
-    throw new InvalidArgumentError('A webhook subscription needs at least one event type (or "*").');
+  const events = names(input.events, 'events');
+  const collections = input.collections === undefined ? undefined : names(input.collections, 'collections');
+  if (events.length === 0 && (collections === undefined || collections.length === 0)) {
+    throw new InvalidArgumentError('A webhook subscription needs at least one event type or collection (or "*").');
   }
+  const operations = input.operations === undefined ? undefined : names(input.operations, 'operations');
+  const unknownOp = operations?.find((op) => !(RECORD_CHANGE_OPS as readonly string[]).includes(op));
+  if (unknownOp !== undefined) throw new InvalidArgumentError(`Webhook operations are ${RECORD_CHANGE_OPS.join(', ')}; got ${JSON.stringify(unknownOp)}.`);
   const secret = input.secret ?? newSecret();
-  if (!secret.startsWith('whsec_')) throw new InvalidArgumentError('A webhook secret looks like "whsec_<base64>".');
-  const row = { id: `wh_${randomUUID()}`, url: url.toString(), events: JSON.stringify(input.events), secrets: JSON.stringify([secret]), created_at: now };
+  if (typeof secret !== 'string' || !secret.startsWith('whsec_')) throw new InvalidArgumentError('A webhook secret looks like "whsec_<base64>".');
+  const row = {
+    id: `wh_${randomUUID()}`,
+    url: url.toString(),
+    events: JSON.stringify(events),
+    secrets: JSON.stringify([secret]),
+    created_at: now,
+    collections: collections === undefined || collections.length === 0 ? null : JSON.stringify(collections),
+    operations: operations === undefined ? null : JSON.stringify(operations),
+  };
   await db.insertInto('webhook_subscriptions').values(row).execute();
   return toSubscription(row);
 }
@@ -73,5 +86,22 @@ export async function publishEvent(trx: Db, scope: string, type: string, data: J
 }
 
 function toSubscription(row: Selectable<WebhookSubscriptionsTable>): WebhookSubscription {
-  return { id: row.id, url: row.url, events: JSON.parse(row.events) as string[], secrets: JSON.parse(row.secrets) as string[], createdAt: toInt(row.created_at) };
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events) as string[],
+    ...(row.collections === null ? {} : { collections: JSON.parse(row.collections) as string[] }),
+    ...(row.operations === null ? {} : { operations: JSON.parse(row.operations) as RecordChangeOp[] }),
+    secrets: JSON.parse(row.secrets) as string[],
+    createdAt: toInt(row.created_at),
+  };
+}
+
+/** A list of 1–128 character names (absent: empty). */
+function names(list: unknown, field: string): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || list.length > 100 || list.some((e) => typeof e !== 'string' || e === '' || e.length > 128)) {
+    throw new InvalidArgumentError(`Webhook ${field} must be a list of at most 100 names of 1–128 characters.`);
+  }
+  return [...new Set(list as string[])];
 }

@@ -1,9 +1,22 @@
 /** Public shapes of outgoing webhooks. */
+
+/** What a `record.changed` event reports was done: the generic op, or `put`/`delete` of a named handler's `ctx.put`/`ctx.delete`. */
+export type RecordChangeOp = 'put' | 'patch' | 'delete' | 'increment';
+
+export const RECORD_CHANGE_OPS: readonly RecordChangeOp[] = ['put', 'patch', 'delete', 'increment'];
+
 export interface WebhookSubscription {
   id: string;
   url: string;
-  /** Event types delivered ('*' = every event). */
+  /** Event types of `ctx.publish` delivered ('*' = every event); may be empty when `collections` is set. */
   events: string[];
+  /**
+   * Collections whose every committed record change is delivered as a `record.changed` event ('*' =
+   * all); absent: none.
+   */
+  collections?: string[];
+  /** Only these ops of those collections (absent: all). */
+  operations?: RecordChangeOp[];
   /** Active secrets (`whsec_…`), newest first; every delivery carries a signature for each. */
   secrets: string[];
   createdAt: number;
@@ -11,7 +24,7 @@ export interface WebhookSubscription {
 
 export interface WebhooksAdmin {
   /** Subscribe `url` to `events`; a secret is generated unless given. */
-  add(subscription: { url: string; events: string[]; secret?: string }): Promise<WebhookSubscription>;
+  add(subscription: WebhookSubscriptionInput): Promise<WebhookSubscription>;
   list(): Promise<WebhookSubscription[]>;
   remove(id: string): Promise<boolean>;
   /**
@@ -28,4 +41,27 @@ export interface WebhookPayload {
   /** ISO 8601, when the event was enqueued. */
   timestamp: string;
   data: unknown;
+}
+
+/** What `server.webhooks.add` takes: at least one event type or one collection. */
+export interface WebhookSubscriptionInput {
+  url: string;
+  events?: string[];
+  collections?: string[];
+  operations?: RecordChangeOp[];
+  secret?: string;
+}
+
+/** The `data` of a `record.changed` event: one committed record write. */
+export interface RecordChangedData {
+  scope: string;
+  collection: string;
+  key: string;
+  /** The scope version the write took (per key, deliveries come in this order). */
+  version: number;
+  op: RecordChangeOp;
+  /** The record after the write; null for a delete. */
+  value: Record<string, unknown> | null;
+  /** Who wrote it: a client id and its mutation id, or a server-side origin (`syncline:server`, `syncline:webhook`, …). */
+  writer: { clientId: string; mutationId: number };
 }

@@ -49,6 +49,8 @@ export async function stateFingerprint(db: Kysely<ServerDatabase>): Promise<stri
            (SELECT coalesce(sum(last_mutation_id), 0) FROM clients) AS consumed,
            (SELECT count(*) FROM mutation_outcomes) AS outcomes,
            (SELECT count(*) FROM dead_letters) AS dead,
-           (SELECT count(*) FROM incoming_webhooks) AS webhooks`.execute(db);
+           (SELECT count(*) FROM incoming_webhooks) AS webhooks,
+           (SELECT count(*) FROM webhook_subscriptions) AS subscriptions,
+           (SELECT count(*) FROM effect_dead_letters WHERE status = 'dead') AS undelivered`.execute(db);
   return JSON.stringify(Object.values(result.rows[0] ?? {}).map(String));
 }

@@ -20,6 +20,7 @@ import type { PostgresHandle } from '../../helpers/postgres.js';
 import { bodyBytes, buildRequest, CLIENT_ID, headerChoice, queryString } from './arbitraries.js';
 import { checkAnswer, DOCUMENTED_CODES, stateFingerprint } from './check.js';
 import { FUZZ_WEBHOOKS, webhookHeaders } from './webhook-arbitraries.js';
+import { ADMIN_TOKEN, adminAuthorization, adminRoute, subscriptionBody } from './webhook-admin-arbitraries.js';
 
 const RUNS = process.env.CI === 'true' ? 10_000 : 300;
 const TIMEOUT_MS = process.env.CI === 'true' ? 240_000 : 60_000;
@@ -40,7 +41,7 @@ function fuzzSuite(open: () => Promise<{ db: Kysely<ServerDatabase>; cleanup(): 
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     ({ db, cleanup } = await open());
-    server = createSyncServer({ database: db, auth: tokenAuth({ 'token-fuzz': 'scope-fuzz' }), collections: { notes: { writable: true } }, incomingWebhooks: FUZZ_WEBHOOKS });
+    server = createSyncServer({ database: db, auth: tokenAuth({ 'token-fuzz': 'scope-fuzz' }), collections: { notes: { writable: true } }, incomingWebhooks: FUZZ_WEBHOOKS, webhooks: { admin: { token: ADMIN_TOKEN } } });
     // Some state to protect, and a client whose next id is 2 (so resends and gaps are reachable).
     const seed = await server.fetch(buildRequest('http://fuzz/v1/push', 'POST', new TextEncoder().encode(JSON.stringify({
       v: 1, clientId: CLIENT_ID, mutations: [{ id: 1, name: 'put', args: { collection: 'notes', key: 'seed', value: { a: 1 }, baseVersion: null }, createdAt: 1 }],
@@ -111,6 +112,23 @@ function fuzzSuite(open: () => Promise<{ db: Kysely<ServerDatabase>; cleanup(): 
       expect(await stateFingerprint(db)).toBe(before);
     }, TIMEOUT_MS);
   }
+
+  it('/v1/admin/webhooks/…: no 5xx, documented errors, refused requests change nothing', async () => {
+    let state = await stateFingerprint(db);
+    await fc.assert(
+      fc.asyncProperty(adminRoute, headerChoice, adminAuthorization, fc.oneof({ weight: 3, arbitrary: subscriptionBody }, bodyBytes('push')), async ([m, p], headers, authorization, body) => {
+        const withBody = m === 'GET' || m === 'HEAD' ? undefined : body;
+        const choice = { ...headers, authorization };
+        const response = await server.fetch(buildRequest(`http://fuzz/v1/admin/webhooks${p}`, m, withBody, choice));
+        const ok = response.ok;
+        tally('admin', response);
+        await checkAnswer(response, describeRequest(m, `/v1/admin/webhooks${p}`, withBody, choice));
+        if (ok) state = await stateFingerprint(db);
+        else expect(await stateFingerprint(db)).toBe(state);
+      }),
+      { numRuns: RUNS },
+    );
+  }, TIMEOUT_MS);
 
   it('any method on any path: no 5xx, documented errors, refused requests change nothing', async () => {
     let state = await stateFingerprint(db);
