@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { SyncServer } from './types.js';
 import { answerClientError } from './client-error.js';
-import { errorResponse, HttpError } from './http-errors.js';
+import { errorResponse, HttpError, internalError } from './http-errors.js';
 import { validateDrainMs } from './shutdown.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { attachWebSockets } from './websocket-node.js';
@@ -51,7 +51,15 @@ export interface NodeServerHandle {
 
 export async function serveNode(server: SyncServer, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
   const host = options.host ?? '127.0.0.1';
-  const listener = getRequestListener((request) => server.fetch(request), {
+  // An error escaping server.fetch is the server's fault (500, retryable); the adapter's errorHandler
+  // below sees only what it met turning the Node request into a Web Request (the client's fault).
+  const listener = getRequestListener(async (request) => {
+    try {
+      return await server.fetch(request);
+    } catch (error) {
+      return errorResponse(internalError(error));
+    }
+  }, {
     hostname: host,
     // Never replace the process-wide Request/Response of the host app.
     overrideGlobalObjects: false,

@@ -59,6 +59,15 @@ describe('serveNode (real HTTP on loopback)', () => {
     expect(await pull.json()).toMatchObject({ cursor: 1, lastMutationId: 1, changes: [{ key: 'a', value: { text: 'note 1' } }] });
   });
 
+  it('answers an error escaping the server as a retryable 500, not as the client\'s malformed request', async () => {
+    t = startServer({ collections: writableNotes });
+    const broken = { ...t.server, fetch: async () => { throw new Error('a bug in a route'); } };
+    http = await serveNode(broken, { port: 0, websocket: false });
+    const response = await postJson(`${http.url}/v1/pull`, {});
+    expect(response.status).toBe(500);
+    expect((await response.json()).error).toMatchObject({ code: 'internal', retryable: true });
+  });
+
   it('cuts off an oversized chunked body with 413', async () => {
     t = startServer({ limits: { maxBodyBytes: 32 * 1024 } });
     http = await serveNode(t.server, { port: 0 });
