@@ -42,10 +42,14 @@ const peerOf = (client: SynclineClient, clientId: string): PeerInfo | undefined 
 describePostgres('presence across server instances [postgres]', (pg) => {
   it('a till on instance 1 is seen by a back office on instance 2: backlog, drain, offline', async () => {
     const url = await pg.createDatabase();
-    const one = await instance(url);
-    const two = await instance(url);
+    // No heartbeat refresh within the test: instance 2 starts after the till reported to instance 1,
+    // so it can learn of the till only from the re-announce its `hello` asks for.
+    const one = await instance(url, { presenceHeartbeatMs: 600_000 });
+    const two = await instance(url, { presenceHeartbeatMs: 600_000 });
     const till = await device(one.url, false);
+    await until(() => one.server.peers('shop').length === 1, 'the till reported to instance 1');
     const office = await device(two.url, true);
+    await until(() => peerOf(office.client, till.client.clientId)?.online === true, 'instance 2 learnt of the till through hello');
 
     await till.client.collection('products').put('croissant', { price: '1.50' });
     await till.client.collection('products').put('baguette', { price: '1.10' });
