@@ -114,3 +114,4 @@ export type { WebSocketPokesOptions, WebSocketLike, WebSocketConstructor } from 
 export { createRealtimePokes } from './transport/realtime-pokes.js';
 export type { RealtimePokesOptions } from './transport/realtime-pokes.js';
 export type { LadderChannel, PokeSourceName, RealtimeLadderOptions } from './transport/realtime-ladder.js';
+export type { PeerInfo, PresenceLink, PresenceOptions, PresenceStatus } from './transport/realtime-presence.js';

@@ -23,7 +23,7 @@ export type { ConsoleOptions } from './server/console/console-routes.js';
 export type { ConsoleState, ConsoleScope, ConsoleDevice } from './server/console/console-state.js';
 export type { WriteRateSeries } from './server/console/write-rate.js';
 export type { CloseOptions } from './server/shutdown.js';
-export type { ScopeChange, ScopeChangeListener, ScopeFanout } from './server/fanout.js';
+export type { PresenceFanout, PresenceMessage, ScopeChange, ScopeChangeListener, ScopeFanout } from './server/fanout.js';
 export { parseDatabaseLocation } from './server/database-url.js';
 export type { DatabaseLocation } from './server/database-url.js';
 export type {

@@ -32,6 +32,8 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
+import { attachPresence } from './peers.js';
+import type { PeerInfo } from '../transport/realtime-presence.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -74,6 +76,7 @@ export class SynclineClient {
   #closed = false;
   #stopTabs: (() => void) | undefined;
   #stopPokes: (() => void) | undefined;
+  #stopPresence: (() => void) | undefined;
   /** The cursor after the last cycle (a hint for pokes; the store holds the truth). */
   #knownCursor = 0;
   #lastVerifyAt: number | undefined;
@@ -117,6 +120,7 @@ export class SynclineClient {
       // Pokes at or below what this client already pulled (its own writes echoed back) need no cycle.
       if (!this.#closed && poke.version > this.#knownCursor) this.#loop?.kick('poke');
     });
+    this.#stopPresence = attachPresence(options.realtime?.presence, { store: options.store, clientId, timers: this.#timers, emit: host.emit, subscribe: host.subscribe });
     const redrive = (): boolean => {
       if (this.#loop === undefined || this.#closed) return false;
       this.#loop.kick('watchdog');
@@ -239,6 +243,16 @@ export class SynclineClient {
     });
   }
 
+  /**
+   * The scope's devices as the server last listed them (this one included), each with `online`,
+   * cursor, backlog, oldest pending age and `lastSeen`. Undefined when presence is unavailable: no
+   * realtime channel with `presence: true`, pokes over SSE or interval pulls, or the socket not (yet)
+   * connected — never an empty list standing in for "unknown". Changes come as `peers.changed`.
+   */
+  peers(): PeerInfo[] | undefined {
+    return this.#o.realtime?.presence?.peers();
+  }
+
   status(): ClientStatus {
     return this.#status;
   }
@@ -292,6 +306,7 @@ export class SynclineClient {
     await releaseLease(this.#o.store, this.#holder).catch(() => undefined);
     this.#stopTabs?.();
     this.#stopPokes?.();
+    this.#stopPresence?.();
     this.#events.clear();
     if (this.#o.closeStore !== false) await this.#o.store.close();
   }

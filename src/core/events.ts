@@ -5,6 +5,7 @@ import type { ConflictLogEntry } from './conflict-log.js';
 import type { CollectionDigest } from '../protocol/digest.js';
 import type { ClientMetrics } from './drain-monitor.js';
 import type { PreviousInstall } from '../protocol/wire.js';
+import type { PeerInfo } from '../transport/realtime-presence.js';
 
 export type SyncTrigger = 'manual' | 'local-write' | 'interval' | 'online' | 'retry' | 'start' | 'poke' | 'watchdog' | 'takeover';
 
@@ -87,7 +88,9 @@ export type SyncEvent =
    */
   | { type: 'storage.lost'; installId: string; clientId: string; previous: PreviousInstall }
   /** The platform refused persistent storage and a write has waited for the server over `thresholdMs`. */
-  | { type: 'storage.at-risk'; pending: number; oldestPendingAgeMs: number; thresholdMs: number };
+  | { type: 'storage.at-risk'; pending: number; oldestPendingAgeMs: number; thresholdMs: number }
+  /** The scope's peer list changed (see `client.peers()`); undefined: presence became unavailable. */
+  | { type: 'peers.changed'; peers: PeerInfo[] | undefined };
 
 export type SyncEventType = SyncEvent['type'];
 export type SyncEventOf<K extends SyncEventType> = Extract<SyncEvent, { type: K }>;

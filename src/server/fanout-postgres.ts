@@ -9,6 +9,10 @@
  * on their own schedule. Notifications sent while this instance's connection is down are lost too;
  * once it listens again it calls the server's `resumed` callback, which re-announces the current
  * version of every scope with subscribers here.
+ *
+ * Presence (which devices are connected where; see fanout-presence.ts) rides on a second channel,
+ * `<channel>_peers`, over the same connection, so an instance that does not know it (an older
+ * version during a rolling upgrade) never sees a payload it cannot read on the scope channel.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
@@ -16,7 +20,7 @@ import { z } from 'zod';
 import { InvalidArgumentError } from '../core/errors.js';
 import { silentLogger } from '../core/seams.js';
 import type { Logger } from '../core/seams.js';
-import type { ScopeChange, ScopeChangeListener, ScopeFanout } from './fanout.js';
+import type { PresenceMessage, ScopeChange, ScopeChangeListener, ScopeFanout } from './fanout.js';
 import { loadPg } from './postgres-dialect.js';
 
 /**
@@ -30,6 +34,30 @@ const notificationPayload = z.object({
   scope: z.string(),
   version: z.number().int().nonnegative(),
 });
+
+/**
+ * Presence payload on `<channel>_peers`, version history:
+ *  - 1: `{ v, origin, m }`, m a PresenceMessage (fanout.ts). One message per notification: a peer is
+ *    ~250 bytes, far below NOTIFY's 8000-byte payload limit, and a scope may have many peers.
+ */
+const PRESENCE_VERSION = 1;
+const count = z.number().int().nonnegative();
+const presencePayload = z.object({
+  v: z.literal(PRESENCE_VERSION),
+  origin: z.string(),
+  m: z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('peer'),
+      scope: z.string(),
+      key: z.string().max(64),
+      peer: z.object({ clientId: z.string().max(64), connectedAt: count, cursor: count, pendingCount: count, oldestPendingAgeMs: count.nullable(), reportedAt: count }).nullable(),
+    }),
+    z.object({ type: z.literal('hello') }),
+    z.object({ type: z.literal('bye') }),
+  ]),
+});
+/** Presence messages queued while the connection is down, at most; the heartbeat refresh restores the rest. */
+const MAX_QUEUED_PRESENCE = 10_000;
 
 const DEFAULT_CHANNEL = 'syncline_scope_changed';
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -54,7 +82,10 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
   }
   const logger = options.logger ?? silentLogger;
   const origin = randomUUID();
+  const peersChannel = `${channel.slice(0, 57)}_peers`;
   const pending = new Map<string, number>();
+  let outgoingPresence: string[] = [];
+  let presenceListener: { deliver: (origin: string, message: PresenceMessage) => void; connected: () => void } | undefined;
   let client: Client | undefined;
   let deliver: ScopeChangeListener | undefined;
   let resumed: (() => void) | undefined;
@@ -75,17 +106,30 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
     if (parsed.origin !== origin) deliver?.({ scope: parsed.scope, version: parsed.version });
   };
 
+  const receivePresence = (raw: string | undefined): void => {
+    let parsed: z.infer<typeof presencePayload>;
+    try {
+      parsed = presencePayload.parse(JSON.parse(raw ?? ''));
+    } catch (error) {
+      logger.warn('server: ignored an unreadable presence notification', { channel: peersChannel, error: String(error) });
+      return;
+    }
+    if (parsed.origin !== origin) presenceListener?.deliver(parsed.origin, parsed.m);
+  };
+
   const connect = async (): Promise<void> => {
     const pg = await loadPg();
     const next = new pg.Client({ connectionString: options.url, application_name: options.applicationName ?? APPLICATION_NAME });
     next.on('notification', (message) => {
       if (message.channel === channel) receive(message.payload);
+      else if (message.channel === peersChannel) receivePresence(message.payload);
     });
     next.on('error', (error) => lost(next, error));
     next.on('end', () => lost(next, new Error('connection ended')));
     try {
       await next.connect();
       await next.query(`LISTEN ${channel}`);
+      await next.query(`LISTEN ${peersChannel}`);
     } catch (error) {
       // A half-open client would keep a socket (and the process) alive.
       await next.end().catch(() => {});
@@ -101,6 +145,7 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
     // Only now, with LISTEN active, is every commit either notified or visible to a fresh read.
     if (connectedBefore) resumed?.();
     connectedBefore = true;
+    presenceListener?.connected();
   };
 
   const lost = (which: Client, error: Error): void => {
@@ -128,20 +173,40 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
   /** Send everything pending, one round trip per burst; at most one flush runs at a time. */
   const flush = (): void => {
     flushing ??= (async () => {
-      while (pending.size > 0 && client !== undefined) {
+      while ((pending.size > 0 || outgoingPresence.length > 0) && client !== undefined) {
         const payloads = [...pending].map(([scope, version]) => JSON.stringify({ v: PAYLOAD_VERSION, origin, scope, version }));
         pending.clear();
+        const presence = outgoingPresence;
+        outgoingPresence = [];
         try {
-          await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+          if (payloads.length > 0) await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+          if (presence.length > 0) await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [peersChannel, presence]);
         } catch (error) {
-          logger.warn('server: could not publish scope changes', { count: payloads.length, error: String(error) });
+          logger.warn('server: could not publish scope changes', { count: payloads.length + presence.length, error: String(error) });
         }
       }
     })().finally(() => {
       flushing = undefined;
       // A publish that landed after the loop ended but before this callback would otherwise wait.
-      if (pending.size > 0 && client !== undefined) flush();
+      if ((pending.size > 0 || outgoingPresence.length > 0) && client !== undefined) flush();
     });
+  };
+
+  const presence = {
+    listen(deliver: (origin: string, message: PresenceMessage) => void, connected: () => void) {
+      const entry = { deliver, connected };
+      presenceListener = entry;
+      if (client !== undefined) connected();
+      return () => {
+        if (presenceListener === entry) presenceListener = undefined;
+      };
+    },
+    send(messages: readonly PresenceMessage[]) {
+      if (closed) return;
+      outgoingPresence.push(...messages.map((m) => JSON.stringify({ v: PRESENCE_VERSION, origin, m })));
+      if (outgoingPresence.length > MAX_QUEUED_PRESENCE) outgoingPresence = outgoingPresence.slice(-MAX_QUEUED_PRESENCE);
+      flush();
+    },
   };
 
   return {
@@ -150,6 +215,7 @@ export function createPostgresFanout(options: PostgresFanoutOptions): ScopeFanou
       resumed = onResumed;
       await connect();
     },
+    presence,
     publish(change: ScopeChange) {
       if (closed) return;
       pending.set(change.scope, Math.max(change.version, pending.get(change.scope) ?? 0));

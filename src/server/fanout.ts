@@ -7,6 +7,7 @@
  * version that has not committed.
  */
 import type { Logger } from '../core/seams.js';
+import type { Peer } from './socket-presence.js';
 
 export interface ScopeChange {
   scope: string;
@@ -30,6 +31,30 @@ export interface ScopeFanout {
   start(deliver: ScopeChangeListener, resumed?: () => void): Promise<void>;
   publish(change: ScopeChange): void;
   close(): Promise<void>;
+  /** Carries presence between instances too (see fanout-presence.ts); without it presence is per instance. */
+  readonly presence?: PresenceFanout;
+}
+
+/**
+ * Presence messages between instances. `key` names one socket within its instance; `peer: null`
+ * means it left. `hello` asks every other instance to re-announce its peers; `bye` says the sending
+ * instance is going away and its peers with it.
+ */
+export type PresenceMessage =
+  | { type: 'peer'; scope: string; key: string; peer: Peer | null }
+  | { type: 'hello' }
+  | { type: 'bye' };
+
+/**
+ * Contract: `send` never throws or blocks (best effort: a message may be lost while the connection
+ * is down — the heartbeat refresh and expiry of fanout-presence.ts make up for it). `listen` delivers
+ * other instances' messages (never this one's) with the sender's `origin`, a stable id per instance
+ * run, and calls `connected` each time delivery (re)starts — at once if it already runs; it returns
+ * an idempotent stop.
+ */
+export interface PresenceFanout {
+  listen(deliver: (origin: string, message: PresenceMessage) => void, connected: () => void): () => void;
+  send(messages: readonly PresenceMessage[]): void;
 }
 
 /** The in-process half: listeners of one server instance. A throwing listener cannot hurt the others. */

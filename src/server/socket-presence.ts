@@ -6,9 +6,14 @@
  * Changes to a scope's set are announced once per `debounceMs`, so a reconnect storm or chatty
  * statuses cost one `peers` message per socket per period, not one per event.
  *
- * Per instance: with several instances behind a load balancer each knows only its own sockets
- * (presence is not shared through the fanout yet).
+ * Across instances: with a fan-out that carries presence (PostgreSQL's does), each instance also
+ * lists the other instances' peers (fanout-presence.ts: heartbeats, expiry of a crashed instance's
+ * peers); without one, each instance knows only its own sockets.
  */
+import type { Logger } from '../core/seams.js';
+import type { PresenceFanout } from './fanout.js';
+import { createSharedPresence, type SharedPresence, type SharedPresenceOptions } from './fanout-presence.js';
+
 export interface Peer {
   clientId: string;
   /** When this socket opened (server clock, ms). */
@@ -30,9 +35,20 @@ export interface SocketPresence<K> {
   close(): void;
 }
 
-export function createSocketPresence<K>(deps: { now(): number; debounceMs: number; announce(scope: string, peers: Peer[]): void }): SocketPresence<K> {
+export function createSocketPresence<K>(deps: {
+  now(): number;
+  debounceMs: number;
+  announce(scope: string, peers: Peer[]): void;
+  /** Share presence with other instances through this (see fanout-presence.ts). */
+  fanout?: PresenceFanout | undefined;
+  sharing?: SharedPresenceOptions | undefined;
+  logger?: Logger;
+}): SocketPresence<K> {
   const byScope = new Map<string, Map<K, Peer>>();
   const scopeOf = new Map<K, string>();
+  /** Each socket's name towards other instances. */
+  const keys = new Map<K, string>();
+  let nextKey = 0;
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
   let closed = false;
 
@@ -44,14 +60,20 @@ export function createSocketPresence<K>(deps: { now(): number; debounceMs: numbe
     }, deps.debounceMs));
   };
   const list = (scope: string): Peer[] =>
-    [...(byScope.get(scope)?.values() ?? [])].sort((a, b) => a.clientId.localeCompare(b.clientId) || a.connectedAt - b.connectedAt);
+    [...(byScope.get(scope)?.values() ?? []), ...(shared?.remote(scope) ?? [])].sort((a, b) => a.clientId.localeCompare(b.clientId) || a.connectedAt - b.connectedAt);
+  const shared: SharedPresence | undefined = deps.fanout === undefined || deps.logger === undefined
+    ? undefined
+    : createSharedPresence({ fanout: deps.fanout, now: deps.now, changed, logger: deps.logger, ...(deps.sharing === undefined ? {} : { options: deps.sharing }) });
 
   return {
     report(key, scope, connectedAt, status) {
       const peers = byScope.get(scope) ?? new Map<K, Peer>();
       byScope.set(scope, peers);
       scopeOf.set(key, scope);
-      peers.set(key, { ...status, connectedAt, reportedAt: deps.now() });
+      const peer = { ...status, connectedAt, reportedAt: deps.now() };
+      peers.set(key, peer);
+      if (!keys.has(key)) keys.set(key, String(++nextKey));
+      shared?.local(scope, keys.get(key) ?? '', peer);
       changed(scope);
     },
     leave(key) {
@@ -61,11 +83,14 @@ export function createSocketPresence<K>(deps: { now(): number; debounceMs: numbe
       const peers = byScope.get(scope);
       peers?.delete(key);
       if (peers?.size === 0) byScope.delete(scope);
+      shared?.local(scope, keys.get(key) ?? '', null);
+      keys.delete(key);
       changed(scope);
     },
     peers: list,
     close() {
       closed = true;
+      shared?.close();
       for (const timer of pending.values()) clearTimeout(timer);
       pending.clear();
     },

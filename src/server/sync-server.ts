@@ -116,6 +116,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     },
     logger,
     options: { ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }), ...options.websocket },
+    presence: fanout?.presence,
   });
   const replay = createPokeReplay({ scopes: () => [...new Set([...pokes.scopes(), ...sockets.scopes()])], readVersion: (scope) => readScopeVersion(database(), scope), emit: (change) => scopeChanges.emit(change), logger });
   // Each step is safe to repeat, so an attempt that failed half-way is simply run again.

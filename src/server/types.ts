@@ -285,7 +285,9 @@ export interface SyncServer {
   mutate(scope: string, name: string, args: JsonValue): Promise<ServerMutationResult>;
   /**
    * The scope's devices connected to this instance over WebSocket that reported a `status`: clientId,
-   * connectedAt, cursor, outbox size and oldest pending age. Per instance (not shared across instances).
+   * connectedAt, cursor, outbox size and oldest pending age. With several instances on one PostgreSQL
+   * database, those connected to the other instances too (shared through the fan-out; a crashed
+   * instance's peers expire after `websocket.presenceTtlMs`).
    */
   peers(scope: string): Peer[];
   /** The effect outbox: pending and delivered effects, dead letters, replay. */

@@ -12,7 +12,7 @@
  * a client that stops reading costs at most that bound, never a growing queue.
  */
 import type { Logger } from '../core/seams.js';
-import type { ScopeChange } from './fanout.js';
+import type { PresenceFanout, ScopeChange } from './fanout.js';
 import type { AuthResult } from './types.js';
 import { createSocketPresence, type Peer } from './socket-presence.js';
 import {
@@ -45,6 +45,10 @@ export interface WebSocketPokeOptions {
   authTimeoutMs?: number;
   /** Changes to a scope's peers are announced at most once per this many ms. Default 250. */
   peersDebounceMs?: number;
+  /** With a fan-out that shares presence: how often this instance re-announces its peers, ms. Default 10 000. */
+  presenceHeartbeatMs?: number;
+  /** …and after how long without a refresh another instance's peer is dropped (it crashed), ms. Default 3 × presenceHeartbeatMs. */
+  presenceTtlMs?: number;
 }
 
 export interface WebSocketStats {
@@ -70,7 +74,7 @@ export interface WebSocketEndpoint {
 export interface WebSocketPokes extends WebSocketEndpoint {
   /** Scopes with at least one authenticated socket (for the fan-out's re-announce). */
   scopes(): string[];
-  /** The scope's sockets that reported a `status`, on this instance. */
+  /** The scope's sockets that reported a `status`: on this instance, and on others when the fan-out shares presence. */
   peers(scope: string): Peer[];
   /** Close every socket with 1001 (server shutdown); new ones are refused the same way. */
   closeAll(): void;
@@ -102,6 +106,8 @@ export function createWebSocketPokes(deps: {
   readVersion(scope: string): Promise<number>;
   logger: Logger;
   options?: WebSocketPokeOptions;
+  /** The fan-out's presence channel: peers of other instances are listed too. */
+  presence?: PresenceFanout | undefined;
 }): WebSocketPokes {
   const heartbeatMs = deps.options?.heartbeatMs ?? 15_000;
   const maxBuffered = deps.options?.maxBufferedBytes ?? 64 * 1024;
@@ -116,6 +122,12 @@ export function createWebSocketPokes(deps: {
   const presence = createSocketPresence<Connection>({
     now: Date.now,
     debounceMs: deps.options?.peersDebounceMs ?? 250,
+    fanout: deps.presence,
+    logger: deps.logger,
+    sharing: {
+      ...(deps.options?.presenceHeartbeatMs === undefined ? {} : { heartbeatMs: deps.options.presenceHeartbeatMs }),
+      ...(deps.options?.presenceTtlMs === undefined ? {} : { ttlMs: deps.options.presenceTtlMs }),
+    },
     announce: (scope, peers) => {
       for (const conn of [...(byScope.get(scope) ?? [])]) {
         if (conn.reports) send(conn, { v: SOCKET_PROTOCOL_VERSION, type: 'peers', peers: peers.slice(0, MAX_LISTED_PEERS) });

@@ -15,6 +15,7 @@ import { sleep, systemTimers, type Timers } from '../core/seams.js';
 import { TransportError } from '../core/errors.js';
 import { defaultRetryPolicy, retryDelay, type RetryPolicy } from '../core/retry-policy.js';
 import type { Poke, RealtimeChannel } from './realtime.js';
+import type { PresenceLink } from './realtime-presence.js';
 
 /** What the backoff is computed for: a dropped connection (no Retry-After to honour). */
 const RECONNECT = new TransportError('The poke connection ended; reconnecting.');
@@ -29,6 +30,8 @@ export type PokeSourceName = 'websocket' | 'sse';
  */
 export interface PokeSource {
   readonly name: PokeSourceName;
+  /** Presence travels with this source's sessions (the WebSocket source with `presence` on). */
+  readonly presence?: PresenceLink;
   session(signal: AbortSignal, onPoke: (poke: Poke) => void): Promise<void>;
 }
 
@@ -131,5 +134,12 @@ export function createRealtimeLadder(sources: readonly PokeSource[], options: Re
       stop();
     },
     source: () => current,
+    ...presenceOf(sources),
   };
+}
+
+/** The first source's presence: while another source serves, that session is down and peers() is undefined. */
+function presenceOf(sources: readonly PokeSource[]): { presence?: PresenceLink } {
+  const presence = sources.find((s) => s.presence !== undefined)?.presence;
+  return presence === undefined ? {} : { presence };
 }

@@ -11,6 +11,7 @@ import { sleep, systemTimers, type Timers } from '../core/seams.js';
 import { TransportError } from '../core/errors.js';
 import { defaultRetryPolicy, retryDelay, type RetryPolicy } from '../core/retry-policy.js';
 import { UnsupportedSourceError } from './realtime-ladder.js';
+import type { PresenceLink } from './realtime-presence.js';
 
 /** What the backoff is computed for: a dropped stream (no Retry-After to honour). */
 const RECONNECT = new TransportError('The event stream ended; reconnecting.');
@@ -22,6 +23,8 @@ export interface Poke {
 export interface RealtimeChannel {
   subscribe(listener: (poke: Poke) => void): () => void;
   close(): void;
+  /** Present on channels that can carry presence (WebSocket with `presence` on); see realtime-presence.ts. */
+  readonly presence?: PresenceLink;
 }
 
 export interface SsePokesOptions {

@@ -8,6 +8,7 @@
 import { systemTimers, type Timers } from '../core/seams.js';
 import { TransportError } from '../core/errors.js';
 import type { Poke } from './realtime.js';
+import { createPresenceSession, type PresenceOptions, type PresenceSession } from './realtime-presence.js';
 import { createRealtimeLadder, UnsupportedSourceError, type LadderChannel, type PokeSource, type RealtimeLadderOptions } from './realtime-ladder.js';
 import { parseSocketMessage, serverSocketMessage, SOCKET_CLOSE, SOCKET_PATH, SOCKET_PROTOCOL_VERSION } from './websocket-messages.js';
 
@@ -29,6 +30,12 @@ export interface WebSocketPokesOptions extends RealtimeLadderOptions {
   token?: string | (() => string | Promise<string>);
   /** Default `globalThis.WebSocket`; on Node 20 pass `WebSocket` from the `ws` package. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Report this client's status (clientId, cursor, backlog, oldest pending age) and receive the
+   * scope's peer list, read with `client.peers()`. Off by default: see realtime-presence.ts.
+   * @example createRealtimePokes({ url, token, presence: true }) // a back office, and the tills it watches
+   */
+  presence?: boolean | PresenceOptions;
 }
 
 /** Pokes over WebSocket only, reconnecting with the shared retry policy. */
@@ -38,14 +45,18 @@ export function createWebSocketPokes(options: WebSocketPokesOptions): LadderChan
 
 export function webSocketSource(options: WebSocketPokesOptions): PokeSource {
   const timers = options.timers ?? systemTimers;
+  const presence = options.presence === undefined || options.presence === false
+    ? undefined
+    : createPresenceSession(timers, options.presence === true ? {} : options.presence);
   return {
     name: 'websocket',
+    ...(presence === undefined ? {} : { presence }),
     async session(signal, onPoke) {
       const Socket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
       if (Socket === undefined) throw new UnsupportedSourceError('This platform has no WebSocket; pass one as `WebSocket`.');
       const token = typeof options.token === 'function' ? await options.token() : options.token;
       if (signal.aborted) return;
-      await runSocket(new Socket(socketUrl(options.url)), token ?? '', timers, signal, onPoke);
+      await runSocket(new Socket(socketUrl(options.url)), token ?? '', timers, signal, onPoke, presence);
     },
   };
 }
@@ -56,7 +67,7 @@ export function socketUrl(base: string): string {
   return url.toString();
 }
 
-function runSocket(socket: WebSocketLike, token: string, timers: Timers, signal: AbortSignal, onPoke: (poke: Poke) => void): Promise<void> {
+function runSocket(socket: WebSocketLike, token: string, timers: Timers, signal: AbortSignal, onPoke: (poke: Poke) => void, presence: PresenceSession | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     let heartbeat: unknown;
     let watchdog: unknown;
@@ -65,6 +76,7 @@ function runSocket(socket: WebSocketLike, token: string, timers: Timers, signal:
     const finish = (error?: Error): void => {
       if (settled) return;
       settled = true;
+      if (ready) presence?.disconnected();
       timers.clearTimeout(heartbeat);
       timers.clearTimeout(watchdog);
       signal.removeEventListener('abort', onAbort);
@@ -89,6 +101,7 @@ function runSocket(socket: WebSocketLike, token: string, timers: Timers, signal:
     const beat = (): void => {
       socket.send(JSON.stringify({ v: SOCKET_PROTOCOL_VERSION, type: 'heartbeat' }));
       heartbeat = timers.setTimeout(beat, heartbeatMs);
+      presence?.heartbeat();
     };
 
     socket.onopen = () => socket.send(JSON.stringify({ v: SOCKET_PROTOCOL_VERSION, type: 'auth', token }));
@@ -104,8 +117,11 @@ function runSocket(socket: WebSocketLike, token: string, timers: Timers, signal:
         heartbeatMs = message.heartbeatMs;
         armWatchdog();
         heartbeat = timers.setTimeout(beat, heartbeatMs);
+        presence?.connected(({ clientId, cursor, backlog, oldestPendingAgeMs }) =>
+          socket.send(JSON.stringify({ v: SOCKET_PROTOCOL_VERSION, type: 'status', clientId, cursor, pendingCount: backlog, oldestPendingAgeMs })));
       }
-      // `peers` comes only to a socket that reported a status; this client does not (yet).
+      // `peers` comes only to a socket that reported a status, i.e. with presence on.
+      if (message.type === 'peers' && ready) presence?.received(message.peers);
       if ((message.type === 'ready' || message.type === 'poke') && ready) onPoke({ version: message.version });
     };
     socket.onclose = (event) => {
