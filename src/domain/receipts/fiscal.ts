@@ -12,10 +12,9 @@
  */
 import * as z from 'zod/mini';
 import type { JsonObject, JsonValue } from '../../protocol/json.js';
-import { recordKey } from '../../protocol/wire.js';
 import { MutationRejection } from '../../server/mutation-rejection.js';
 import type { MutationContext, MutationHandler } from '../../server/types.js';
-import { RECEIPTS_COLLECTION, safeParseArgs } from './schemas.js';
+import { RECEIPTS_COLLECTION, recordKey, safeParseArgs } from './schemas.js';
 
 export const FISCAL_EFFECT = 'fiscal.register';
 export const FISCAL_MUTATIONS = { submitted: 'receipts.fiscalSubmitted', result: 'receipts.fiscalResult' } as const;

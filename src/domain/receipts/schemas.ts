@@ -27,7 +27,8 @@ function fromShape<T>(shape: Shape<T>) {
     for (const issue of parsed.error?.issues ?? []) ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: ctx.value });
   });
 }
-const recordKey = fromShape(recordKeyShape);
+/** The protocol's record-key rule as a zod/mini schema, for the domain's own schemas. */
+export const recordKey = fromShape(recordKeyShape);
 const wholeNumber = (min: number) => fromShape(wholeNumberShape(min));
 
 const quantity = z
