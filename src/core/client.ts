@@ -32,6 +32,8 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
+import { LocalQueries, type QueryMetrics } from './query-host.js';
+import { withQueryIndexes } from './query-index.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -82,10 +84,14 @@ export class SynclineClient {
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
   readonly #leadership: Leadership;
+  readonly #queries: LocalQueries;
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
-  constructor(options: ClientOptions, clientId: string) {
+  constructor(clientOptions: ClientOptions, clientId: string) {
     this.clientId = clientId;
+    // Every write transaction of this client keeps the declared query indexes in step.
+    this.#queries = new LocalQueries(clientOptions.indexes);
+    const options = { ...clientOptions, store: withQueryIndexes(clientOptions.store, this.#queries.indexes) };
     this.#o = options;
     this.#timers = options.timers ?? systemTimers;
     this.#network = options.network ?? alwaysOnline;
@@ -215,8 +221,8 @@ export class SynclineClient {
   }
 
   /** Drain analytics (outbox size, oldest pending age, time to drain, last success, …); see `DrainMetrics`. */
-  async metrics(): Promise<ClientMetrics> {
-    return this.#monitor.metrics();
+  async metrics(): Promise<ClientMetrics & QueryMetrics> {
+    return { ...(await this.#monitor.metrics()), ...this.#queries.metrics() };
   }
 
   /**
@@ -299,6 +305,8 @@ export class SynclineClient {
   readonly #host: CollectionHost = {
     readView: (c, k) => this.#o.store.read((tx) => readView(tx, c, k)),
     listView: (c) => this.#o.store.read((tx) => listView(tx, c)),
+    query: (c, q) => this.#queries.run(this.#o.store, c, q),
+    reportError: (what, error) => this.#logger.error(what, { error: String(error) }),
     queueRecordWrite: async (name, collection, key, build) => {
       this.#assertOpen();
       const entry = await this.#o.store.write(async (tx) => {

@@ -14,6 +14,7 @@ import type { Store } from '../stores/store.js';
 import { declareJobTests } from './store-conformance-jobs.js';
 import { declareLifecycleTests } from './store-conformance-lifecycle.js';
 import { declareOrderingTests } from './store-conformance-order.js';
+import { declareQueryTests } from './store-conformance-queries.js';
 import { declareTransactionTests } from './store-conformance-transactions.js';
 
 export interface StoreFactory {
@@ -66,5 +67,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     declareOrderingTests(context);
     declareLifecycleTests(context);
     declareJobTests(context);
+    declareQueryTests(context);
   });
 }
