@@ -12,7 +12,7 @@ import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { expectQueriesMatchView } from '../../src/testing/store-conformance-queries.js';
 import { referenceAnswer } from '../../src/testing/query-reference.js';
 
-const RUNS = Number(process.env['PROPERTY_RUNS'] ?? (process.env['CI'] ? 60 : 25));
+const RUNS = Number(process.env['PROPERTY_RUNS'] ?? (process.env['CI'] ? 100 : 60));
 const SEED = Number(process.env['PROPERTY_SEED'] ?? 20261203);
 const INDEXES = { r: ['n', 's', ['s', 'n'], 'c'] } as const;
 
