@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
  * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import,
- * stores, effects.
+ * stores, effects, queries.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -28,8 +28,9 @@ import { writePathOptions } from './write-path-setup.js';
 import { importTable, runImportBench } from './import.js';
 import { runStoreScanBench, storeScanTable } from './store-scan.js';
 import { effectsTable, runEffectsBench } from './effects.js';
+import { queryBenchTables, runQueryBench } from './queries.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects', 'queries'] as const;
 
 type Section = (typeof SECTIONS)[number];
 
@@ -152,6 +153,11 @@ async function main(): Promise<void> {
     const rows = await runEffectsBench(dir, effects, log);
     results['effects'] = rows;
     out.push(`Server-side effects: ${effects.toLocaleString('en-US')} effects (64 keys) delivered by httpEffect to a loopback receiver answering in 5 ms; SQLite durable, in process\n${effectsTable(rows)}`);
+  }
+  if (runs('queries')) {
+    const queries = await runQueryBench(dir, log);
+    results['queries'] = queries;
+    out.push(`Local queries on 100,000 receipts (in process): median per query through a declared index vs the whole view + a JavaScript filter; write cost of keeping two indexes\n${queryBenchTables(queries)}`);
   }
   const totalMs = performance.now() - started;
 
