@@ -11,7 +11,7 @@ import { openSqliteStore } from '../src/sqlite.js';
 import { writeConfirmedAll } from '../src/core/local-view.js';
 import { listView } from '../src/core/local-view.js';
 import { LocalQueries } from '../src/core/query-host.js';
-import { withQueryIndexes } from '../src/core/query-index.js';
+import { withQueryIndexes } from '../src/core/query-store.js';
 import type { Query } from '../src/core/query-types.js';
 import type { Change } from '../src/protocol/wire.js';
 import type { Store } from '../src/stores/store.js';
@@ -107,7 +107,7 @@ export async function runQueryBench(dir: string, log: (line: string) => void): P
     await plainStore.close();
     log(`queries: ${name}, writing ${RECEIPTS} receipts keeping two indexes`);
     const engine = new LocalQueries(INDEXES);
-    const store = withQueryIndexes(await open('indexed'), engine.indexes);
+    const store = withQueryIndexes(await open('indexed'), INDEXES);
     const indexedMs = await fill(store, data);
     writes.push({ store: name, plainMs, indexedMs, ratio: indexedMs / plainMs });
     await fill(store, products());

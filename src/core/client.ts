@@ -32,8 +32,8 @@ import { PluginHost } from './plugins.js';
 import { SyncLoop } from './sync-loop.js';
 import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
-import { LocalQueries, type QueryMetrics } from './query-host.js';
-import { withQueryIndexes } from './query-index.js';
+import type { LocalQueries, QueryMetrics } from './query-host.js';
+import { withQueryIndexes } from './query-store.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -84,14 +84,15 @@ export class SynclineClient {
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
   readonly #leadership: Leadership;
-  readonly #queries: LocalQueries;
+  /** Loaded on the first query (a lazy chunk: a client that never queries does not carry it). */
+  #queries: Promise<LocalQueries> | undefined;
+  readonly #queryMetrics: QueryMetrics = { queryScans: 0, queryIndexed: 0 };
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
   constructor(clientOptions: ClientOptions, clientId: string) {
     this.clientId = clientId;
     // Every write transaction of this client keeps the declared query indexes in step.
-    this.#queries = new LocalQueries(clientOptions.indexes);
-    const options = { ...clientOptions, store: withQueryIndexes(clientOptions.store, this.#queries.indexes) };
+    const options = { ...clientOptions, store: withQueryIndexes(clientOptions.store, clientOptions.indexes) };
     this.#o = options;
     this.#timers = options.timers ?? systemTimers;
     this.#network = options.network ?? alwaysOnline;
@@ -222,7 +223,7 @@ export class SynclineClient {
 
   /** Drain analytics (outbox size, oldest pending age, time to drain, last success, …); see `DrainMetrics`. */
   async metrics(): Promise<ClientMetrics & QueryMetrics> {
-    return { ...(await this.#monitor.metrics()), ...this.#queries.metrics() };
+    return { ...(await this.#monitor.metrics()), ...this.#queryMetrics };
   }
 
   /**
@@ -305,7 +306,10 @@ export class SynclineClient {
   readonly #host: CollectionHost = {
     readView: (c, k) => this.#o.store.read((tx) => readView(tx, c, k)),
     listView: (c) => this.#o.store.read((tx) => listView(tx, c)),
-    query: (c, q) => this.#queries.run(this.#o.store, c, q),
+    query: async (c, q) => {
+      this.#queries ??= import('./query-host.js').then((m) => new m.LocalQueries(this.#o.indexes, this.#queryMetrics));
+      return (await this.#queries).run(this.#o.store, c, q);
+    },
     reportError: (what, error) => this.#logger.error(what, { error: String(error) }),
     queueRecordWrite: async (name, collection, key, build) => {
       this.#assertOpen();

@@ -8,7 +8,6 @@ import { incremented, incrementArgs, type PatchArgs, type PutArgs, type DeleteAr
 import { checkExpected, patchBase, type PatchOptions } from './patch-expected.js';
 import { validateRecord, type RecordSchema } from './typed-collection.js';
 import type { Query, QueryPage } from './query-types.js';
-import { watchQuery } from './query-watch.js';
 
 export type { PatchOptions } from './patch-expected.js';
 
@@ -94,16 +93,24 @@ export class Collection<T extends JsonObject = JsonObject, W extends JsonObject 
    * pull or rebase changes it (at most once per store transaction). Returns the unsubscribe.
    */
   watch(query: Query, listener: (page: QueryPage<T>) => void): () => void {
-    return watchQuery<T>(
-      {
-        run: (q) => this.#host.query(this.name, q),
-        read: (key) => this.#host.readView(this.name, key),
-        subscribe: (fn) => this.subscribe((change) => fn(change.keys)),
-        onError: (error) => this.#host.reportError(`live query on ${this.name} failed`, error),
-      },
-      query,
-      listener,
-    );
+    const source = {
+      run: (q: Query) => this.#host.query(this.name, q),
+      read: (key: string) => this.#host.readView(this.name, key),
+      subscribe: (fn: (keys: readonly string[]) => void) => this.subscribe((change) => fn(change.keys)),
+      onError: (error: unknown) => this.#host.reportError(`live query on ${this.name} failed`, error),
+    };
+    // A lazy chunk, like the query engine; a bad query is reported through the client's logger.
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    import('./query-watch.js')
+      .then((m) => {
+        if (!stopped) stop = m.watchQuery<T>(source, query, listener);
+      })
+      .catch(source.onError);
+    return () => {
+      stopped = true;
+      stop?.();
+    };
   }
 
   /** Replace (or create) a record. Resolves once the write is durable in the local outbox. */

@@ -19,10 +19,12 @@ export interface QueryMetrics {
 export class LocalQueries {
   readonly indexes: QueryIndexes;
   readonly #ensured = new Set<string>();
-  readonly #metrics: QueryMetrics = { queryScans: 0, queryIndexed: 0 };
+  readonly #metrics: QueryMetrics;
 
-  constructor(declared: IndexDeclarations | undefined) {
+  /** `metrics` is the client's counter object, counted into here. */
+  constructor(declared: IndexDeclarations | undefined, metrics: QueryMetrics = { queryScans: 0, queryIndexed: 0 }) {
     this.indexes = new QueryIndexes(declared);
+    this.#metrics = metrics;
   }
 
   metrics(): QueryMetrics {

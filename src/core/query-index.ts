@@ -5,7 +5,7 @@
  * and the React Native store that is the primary-key B-tree, on IndexedDB the [table, key] key of
  * the one object store, in memory the sorted table. A query reads a key range of it.
  *
- * `withQueryIndexes` wraps the client's store: every put or delete of a confirmed record of an
+ * `indexingWriter` wraps the client's write transactions (see query-store.ts): every put or delete of a confirmed record of an
  * indexed collection also moves that record's entries, whichever code path writes it (local writes
  * never touch confirmed records; pulls, verify repairs and resets do). Pending writes live in the
  * overlay and are merged in by the query engine.
@@ -16,7 +16,7 @@
  * run versions with and without an index on one database at the same time.
  */
 import type { JsonObject, JsonValue } from '../protocol/json.js';
-import type { ScanOptions, Store, StoreReader, StoreWriter } from '../stores/store.js';
+import type { ScanOptions, StoreReader, StoreWriter } from '../stores/store.js';
 import { InvalidArgumentError } from './errors.js';
 import { collectionPrefix, parseStoredRecord, splitRecordKey, T } from './local-schema.js';
 import { encodeScalar, isScalar, SEP } from './query-encoding.js';
@@ -90,7 +90,7 @@ function storedValue(raw: JsonValue | undefined, where: string): JsonObject | un
 }
 
 /** A writer that keeps index entries in step with the confirmed records it writes. */
-function indexingWriter(tx: StoreWriter, indexes: QueryIndexes): StoreWriter {
+export function indexingWriter(tx: StoreWriter, indexes: QueryIndexes): StoreWriter {
   const indexesOf = (table: string, rk: string) => (table === T.records ? indexes.of(splitRecordKey(rk).collection) : []);
   return {
     get: (table, key) => tx.get(table, key),
@@ -112,19 +112,6 @@ function indexingWriter(tx: StoreWriter, indexes: QueryIndexes): StoreWriter {
       const { collection, key: k } = splitRecordKey(key);
       await moveEntries(tx, list, collection, k, before, undefined);
     },
-  };
-}
-
-/** The client's store with index maintenance in every write transaction. */
-export function withQueryIndexes(store: Store, indexes: QueryIndexes): Store {
-  if (indexes.empty) return store;
-  return {
-    get name() {
-      return store.name;
-    },
-    read: (fn) => store.read(fn),
-    write: (fn) => store.write((tx) => fn(indexingWriter(tx, indexes))),
-    close: () => store.close(),
   };
 }
 
