@@ -4,7 +4,7 @@
 // delivers a new answer exactly when its answer changes: never the same answer twice in a row, and
 // always the current answer once the client is idle.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClient, type JsonObject, type Query, type QueryPage, type SynclineClient } from '../../src/index.js';
 import { createSyncServer, tokenAuth } from '../../src/server.js';
 import { createMemoryStore } from '../../src/stores/memory-store.js';
@@ -80,6 +80,8 @@ async function run(actions: Action[], queries: Query[], watched: Query[]): Promi
   const deliveries = watched.map(() => [] as Array<QueryPage<JsonObject>>);
   const stops = watched.map((q, i) => a.collection('r').watch(q, (page) => deliveries[i]?.push(page)));
   try {
+    // The live queries' code loads lazily: start from their first answers.
+    await vi.waitFor(() => expect(deliveries.every((d) => d.length > 0)).toBe(true));
     for (const act of actions) {
       const view = await a.collection('r').list();
       const before = watched.map((q) => firstPage(view, q));
