@@ -12,8 +12,8 @@
  *
  * `query_index_defs` remembers, per collection, which indexes the entries were built for; when the
  * declaration changes, the collection's entries are rebuilt from its records in one transaction.
- * A client that declares no index for a collection does not maintain its entries: an app must not
- * run versions with and without an index on one database at the same time.
+ * A client that declares no index for a collection does not maintain its entries, and a later one
+ * declaring the same index again does not notice they went stale (a known limit, documented).
  */
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import type { ScanOptions, StoreReader, StoreWriter } from '../stores/store.js';
