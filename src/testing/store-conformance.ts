@@ -32,6 +32,11 @@ export interface StoreFactory {
    * overlapping scopes). By default the suite requires that such a read runs at once on a snapshot.
    */
   readsWaitForWrites?: boolean;
+  /**
+   * `false` skips the query clause, which runs a real sync server (SQLite in memory, loaded lazily)
+   * and so needs Node with the server's dependencies.
+   */
+  queries?: boolean;
 }
 
 /** What the declaring functions share: stores opened through it are closed after each test. */
@@ -67,6 +72,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     declareOrderingTests(context);
     declareLifecycleTests(context);
     declareJobTests(context);
-    declareQueryTests(context);
+    if (factory.queries !== false) declareQueryTests(context);
   });
 }
