@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
  * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import,
- * stores, effects, initial-sync.
+ * stores, effects, initial-sync, queries.
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
  * --poke-store memory|sqlite.
@@ -29,8 +29,9 @@ import { importTable, runImportBench } from './import.js';
 import { runStoreScanBench, storeScanTable } from './store-scan.js';
 import { effectsTable, runEffectsBench } from './effects.js';
 import { initialSyncTable, runInitialSyncBench } from './initial-sync.js';
+import { queryBenchTables, runQueryBench } from './queries.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects', 'initial-sync'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects', 'initial-sync', 'queries'] as const;
 
 type Section = (typeof SECTIONS)[number];
 
@@ -159,6 +160,11 @@ async function main(): Promise<void> {
     const initial = await runInitialSyncBench(dir, initialRecords, [1000], log);
     results['initialSync'] = initial;
     out.push(`Initial sync: a fresh client pulls ${initialRecords.toLocaleString('en-US')} bulk-seeded receipts over loopback HTTP (gzip) from a SQLite server in the bench process; whole sync() (pull + first full verify); targets (issue 13): ≥ 50,000/s SQLite, ≥ 20,000/s IndexedDB, no task over 50 ms\n${initialSyncTable(initial)}`);
+  }
+  if (runs('queries')) {
+    const queries = await runQueryBench(dir, log);
+    results['queries'] = queries;
+    out.push(`Local queries on 100,000 receipts (in process): median per query through a declared index vs the whole view + a JavaScript filter; write cost of keeping two indexes\n${queryBenchTables(queries)}`);
   }
   const totalMs = performance.now() - started;
 

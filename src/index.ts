@@ -8,6 +8,9 @@ export { Collection } from './core/collection.js';
 export type { QueuedMutation, PatchOptions, NumericField } from './core/collection.js';
 export { defineCollection } from './core/typed-collection.js';
 export type { CollectionDefinition, RecordSchema, RecordOf, RecordInputOf } from './core/typed-collection.js';
+export type { Query, QueryPage, FieldCondition, FieldRange, Scalar } from './core/query-types.js';
+export type { IndexDeclarations } from './core/query-index.js';
+export type { QueryMetrics } from './core/query-host.js';
 export type { LocalMutator, ViewReader } from './core/mutators.js';
 export type {
   SyncEvent,

@@ -9,6 +9,7 @@ export { useRecord } from './react/use-record.js';
 export type { CollectionRef } from './react/use-record.js';
 export { useCollection } from './react/use-collection.js';
 export type { RecordEntry } from './react/use-collection.js';
+export { useQuery } from './react/use-query.js';
 export { useSyncStatus, SERVER_SYNC_STATUS } from './react/use-sync-status.js';
 export type { SyncStatus } from './react/use-sync-status.js';
 export { useOutbox } from './react/use-outbox.js';

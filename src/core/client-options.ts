@@ -3,6 +3,7 @@ import { InvalidArgumentError, type SynclineError } from './errors.js';
 import type { SyncDirection } from './cycle-context.js';
 import type { WatchdogOptions } from './drain-monitor.js';
 import type { LocalMutator } from './mutators.js';
+import type { IndexDeclarations } from './query-index.js';
 import type { LeaderLock } from './leader-lock.js';
 import type { SyncPlanner } from './planner.js';
 import type { SyncPlugin } from './plugins.js';
@@ -22,6 +23,12 @@ export interface ClientOptions {
   transport: Transport;
   /** Hooks around the sync cycle, run in order; see `SyncPlugin`. */
   plugins?: readonly SyncPlugin[];
+  /**
+   * Query indexes per collection: a field, or a list of fields for a compound index. Kept in the
+   * store in the same transaction as the records; `collection.query` uses the one that covers it.
+   * @example { receipts: ['issuedAt', ['status', 'issuedAt']], products: ['barcode'] }
+   */
+  indexes?: IndexDeclarations;
   /** Optimistic local effects of named mutations, by name. */
   mutators?: Record<string, LocalMutator>;
   /** Sync in the background: after writes, on reconnect, every `pullIntervalMs`. Default true. */

@@ -34,6 +34,8 @@ import { anySignal } from './any-signal.js';
 import { DrainMonitor, type ClientMetrics } from './drain-monitor.js';
 import { attachPresence } from './peers.js';
 import type { PeerInfo } from '../transport/realtime-presence.js';
+import type { LocalQueries, QueryMetrics } from './query-host.js';
+import { withQueryIndexes } from './query-store.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -85,10 +87,15 @@ export class SynclineClient {
   #syncSeq = 0;
   readonly #monitor: DrainMonitor;
   readonly #leadership: Leadership;
+  /** Loaded on the first query (a lazy chunk: a client that never queries does not carry it). */
+  #queries: Promise<LocalQueries> | undefined;
+  readonly #queryMetrics: QueryMetrics = { queryScans: 0, queryIndexed: 0 };
 
   /** Use `createClient`; the constructor expects an already loaded clientId. */
-  constructor(options: ClientOptions, clientId: string) {
+  constructor(clientOptions: ClientOptions, clientId: string) {
     this.clientId = clientId;
+    // Every write transaction of this client keeps the declared query indexes in step.
+    const options = { ...clientOptions, store: withQueryIndexes(clientOptions.store, clientOptions.indexes) };
     this.#o = options;
     this.#timers = options.timers ?? systemTimers;
     this.#network = options.network ?? alwaysOnline;
@@ -219,8 +226,8 @@ export class SynclineClient {
   }
 
   /** Drain analytics (outbox size, oldest pending age, time to drain, last success, …); see `DrainMetrics`. */
-  async metrics(): Promise<ClientMetrics> {
-    return this.#monitor.metrics();
+  async metrics(): Promise<ClientMetrics & QueryMetrics> {
+    return { ...(await this.#monitor.metrics()), ...this.#queryMetrics };
   }
 
   /**
@@ -314,6 +321,11 @@ export class SynclineClient {
   readonly #host: CollectionHost = {
     readView: (c, k) => this.#o.store.read((tx) => readView(tx, c, k)),
     listView: (c) => this.#o.store.read((tx) => listView(tx, c)),
+    query: async (c, q) => {
+      this.#queries ??= import('./query-host.js').then((m) => new m.LocalQueries(this.#o.indexes, this.#queryMetrics));
+      return (await this.#queries).run(this.#o.store, c, q);
+    },
+    reportError: (what, error) => this.#logger.error(what, { error: String(error) }),
     queueRecordWrite: async (name, collection, key, build) => {
       this.#assertOpen();
       const entry = await this.#o.store.write(async (tx) => {

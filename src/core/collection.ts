@@ -7,6 +7,7 @@ import { collectionName, describeIssues, jsonObject, recordKey } from '../protoc
 import { incremented, incrementArgs, type PatchArgs, type PutArgs, type DeleteArgs, type IncrementArgs, type RecordOp } from '../protocol/record-ops.js';
 import { checkExpected, patchBase, type PatchOptions } from './patch-expected.js';
 import { validateRecord, type RecordSchema } from './typed-collection.js';
+import type { Query, QueryPage } from './query-types.js';
 
 export type { PatchOptions } from './patch-expected.js';
 
@@ -22,6 +23,10 @@ export interface QueuedMutation {
 export interface CollectionHost {
   readView(collection: string, key: string): Promise<JsonObject | undefined>;
   listView(collection: string): Promise<Array<{ key: string; value: JsonObject }>>;
+  /** Answer a query on the optimistic view (see query-types.ts for its meaning). */
+  query(collection: string, query: Query): Promise<QueryPage<JsonObject>>;
+  /** Report a failure nobody awaits (a live query that could not re-run). */
+  reportError(what: string, error: unknown): void;
   /**
    * Queue a generic mutation; `build` runs inside the write transaction with the confirmed version
    * and the write's hybrid-logical-clock stamp (last-writer-wins on the server compares them).
@@ -70,6 +75,42 @@ export class Collection<T extends JsonObject = JsonObject, W extends JsonObject 
   /** Every record of the collection in key order, pending local writes included. */
   async list(): Promise<Array<{ key: string; value: T }>> {
     return (await this.#host.listView(this.name)) as Array<{ key: string; value: T }>;
+  }
+
+  /**
+   * Records matching `where`, ordered and paged, pending local writes included — the same records
+   * `get` would return. Fast when a declared index (client option `indexes`) covers the query: its
+   * fields are the equality fields followed by the ordered/ranged field. Otherwise it filters the
+   * whole collection, counted in `client.metrics().queryScans`.
+   * @example await receipts.query({ where: { status: 'open', issuedAt: { gte: startOfDay } }, orderBy: { field: 'issuedAt', direction: 'desc' }, limit: 50 })
+   */
+  async query(query: Query = {}): Promise<QueryPage<T>> {
+    return (await this.#host.query(this.name, query)) as QueryPage<T>;
+  }
+
+  /**
+   * A live query: `listener` gets the current answer, then each new answer whenever a local write,
+   * pull or rebase changes it (at most once per store transaction). Returns the unsubscribe.
+   */
+  watch(query: Query, listener: (page: QueryPage<T>) => void): () => void {
+    const source = {
+      run: (q: Query) => this.#host.query(this.name, q),
+      read: (key: string) => this.#host.readView(this.name, key),
+      subscribe: (fn: (keys: readonly string[]) => void) => this.subscribe((change) => fn(change.keys)),
+      onError: (error: unknown) => this.#host.reportError(`live query on ${this.name} failed`, error),
+    };
+    // A lazy chunk, like the query engine; a bad query is reported through the client's logger.
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    import('./query-watch.js')
+      .then((m) => {
+        if (!stopped) stop = m.watchQuery<T>(source, query, listener);
+      })
+      .catch(source.onError);
+    return () => {
+      stopped = true;
+      stop?.();
+    };
   }
 
   /** Replace (or create) a record. Resolves once the write is durable in the local outbox. */

@@ -14,6 +14,7 @@ import type { Store } from '../stores/store.js';
 import { declareJobTests } from './store-conformance-jobs.js';
 import { declareLifecycleTests } from './store-conformance-lifecycle.js';
 import { declareOrderingTests } from './store-conformance-order.js';
+import { declareQueryTests } from './store-conformance-queries.js';
 import { declareTransactionTests } from './store-conformance-transactions.js';
 
 export interface StoreFactory {
@@ -31,6 +32,11 @@ export interface StoreFactory {
    * overlapping scopes). By default the suite requires that such a read runs at once on a snapshot.
    */
   readsWaitForWrites?: boolean;
+  /**
+   * `false` skips the query clause, which runs a real sync server (SQLite in memory, loaded lazily)
+   * and so needs Node with the server's dependencies.
+   */
+  queries?: boolean;
 }
 
 /** What the declaring functions share: stores opened through it are closed after each test. */
@@ -66,5 +72,6 @@ export function runStoreConformance(name: string, factory: StoreFactory): void {
     declareOrderingTests(context);
     declareLifecycleTests(context);
     declareJobTests(context);
+    if (factory.queries !== false) declareQueryTests(context);
   });
 }
