@@ -21,6 +21,8 @@ export type { PostgresFanoutOptions } from './server/fanout-postgres.js';
 export type { CorsOptions } from './server/cors.js';
 export type { ConsoleOptions } from './server/console/console-routes.js';
 export type { ConsoleState, ConsoleScope, ConsoleDevice } from './server/console/console-state.js';
+export type { SyncLagSeries } from './server/console/sync-lag.js';
+export type { DeliveriesView, DeliveryList } from './server/console/console-deliveries.js';
 export type { WriteRateSeries } from './server/console/write-rate.js';
 export type { CloseOptions } from './server/shutdown.js';
 export type { PresenceFanout, PresenceMessage, ScopeChange, ScopeChangeListener, ScopeFanout } from './server/fanout.js';
