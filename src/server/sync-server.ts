@@ -104,7 +104,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
-  const instr = instrumentServer(options.metrics, { openStreams: () => pokes.size }, basePath);
+  const instr = instrumentServer(options.metrics, { openStreams: () => pokes.size, openSockets: () => sockets.stats().sockets }, basePath);
   scopeChanges.subscribe(instr.scopeChanged);
   const sockets = createWebSocketPokes({
     path: basePath + SOCKET_PATH,

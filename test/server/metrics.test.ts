@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { SynclineClient } from '../../src/index.js';
 import { isJsonObject } from '../../src/protocol/json.js';
 import { createServerMetrics, createSyncServer, serveNode, tokenAuth } from '../../src/server.js';
@@ -96,6 +97,7 @@ describe('GET /metrics (real HTTP on loopback)', () => {
       'syncline_dead_letter_replays_total COUNTER',
       'syncline_database_errors_total COUNTER',
       'syncline_sse_connections GAUGE',
+      'syncline_websocket_connections GAUGE',
       'syncline_scope_version GAUGE',
     ]));
     // The refusals above were counted, by route and status.
@@ -177,6 +179,19 @@ describe('GET /metrics (real HTTP on loopback)', () => {
     await stream.body?.getReader().read();
     expect((await r.scrape()).value('syncline_sse_connections')).toBe(1);
     events.abort();
+
+    // And an open WebSocket, until it closes.
+    expect((await r.scrape()).value('syncline_websocket_connections')).toBe(0);
+    const socket = new WebSocket(`${r.http.url.replace(/^http/, 'ws')}/v1/socket`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    expect((await r.scrape()).value('syncline_websocket_connections')).toBe(1);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.close();
+    await closed;
+    await expect.poll(async () => (await r.scrape()).value('syncline_websocket_connections')).toBe(0);
   });
 
   it('counts a request that fails in the database, and not a request refused for bad input', async () => {

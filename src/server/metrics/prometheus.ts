@@ -45,7 +45,7 @@ export async function createServerMetrics(options: ServerMetricsOptions = {}): P
   const prom = await loadPromClient();
   const registry = new prom.Registry();
   let source: MetricsSource | undefined;
-  const recorder = defineMetrics(prom, registry, new ScopeVersions(maxScopes), () => source?.openStreams() ?? 0);
+  const recorder = defineMetrics(prom, registry, new ScopeVersions(maxScopes), () => source?.openStreams() ?? 0, () => source?.openSockets() ?? 0);
   return {
     token,
     registry,
@@ -77,7 +77,7 @@ function validToken(token: string | undefined): string | undefined {
   return token;
 }
 
-function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersions, openStreams: () => number): MetricsRecorder {
+function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersions, openStreams: () => number, openSockets: () => number): MetricsRecorder {
   const registers = [registry];
   const requests = new prom.Counter({ name: 'syncline_http_requests_total', help: 'HTTP requests answered, by route and status code.', labelNames: ['route', 'status'] as const, registers });
   // One unlabelled histogram per route rather than a `route` label: no label lookup per observation,
@@ -98,6 +98,14 @@ function defineMetrics(prom: PromClient, registry: Registry, scopes: ScopeVersio
     registers,
     collect() {
       this.set(openStreams());
+    },
+  });
+  new prom.Gauge({
+    name: 'syncline_websocket_connections',
+    help: 'Open WebSocket connections (/v1/socket), authenticated or still authenticating.',
+    registers,
+    collect() {
+      this.set(openSockets());
     },
   });
   new prom.Gauge({

@@ -16,6 +16,8 @@ export type RouteLabel = 'push' | 'pull' | 'events' | 'conflicts' | 'health' | '
 export interface MetricsSource {
   /** Open `GET /v1/events` streams right now. */
   openStreams(): number;
+  /** Open WebSocket connections (`/v1/socket`) right now, authenticated or not yet. */
+  openSockets(): number;
 }
 
 /** Records what one server does; labels are already reduced to the bounded sets above. */
