@@ -141,7 +141,16 @@ function openDatabase(config: ImportConfig): Kysely<ServerDatabase> {
  */
 function progressReporter(out: ImportOutput, total: number): { report(progress: ImportProgress): void; bar: Progress } {
   const bar = createProgress(out.stream ?? lineStream(out), { label: 'import', unit: 'lines', total });
-  return { bar, report: (p) => bar.update(p.position) };
+  let told = false;
+  return {
+    bar,
+    report: (p) => {
+      // Said once, before the bar moves: where this run picks up (what an earlier run committed).
+      if (!told && p.resumedFrom > 0) bar.log(`import: resumed after position ${p.resumedFrom}, which an earlier run committed`);
+      told = true;
+      bar.update(p.position);
+    },
+  };
 }
 
 /** Plain lines through `out.log` (tests, and callers without a stream). */
