@@ -40,9 +40,10 @@ export async function runServe(argv: string[], out: { log(line: string): void },
     if (!isSynclineError(error) || !error.retryable) throw error;
   });
   const http = await serveNode(server, { port: config.port, host: config.host, ...(config.timeouts === undefined ? {} : { timeouts: config.timeouts }) });
-  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, ${describeAuth(config.auth)}, ${describeDomain(config)}, durability: ${describeDurability(config.durability)}${config.metricsToken === undefined ? '' : `, metrics: ${http.url}/metrics (bearer: the metrics token)`})`);
+  // Before the listening line, which scripts (and tests) wait for as the sign that start-up is over.
   // The URL, never the token: logs are read by more people than the console should be.
   if (config.consoleToken !== undefined) out.log(`syncline console: ${http.url}${config.server?.basePath ?? ''}/console?token=<console token> (open once; a session cookie keeps you in)`);
+  out.log(`syncline server listening on ${http.url} (db ${describeDatabaseLocation(config.database)}, ${describeAuth(config.auth)}, ${describeDomain(config)}, durability: ${describeDurability(config.durability)}${config.metricsToken === undefined ? '' : `, metrics: ${http.url}/metrics (bearer: the metrics token)`})`);
   try {
     await abortion(signal);
   } finally {
