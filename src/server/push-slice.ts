@@ -19,7 +19,7 @@ import type { PushDeps } from './push.js';
 import type { ServerDatabase } from './schema.js';
 import { isTransientDatabaseError } from './server-init.js';
 import { asHandlerNetworkFailure } from './handler-failure.js';
-import { runGenericWrites, runsSetBased } from './postgres-generic-run.js';
+import { runGenericWrites, runStorageFor, type RunStorage } from './generic-run.js';
 import { saveSliceEnd } from './postgres-run-storage.js';
 import { bindRawSqlite, type RawTransaction } from './sqlite-raw.js';
 import { forgetOutcomes, lockScope, readClient, readOutcomes, saveClient, saveOutcomes } from './storage.js';
@@ -34,8 +34,8 @@ interface SliceEnv extends PushDeps {
   clientId: string;
   /** Set when the slice's storage calls run on better-sqlite3 directly (src/server/sqlite-raw.ts). */
   raw: RawTransaction | undefined;
-  /** Runs of built-in generic writes go set-based (PostgreSQL, src/server/postgres-generic-run.ts). */
-  setBased: boolean;
+  /** Where runs of built-in generic writes keep their state, when they go set-based (src/server/generic-run.ts). */
+  runs: RunStorage | undefined;
 }
 
 export interface SliceResult {
@@ -56,8 +56,8 @@ type Attempt = { ok: true; outcome: MutationOutcome } | { ok: false; error: unkn
 export async function runSlice(pushDeps: PushDeps, scope: string, clientId: string, mutations: Mutation[], settledThrough?: number): Promise<SliceResult> {
   const trx = await pushDeps.db.startTransaction().execute();
   const raw = bindRawSqlite(trx, pushDeps.db);
-  const setBased = raw === undefined && pushDeps.fault === undefined && pushDeps.path !== 'per-mutation' && runsSetBased(pushDeps.db);
-  const deps: SliceEnv = { ...pushDeps, clientId, raw, setBased };
+  const runs = pushDeps.fault === undefined && pushDeps.path !== 'per-mutation' ? runStorageFor(trx, raw) : undefined;
+  const deps: SliceEnv = { ...pushDeps, clientId, raw, runs };
   let finished = false;
   try {
     // The scope row lock is held to commit: it orders versions and serialises this client's pushes.
@@ -80,8 +80,8 @@ export async function runSlice(pushDeps: PushDeps, scope: string, clientId: stri
     const endsRequest = run.failure === undefined && resent.length + run.fresh.length === mutations.length;
     // Outcomes are kept only for resends; the client says it will never resend these.
     const forgetThrough = endsRequest && settledThrough !== undefined ? Math.min(settledThrough, lastMutationId) : undefined;
-    if (deps.setBased) {
-      // The same three writes as below, in one statement (one round trip under the scope lock).
+    if (deps.runs !== undefined && raw === undefined) {
+      // PostgreSQL: the same three writes as below, in one statement (one round trip under the scope lock).
       await saveSliceEnd(trx, { clientId, scope, outcomes: toSave, client: saveClientRow ? { lastMutationId, failing } : undefined, forgetThrough });
     } else {
       await saveOutcomes(trx, clientId, toSave);
@@ -120,10 +120,11 @@ async function runNew(trx: Trx, deps: SliceEnv, scope: string, versionBefore: nu
   const queue = deps.fault === 'out-of-order' ? mutations.slice(0, deps.slice.maxMutations).reverse() : mutations;
   for (let next = 0; next < queue.length; ) {
     if (fresh.length >= deps.slice.maxMutations || (fresh.length > 0 && performance.now() - started >= deps.slice.maxMs)) break;
-    if (deps.setBased) {
-      const settled = await runGenericWrites(trx, { ...deps, scope }, version, queue.slice(next), deps.slice.maxMutations - fresh.length);
+    if (deps.runs !== undefined) {
+      const settled = await runGenericWrites(trx, deps.runs, { ...deps, scope }, version, queue.slice(next), deps.slice.maxMutations - fresh.length);
       const last = settled.at(-1);
       if (last !== undefined) {
+        deps.onSetBasedRun?.(settled.length);
         fresh.push(...settled);
         version = last.version;
         next += settled.length;

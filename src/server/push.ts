@@ -27,11 +27,18 @@ export type PushFault = 'reapply-resends' | 'out-of-order';
 
 /**
  * Internal hook for tests, not part of `SyncServerOptions`: `per-mutation` runs every mutation through
- * its handler, turning off PostgreSQL's set-based runs of generic writes (postgres-generic-run.ts), so
+ * its handler, turning off the set-based runs of generic writes (generic-run.ts), so
  * a test can compare the two paths.
  */
 export const PUSH_PATH: unique symbol = Symbol('syncline.push-path');
 export type PushPath = 'per-mutation';
+
+/**
+ * Internal hook for tests, not part of `SyncServerOptions`: called with the number of mutations each
+ * set-based run of generic writes settled (src/server/generic-run.ts), so a test can tell that the
+ * path it compares really ran.
+ */
+export const PUSH_RUNS: unique symbol = Symbol('syncline.push-runs');
 
 export interface PushDeps {
   db: Kysely<ServerDatabase>;
@@ -45,6 +52,8 @@ export interface PushDeps {
   now(): number;
   fault?: PushFault;
   path?: PushPath;
+  /** PUSH_RUNS: told how many mutations each set-based run settled. */
+  onSetBasedRun?: (settled: number) => void;
   /** Events deep in the push path, for metrics (dead letters); absent or no-op when metrics are off. */
   observer?: ServerObserver;
   /** Who pushed (from the request's authentication), handed to handlers as `ctx.caller`. */

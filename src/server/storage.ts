@@ -158,7 +158,7 @@ export async function writeRecord(
 
 /** Columns in the order of writeRecord's `values`; every one but the key is replaced on conflict. */
 const RECORD_COLUMNS = ['scope', 'collection', 'key', 'value', 'version', 'deleted', 'deleted_at', 'digest_hash', 'origin_client', 'origin_mutation', 'origin_first', 'origin_base'];
-const UPSERT_RECORD_SQL =
+export const UPSERT_RECORD_SQL =
   `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')}) ` +
   `ON CONFLICT (scope, collection, key) DO UPDATE SET ${RECORD_COLUMNS.slice(3).map((c) => `${c} = excluded.${c}`).join(', ')}`;
 

@@ -16,7 +16,7 @@ import { errorResponse, HttpError, internalError, invalidRequest, jsonResponse }
 import { InvalidArgumentError } from '../core/errors.js';
 import { migrateToLatest } from './migrations.js';
 import { DEFAULT_PULL_PAGE_CHARS, handlePull } from './pull.js';
-import { handlePush, PUSH_FAULT, PUSH_PATH, pushSettings } from './push.js';
+import { handlePush, PUSH_FAULT, PUSH_PATH, PUSH_RUNS, pushSettings } from './push.js';
 import type { PushDeps, PushFault, PushPath } from './push.js';
 import { listDeadLetters } from './dead-letters/storage.js';
 import { replayDeadLetter } from './dead-letters/replay.js';
@@ -153,7 +153,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const settings = pushSettings(options.push);
   const fault = (options as InternalOptions)[PUSH_FAULT];
   const path = (options as InternalOptions)[PUSH_PATH];
-  const pushDeps = (): PushDeps => ({ db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now, ...(fault === undefined ? {} : { fault }), ...(path === undefined ? {} : { path }) });
+  const onSetBasedRun = (options as InternalOptions)[PUSH_RUNS];
+  const pushDeps = (): PushDeps => ({
+    db: database(), handlers, logger, onCommitted, observer: instr.observer, ...settings, now: Date.now,
+    ...(fault === undefined ? {} : { fault }), ...(path === undefined ? {} : { path }), ...(onSetBasedRun === undefined ? {} : { onSetBasedRun }),
+  });
   const abuse = createAbuseLimits(options.limits);
   const routes = buildRoutes(options, pushDeps, database, onConflict, pokes, instr, abuse, rules);
   routes.set('/v1/health/ready', { method: 'GET', auth: false, init: false, run: () => checkReadiness({ ready, database, onProbeFailed: () => instr.databaseError('probe') }) });
@@ -265,7 +269,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 }
 
 /** The broken-server hook rides along on the options object under a symbol, outside the public type. */
-type InternalOptions = SyncServerOptions & { [PUSH_FAULT]?: PushFault; [PUSH_PATH]?: PushPath };
+type InternalOptions = SyncServerOptions & { [PUSH_FAULT]?: PushFault; [PUSH_PATH]?: PushPath; [PUSH_RUNS]?: (settled: number) => void };
 
 function openDatabase(database: SyncServerOptions['database'], durability: Durability, logger: Logger): Kysely<ServerDatabase> {
   if (database instanceof Kysely) return database;

@@ -1,12 +1,13 @@
 /**
- * POSTGRESQL-ONLY. A run of consecutive built-in generic writes (put/patch/delete/increment whose
- * handler is the server's own, src/server/record-mutations.ts) applied set-based inside a push slice:
- * the run's records are read with one statement, each mutation's outcome is computed in memory in
- * order — with the same rules as its handler (conflicts/detect, resolve, merge, record-origin,
- * increment) — and everything is written with one statement (src/server/postgres-run-storage.ts).
- * Per mutation that is no database round trip at all, where the handler path costs about nine
- * (a savepoint, reads and writes of the record, clock, digest and scope version, a release), each
- * paid while the scope lock is held.
+ * A run of consecutive built-in generic writes (put/patch/delete/increment whose handler is the
+ * server's own, src/server/record-mutations.ts) applied set-based inside a push slice: the run's
+ * records are read at once, each mutation's outcome is computed in memory in order — with the same
+ * rules as its handler (conflicts/detect, resolve, merge, record-origin, increment) — and everything
+ * is written at the end. On PostgreSQL (postgres-run-storage.ts) that is one read and one write
+ * statement per run, where the handler path costs about nine round trips per mutation (a savepoint,
+ * reads and writes of the record, clock, digest and scope version, a release), each paid while the
+ * scope lock is held. On SQLite (sqlite-run-storage.ts) statements cost no round trip; the run saves
+ * the savepoint, the handler's context and the reads of state it already holds.
  *
  * Why no savepoints: a rejection is decided before its mutation writes anything (every `await` and
  * every throw below comes before the first write to the run state), so "a rejection rolls back only
@@ -28,7 +29,10 @@ import { ConflictRejection, isConflictRejection, toReport } from './conflicts/re
 import { clientEffect, resolveConflict, type Resolution } from './conflicts/resolve.js';
 import type { ConflictStrategy } from './conflicts/strategy.js';
 import { isMutationRejection, type MutationRejection } from './mutation-rejection.js';
-import { PgRunState } from './postgres-run-storage.js';
+import type { RunState, RunTarget } from './generic-run-state.js';
+import { flushPgRun, loadPgRun } from './postgres-run-storage.js';
+import type { RawTransaction } from './sqlite-raw.js';
+import { flushSqliteRun, loadSqliteRun } from './sqlite-run-storage.js';
 import { originOfRow, verbatimOrigin, type RecordOrigin } from './record-origin.js';
 import { recordOpSpecOf, type PreparedRecordOp } from './record-mutations.js';
 import { toInt, type RecordRow, type ServerDatabase } from './schema.js';
@@ -56,9 +60,25 @@ interface Writer {
 
 type Planned = { mutation: Mutation; now: () => number } & ({ op: PreparedRecordOp } | { rejection: MutationRejection });
 
-/** Whether pushes on `db` may run generic writes set-based (the SQL here is PostgreSQL's). */
-export function runsSetBased(db: Db): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
+/** Where a run reads its state from and writes it back to: the backend's half of a set-based run. */
+export interface RunStorage {
+  load(scope: string, version: number, targets: ReadonlyArray<RunTarget>): Promise<RunState>;
+  flush(state: RunState): Promise<void>;
+}
+
+/**
+ * The run storage for a push transaction: raw SQLite when the slice is bound to better-sqlite3
+ * (sqlite-raw.ts), PostgreSQL by its adapter; undefined on anything else (a caller's own Kysely on
+ * another dialect), whose pushes then run every mutation through its handler.
+ */
+export function runStorageFor(trx: Db, raw: RawTransaction | undefined): RunStorage | undefined {
+  if (raw !== undefined) {
+    return { load: async (scope, version, targets) => loadSqliteRun(raw, scope, version, targets), flush: async (state) => flushSqliteRun(raw, state) };
+  }
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    return { load: async (scope, version, targets) => loadPgRun(trx, scope, version, targets), flush: async (state) => flushPgRun(trx, state) };
+  }
+  return undefined;
 }
 
 /**
@@ -66,11 +86,11 @@ export function runsSetBased(db: Db): boolean {
  * `trx` under the scope lock at `version`. Returns their outcomes, in order; none when the first
  * mutation is not one (the caller runs it through its handler).
  */
-export async function runGenericWrites(trx: Db, env: GenericRunEnv, version: number, mutations: Mutation[], limit: number): Promise<MutationOutcome[]> {
+export async function runGenericWrites(trx: Db, storage: RunStorage, env: GenericRunEnv, version: number, mutations: Mutation[], limit: number): Promise<MutationOutcome[]> {
   const run = plan(env, mutations, limit);
   if (run.length === 0) return [];
   const targets = run.flatMap((p) => ('op' in p ? [{ collection: p.op.write.collection, key: p.op.write.key }] : []));
-  const state = await PgRunState.load(trx, env.scope, version, targets);
+  const state = await storage.load(env.scope, version, targets);
   const feed = recordChangeFeedOf(env.handlers);
   const changes = feed !== undefined && (await feed.subscribers(trx)).length > 0 ? [] : undefined;
   const outcomes: MutationOutcome[] = [];
@@ -79,7 +99,7 @@ export async function runGenericWrites(trx: Db, env: GenericRunEnv, version: num
     if (outcome === undefined) break;
     outcomes.push(outcome);
   }
-  await state.flush(trx);
+  await storage.flush(state);
   if (changes !== undefined) await feed?.emit(trx, changes);
   return outcomes;
 }
@@ -105,7 +125,7 @@ function plan(env: GenericRunEnv, mutations: Mutation[], limit: number): Planned
 }
 
 /** One mutation's outcome, its effects applied to `state`; undefined ends the run before it. */
-async function settle(state: PgRunState, env: GenericRunEnv, planned: Planned, changes: RecordChange[] | undefined): Promise<MutationOutcome | undefined> {
+async function settle(state: RunState, env: GenericRunEnv, planned: Planned, changes: RecordChange[] | undefined): Promise<MutationOutcome | undefined> {
   const { mutation } = planned;
   const writer: Writer = { clientId: env.clientId, mutationId: mutation.id, createdAt: mutation.createdAt, changes };
   let rejection: MutationRejection;
@@ -129,7 +149,7 @@ async function settle(state: PgRunState, env: GenericRunEnv, planned: Planned, c
 }
 
 /** The record as the run sees it, in the shapes the conflict rules take. */
-function current(state: PgRunState, collection: string, key: string): { record: RecordState; row: RecordRow | undefined; live: { version: number | undefined; hash: ReturnType<typeof liveContribution> } } {
+function current(state: RunState, collection: string, key: string): { record: RecordState; row: RecordRow | undefined; live: { version: number | undefined; hash: ReturnType<typeof liveContribution> } } {
   const { row, clock } = state.read(collection, key);
   const version = toInt(row?.version);
   const value = row === undefined || row.deleted !== 0 || row.value === null ? undefined : (JSON.parse(row.value) as JsonObject);
@@ -137,7 +157,7 @@ function current(state: PgRunState, collection: string, key: string): { record: 
 }
 
 /** conflicts/generic-write.ts's runGenericWrite, on the run's state. */
-async function applyWrite(state: PgRunState, writer: Writer, write: GenericWrite, strategy: ConflictStrategy, now: () => number): Promise<JsonValue | undefined> {
+async function applyWrite(state: RunState, writer: Writer, write: GenericWrite, strategy: ConflictStrategy, now: () => number): Promise<JsonValue | undefined> {
   const { record, row, live } = current(state, write.collection, write.key);
   const detection = detectConflict(write, record, writer.clientId);
   if (!detection.conflict) {
@@ -156,7 +176,7 @@ async function applyWrite(state: PgRunState, writer: Writer, write: GenericWrite
 }
 
 function applyResolution(
-  state: PgRunState,
+  state: RunState,
   writer: Writer,
   write: GenericWrite,
   record: RecordState,
@@ -175,7 +195,7 @@ function applyResolution(
 }
 
 /** conflicts/increment.ts's runIncrement, on the run's state: never a conflict, the record comes back in full. */
-function applyIncrement(state: PgRunState, writer: Writer, write: IncrementWrite): { value: number } {
+function applyIncrement(state: RunState, writer: Writer, write: IncrementWrite): { value: number } {
   const { record, live } = current(state, write.collection, write.key);
   const { value, next } = incrementedRecord(record.value, write);
   const written = state.writeRecord(write.collection, write.key, value, live);
@@ -187,6 +207,6 @@ function applyIncrement(state: PgRunState, writer: Writer, write: IncrementWrite
   return { value: next };
 }
 
-function noteChange(state: PgRunState, writer: Writer, collection: string, key: string, version: number, value: JsonObject | null, op: RecordChangeOp): void {
+function noteChange(state: RunState, writer: Writer, collection: string, key: string, version: number, value: JsonObject | null, op: RecordChangeOp): void {
   writer.changes?.push({ scope: state.scope, collection, key, version, op, value, writer: { clientId: writer.clientId, mutationId: writer.mutationId } });
 }
