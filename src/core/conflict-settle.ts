@@ -25,11 +25,12 @@ export interface SettledResponse {
   touched: TouchedRecords;
 }
 
-export async function settlePushResponse(ctx: SettleContext, response: PushResponse, logLimit = DEFAULT_CONFLICT_LOG_LIMIT): Promise<SettledResponse> {
+/** `sent`: the entries of the request, as read for it (settling then need not parse them again). */
+export async function settlePushResponse(ctx: SettleContext, response: PushResponse, sent: readonly OutboxEntry[] = [], logLimit = DEFAULT_CONFLICT_LOG_LIMIT): Promise<SettledResponse> {
   const answers = await askPlugins(ctx, response.outcomes);
   const touched = new TouchedRecords();
   const { settled, logged } = await ctx.store.write(async (tx) => {
-    const out = await settleOutcomes(tx, response.outcomes, touched, { now: ctx.now() });
+    const out = await settleOutcomes(tx, response.outcomes, touched, { now: ctx.now() }, sent);
     const entries: Array<Omit<ConflictLogEntry, 'seq' | 'v'>> = [];
     for (const { entry, outcome } of out) {
       const report = conflictOf(entry.name, outcome);

@@ -1,7 +1,7 @@
 /**
- * A hand-written acceptance check for outbox entries, read twice per mutation on the push path (once
- * to send, once to settle): zod's `outboxEntrySchema` walks and copies every JSON node of the args and
- * the ops (~30 µs of the client's ~140 µs per pushed mutation, bench/write-path). Like the server's
+ * A hand-written acceptance check for outbox entries, run once per mutation on the push path (when
+ * its batch is read; settling reuses that entry, see outbox.ts): zod's `outboxEntrySchema` walks and
+ * copies every JSON node of the args and the ops (~30 µs of the client's ~140 µs per pushed mutation, bench/write-path). Like the server's
  * push checks it only accepts: an entry it returns is exactly what zod would return; anything else
  * (including an entry that already carries an outcome) is left to zod for the verdict and message.
  */

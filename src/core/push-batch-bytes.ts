@@ -15,6 +15,10 @@ export const PUSH_BATCH_MAX_CHARS = 256 * 1024;
  * the JSON characters those take.
  */
 export function countWithinBudget(items: readonly unknown[], maxChars = PUSH_BATCH_MAX_CHARS): { count: number; chars: number } {
+  // The usual batch fits whole: one stringify of the array answers for all of it. Its text is each
+  // item's, a comma between two and the brackets: `length - 1` is the per-item count below, exactly.
+  const whole = JSON.stringify(items).length - 1;
+  if (whole <= maxChars || items.length <= 1) return { count: items.length, chars: items.length === 0 ? 0 : whole };
   let used = 0;
   for (let i = 0; i < items.length; i += 1) {
     // +1 for the comma between array elements.

@@ -169,7 +169,7 @@ function answeredThrough(entries: readonly OutboxEntry[], response: PushResponse
  * (conflict-settle.ts), in one transaction; then reports what it settled.
  */
 async function commitBatch(ctx: CycleContext, result: SyncCycleResult, entries: readonly OutboxEntry[], response: PushResponse, total: number): Promise<void> {
-  const { settled, touched } = await settlePushResponse(ctx, response);
+  const { settled, touched } = await settlePushResponse(ctx, response, entries);
   const first = entries[0]!;
   // Settled nothing: fine if another tab or process (a leader whose lease this cycle outlasted) has
   // settled these entries meanwhile; but if the batch still waits, resending it would loop forever.

@@ -122,7 +122,7 @@ it('a server without gzip support is still reachable: small bodies are never com
 
 describe('transport: request compression by default', () => {
   /** Records each request's Content-Encoding and its body size as sent. */
-  function recording(compression?: { requests?: boolean }) {
+  function recording(compression?: { requests?: boolean; thresholdBytes?: number }) {
     const sent: Array<{ encoding: string | null; bytes: number }> = [];
     const http = createHttpTransport({
       url: 'http://test',
@@ -145,6 +145,18 @@ describe('transport: request compression by default', () => {
     expect(sent[0]!.bytes).toBeLessThan(500);
     expect(http.stats().bytesSent).toBe(sent[0]!.bytes + sent[1]!.bytes);
     expect((await pullAll(t)).size).toBe(1);
+  });
+
+  it('weighs a body against the threshold in UTF-8 bytes, not characters', async () => {
+    const request = { v: 1, clientId: 'client-gzip-0001', mutations: [{ id: 1, name: 'put', args: { collection: 'notes', key: 'n1', value: { text: 'é'.repeat(300) }, baseVersion: null }, createdAt: 1 }] };
+    const chars = JSON.stringify(request).length;
+    const bytes = Buffer.byteLength(JSON.stringify(request));
+    const below = recording({ thresholdBytes: bytes + 1 });
+    const at = recording({ thresholdBytes: bytes });
+    const pastChars = recording({ thresholdBytes: chars });
+    for (const { http } of [below, at, pastChars]) await http.push(request as never);
+    expect([below, at, pastChars].map(({ sent }) => sent[0]?.encoding)).toEqual([null, 'gzip', 'gzip']);
+    expect(below.http.stats().bytesSent).toBe(bytes);
   });
 
   it('sends plain JSON when request compression is turned off', async () => {
