@@ -172,7 +172,7 @@ interface PokeWriter {
 /**
  * Client A. In its own process by default: two devices do not share an event loop, and in one
  * process A's push response and echo pull run on the thread that must also read B's poke and pull,
- * which adds their CPU time to the latency measured (see docs/ARCHITECTURE.md, "Pokes: latency").
+ * which adds their CPU time to the latency measured (see docs/ARCHITECTURE.md, "Pokes: where a write's way from A to B goes").
  */
 async function startWriter(url: string, scope: string, store: 'memory' | { sqlite: string }, options: WritePathOptions): Promise<PokeWriter> {
   if (options.pokeWriter === 'inline') {
