@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section,...>]`: sync benchmarks on loopback HTTP with real
  * SQLite files. Sections: pull, drain, backends, shaped-link, pull-ahead, resume, write-path, import,
- * stores, effects, initial-sync, queries.
+ * stores, effects, initial-sync, queries, pokes (write-path's A → B poke latency alone).
  * Write-path knobs (so one run can measure each step of issue 9): --push-batch <n>, --pg-mutations <n>,
  * --compress-requests on|off (client request gzip; unset = the transport's default),
- * --poke-store memory|sqlite.
+ * --poke-store memory|sqlite, --poke-transport sse|websocket, --poke-writer process|inline (client A in
+ * its own process, the default, or in client B's).
  *
  * Every server and every client scenario runs in its own child process (so peak RSS is per process);
  * all of them, and the temp dir, are removed on exit, failure or Ctrl-C. Results go to stdout as
@@ -23,7 +24,7 @@ import { runShapedLink, shapedLinkTable } from './shaped-link.js';
 import { backendTable, runBackendComparison } from './postgres.js';
 import { runResumeBench } from './resume.js';
 import { digestTable, resumeTable } from './resume-report.js';
-import { runWritePath, writePathTable } from './write-path.js';
+import { pokesTable, runPokesOnly, runWritePath, writePathTable } from './write-path.js';
 import { writePathOptions } from './write-path-setup.js';
 import { importTable, runImportBench } from './import.js';
 import { runStoreScanBench, storeScanTable } from './store-scan.js';
@@ -31,7 +32,7 @@ import { effectsTable, runEffectsBench } from './effects.js';
 import { initialSyncTable, runInitialSyncBench } from './initial-sync.js';
 import { queryBenchTables, runQueryBench } from './queries.js';
 
-const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects', 'initial-sync', 'queries'] as const;
+const SECTIONS = ['pull', 'drain', 'backends', 'shaped-link', 'pull-ahead', 'resume', 'write-path', 'import', 'stores', 'effects', 'initial-sync', 'queries', 'pokes'] as const;
 
 type Section = (typeof SECTIONS)[number];
 
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     'pg-mutations': { type: 'string' },
     'compress-requests': { type: 'string' },
     'poke-store': { type: 'string' },
+    'poke-transport': { type: 'string' },
+    'poke-writer': { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -58,7 +61,9 @@ const config = {
     pushBatchSize: positiveIntOption(values['push-batch'], '--push-batch'),
     pgMutations: positiveIntOption(values['pg-mutations'], '--pg-mutations'),
     compressRequests: onOffOption(values['compress-requests'], '--compress-requests'),
-    pokeStore: pokeStoreOption(values['poke-store']),
+    pokeStore: choiceOption(values['poke-store'], '--poke-store', ['memory', 'sqlite'] as const),
+    pokeTransport: choiceOption(values['poke-transport'], '--poke-transport', ['sse', 'websocket'] as const),
+    pokeWriter: choiceOption(values['poke-writer'], '--poke-writer', ['process', 'inline'] as const),
   }),
 };
 const runs = (section: Section): boolean => config.sections.includes(section);
@@ -138,6 +143,11 @@ async function main(): Promise<void> {
     results['writePath'] = writePath;
     out.push(`Write path (issue 9): loopback HTTP, clients on SQLite files unless said, SQLite server on its defaults; times are client wall times\n${writePathTable(writePath)}`);
   }
+  if (runs('pokes') && !runs('write-path')) {
+    const pokes = await runPokesOnly(dir, config.writePath, log);
+    results['pokes'] = pokes;
+    out.push(`Pokes (issue 9): a write on client A seen by client B, one at a time; loopback HTTP, SQLite server on its defaults\n${pokesTable(pokes)}`);
+  }
   if (runs('import')) {
     const importRecords = quick ? 10_000 : 100_000;
     const imported = await runImportBench(dir, importRecords, log);
@@ -204,9 +214,9 @@ function onOffOption(raw: string | undefined, flag: string): boolean | undefined
   throw new Error(`${flag} must be on or off, got "${raw}".`);
 }
 
-function pokeStoreOption(raw: string | undefined): 'memory' | 'sqlite' | undefined {
-  if (raw === undefined || raw === 'memory' || raw === 'sqlite') return raw;
-  throw new Error(`--poke-store must be memory or sqlite, got "${raw}".`);
+function choiceOption<T extends string>(raw: string | undefined, flag: string, choices: readonly T[]): T | undefined {
+  if (raw === undefined || (choices as readonly string[]).includes(raw)) return raw as T | undefined;
+  throw new Error(`${flag} must be ${choices.join(' or ')}, got "${raw}".`);
 }
 
 function mib(bytes: number): string {

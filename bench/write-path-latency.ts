@@ -2,10 +2,12 @@
  * Write path, latency half:
  * - receipts queued while the server is down, then the server comes up: the time from the first
  *   request that succeeded to the last mutation applied (the client's reconnect backoff is excluded);
- * - a write on client A seen by client B through SSE pokes, one write at a time.
+ * - a write on client A seen by client B through pokes (SSE or WebSocket), one write at a time.
  */
 import type { SyncTrigger } from '../src/core/events.js';
-import { createSsePokes, type Transport } from '../src/index.js';
+import { WebSocket } from 'ws';
+import { createSsePokes, createWebSocketPokes, type Transport, type WebSocketConstructor } from '../src/index.js';
+import { startChild } from './children.js';
 import { freePort } from '../test/helpers/postgres-cluster.js';
 import {
   benchClient, closeClient, effectivePushBatchSize, freshScope, median, noteKey, noteValue, percentile, serverDbFile, startWritePathServer, storeFile,
@@ -25,11 +27,13 @@ export interface OfflineDrainResult {
 export interface PokeLatencyResult {
   writes: number;
   store: WritePathOptions['pokeStore'];
+  transport: WritePathOptions['pokeTransport'];
+  writer: WritePathOptions['pokeWriter'];
   /** From A's `put` resolving (committed locally) to B's `records.changed` carrying the key. */
   fromPutResolved: Distribution;
   /** From just before A's `put` was called. */
   fromWriteStart: Distribution;
-  /** What started B's sync cycles during the measurement (poke = the server's SSE poke). */
+  /** What started B's sync cycles during the measurement (poke = the server's poke). */
   readerTriggers: Record<string, number>;
 }
 
@@ -107,47 +111,93 @@ async function timed<T>(log: Array<{ start: number; ok: boolean }>, send: () => 
 export async function runPokeLatency(server: BenchServer, dir: string, options: WritePathOptions, log: (line: string) => void): Promise<PokeLatencyResult> {
   const scope = freshScope('write-path-pokes');
   const store = (name: string) => (options.pokeStore === 'memory' ? 'memory' as const : storeFile(dir, name));
-  const writer = await benchClient({ url: server.url, scope, store: store('wp-poke-a'), extra: { autoSync: true, pullIntervalMs: 0 } }, options);
-  const realtime = createSsePokes({ url: server.url, token: scope });
+  const writer = await startWriter(server.url, scope, store('wp-poke-a'), options);
+  const realtime = options.pokeTransport === 'websocket'
+    ? createWebSocketPokes({ url: server.url, token: scope, WebSocket: WebSocket as unknown as WebSocketConstructor })
+    : createSsePokes({ url: server.url, token: scope });
   const reader = await benchClient({ url: server.url, scope, store: store('wp-poke-b'), extra: { autoSync: true, pullIntervalMs: 0, realtime } }, options);
   const waiting = new Map<string, (at: number) => void>();
   reader.client.on('records.changed', (event) => {
     if (event.source !== 'remote') return;
-    const at = performance.now();
+    const at = epochMs();
     for (const change of event.changes) for (const key of change.keys) waiting.get(key)?.(at);
   });
   const triggers: Record<string, number> = {};
   const countTriggers = (trigger: SyncTrigger): void => void (triggers[trigger] = (triggers[trigger] ?? 0) + 1);
   const seen = (key: string): Promise<number> => new Promise((resolve) => waiting.set(key, resolve));
   try {
-    // Warm-up writes: B's first cycle and the event stream are up once one of them arrives by poke.
+    // Warm-up writes (keys past the measured ones): B's first cycle and the event stream are up once
+    // one of them arrives by poke.
     for (let i = 0; i < 3; i += 1) {
-      const key = `warmup-${i}`;
-      const arrived = seen(key);
-      await writer.client.collection('notes').put(key, noteValue(i, 0));
-      await withTimeout(arrived, 30_000, `warm-up write ${key} never reached client B`);
+      const n = options.pokeWrites + i;
+      const arrived = seen(noteKey(n));
+      await writer.put(n, 0);
+      await withTimeout(arrived, 30_000, `warm-up write ${noteKey(n)} never reached client B`);
     }
     reader.client.on('sync.started', (event) => countTriggers(event.trigger));
-    log(`  write path: ${options.pokeWrites} writes A → B through pokes (${options.pokeStore} stores)`);
+    log(`  write path: ${options.pokeWrites} writes A → B through ${options.pokeTransport} pokes (${options.pokeStore} stores, writer ${options.pokeWriter === 'process' ? 'in its own process' : 'in the reader\'s process'})`);
     const fromPut: number[] = [];
     const fromStart: number[] = [];
     for (let i = 0; i < options.pokeWrites; i += 1) {
       const key = noteKey(i);
       const arrived = seen(key);
-      const started = performance.now();
-      await writer.client.collection('notes').put(key, noteValue(i, 1));
-      const resolved = performance.now();
+      const { started, resolved } = await writer.put(i, 1);
       const at = await withTimeout(arrived, 30_000, `write ${key} never reached client B`);
       waiting.delete(key);
       fromPut.push(at - resolved);
       fromStart.push(at - started);
     }
-    return { writes: options.pokeWrites, store: options.pokeStore, fromPutResolved: distribution(fromPut), fromWriteStart: distribution(fromStart), readerTriggers: triggers };
+    return {
+      writes: options.pokeWrites, store: options.pokeStore, transport: options.pokeTransport, writer: options.pokeWriter,
+      fromPutResolved: distribution(fromPut), fromWriteStart: distribution(fromStart), readerTriggers: triggers,
+    };
   } finally {
-    await closeClient(writer);
+    await writer.close();
     await closeClient(reader);
     realtime.close();
   }
+}
+
+/** Epoch ms with sub-ms resolution, comparable between processes on one machine. */
+function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+interface PokeWriter {
+  /** Puts noteKey(i); when the put was called and when it resolved (epochMs). */
+  put(i: number, revision: number): Promise<{ started: number; resolved: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Client A. In its own process by default: two devices do not share an event loop, and in one
+ * process A's push response and echo pull run on the thread that must also read B's poke and pull,
+ * which adds their CPU time to the latency measured (see docs/ARCHITECTURE.md, "Pokes: where a write's way from A to B goes").
+ */
+async function startWriter(url: string, scope: string, store: 'memory' | { sqlite: string }, options: WritePathOptions): Promise<PokeWriter> {
+  if (options.pokeWriter === 'inline') {
+    const writer = await benchClient({ url, scope, store, extra: { autoSync: true, pullIntervalMs: 0 } }, options);
+    return {
+      async put(i, revision) {
+        const started = epochMs();
+        await writer.client.collection('notes').put(noteKey(i), noteValue(i, revision));
+        return { started, resolved: epochMs() };
+      },
+      close: () => closeClient(writer),
+    };
+  }
+  const child = startChild('poke-writer.ts', ['--url', url, '--scope', scope, '--options', JSON.stringify(options), ...(store === 'memory' ? [] : ['--sqlite', store.sqlite])]);
+  await child.next<{ ready: true }>();
+  return {
+    put(i, revision) {
+      child.send(`put ${i} ${revision}`);
+      return child.next<{ started: number; resolved: number }>();
+    },
+    async close() {
+      child.send('stop');
+      await child.exited;
+    },
+  };
 }
 
 function distribution(values: number[]): Distribution {

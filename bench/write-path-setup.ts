@@ -33,6 +33,10 @@ export interface WritePathOptions {
   pokeWrites: number;
   /** Store of the two poke clients: memory isolates the sync path, sqlite adds a till's local commit. */
   pokeStore: 'memory' | 'sqlite';
+  /** How the server pokes client B. */
+  pokeTransport: 'sse' | 'websocket';
+  /** Client A in a process of its own (two devices) or in B's process (one event loop for both). */
+  pokeWriter: 'process' | 'inline';
 }
 
 /** The defaults for a run; an override left undefined keeps the default. */
@@ -47,6 +51,8 @@ export function writePathOptions(quick: boolean, overrides: { [K in keyof WriteP
     deltaRounds: quick ? 3 : 5,
     pokeWrites: quick ? 50 : 200,
     pokeStore: 'memory',
+    pokeTransport: 'sse',
+    pokeWriter: 'process',
   };
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...defaults, ...defined };

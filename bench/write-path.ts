@@ -52,16 +52,42 @@ export function writePathTable(r: WritePathResult): string {
       : [`PostgreSQL (synchronous_commit = ${pg.synchronousCommit}): ${pg.clients} clients, one scope, ${pg.mutations.toLocaleString('en-US')} puts, batch ${pg.pushBatchSize}`, `${ms(pg.ms)}, ${rate(pg.mutationsPerSecond)} mut/s (server CPU ${pg.serverCpuMicrosPerMutation.toFixed(0)} µs/mut)`, '≥ 5,000 mut/s'],
     [`${r.offline.receipts.toLocaleString('en-US')} receipts queued offline, server up: first successful request → all applied`, `${ms(r.offline.firstSuccessToAllAppliedMs)} (${r.offline.requestsAfterFirstSuccess} requests; server listening → all applied ${ms(r.offline.serverUpToAllAppliedMs)})`, '≤ 300 ms'],
     [`1 % delta sync() on ${n} local records (${r.delta.changedPerRound} changed; median of ${r.delta.rounds.length}, client wall time)`, `${ms(r.delta.medianWallMs)} (${phases(r.delta.medianPhases)})`, '≤ 30 ms'],
-    [`A → B through pokes, ${r.pokes.writes} writes, ${r.pokes.store} stores: from A's put resolving, p50 / p95 / max`, dist(r.pokes.fromPutResolved), 'p50 ≤ 10 ms, p95 ≤ 25 ms'],
-    ['  same, from the start of A\'s put', dist(r.pokes.fromWriteStart), ''],
-    ['  what started B\'s pulls', Object.entries(r.pokes.readerTriggers).map(([k, v]) => `${k} ${v}`).join(', ') || 'none', ''],
+    ...pokeRows(r.pokes),
     ['server peak RSS (push, pull, delta, pokes)', bytes(r.serverMaxRssBytes), ''],
   ];
+  return table(rows);
+}
+
+function table(rows: Array<[string, string, string]>): string {
   const header: [string, string, string] = ['', 'result', 'issue 9 target'];
   const all = [header, ...rows];
   const widths = header.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
   const line = (row: string[]): string => `| ${row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The poke-latency rows (also the whole table of `--only pokes`). */
+export function pokeRows(p: PokeLatencyResult): Array<[string, string, string]> {
+  const writer = p.writer === 'process' ? 'A in its own process' : 'A in B\'s process';
+  return [
+    [`A → B through ${p.transport} pokes, ${p.writes} writes, ${p.store} stores, ${writer}: from A's put resolving, p50 / p95 / max`, dist(p.fromPutResolved), 'p50 ≤ 10 ms, p95 ≤ 25 ms'],
+    ['  same, from the start of A\'s put', dist(p.fromWriteStart), ''],
+    ['  what started B\'s pulls', Object.entries(p.readerTriggers).map(([k, v]) => `${k} ${v}`).join(', ') || 'none', ''],
+  ];
+}
+
+/** `--only pokes`: the poke latency alone, against its own server child. */
+export async function runPokesOnly(dir: string, options: WritePathOptions, log: (line: string) => void): Promise<PokeLatencyResult> {
+  const server = await startWritePathServer(serverDbFile(dir, 'pokes'));
+  try {
+    return await runPokeLatency(server, dir, options, log);
+  } finally {
+    await server.stop();
+  }
+}
+
+export function pokesTable(p: PokeLatencyResult): string {
+  return table(pokeRows(p));
 }
 
 function phases(p: Record<string, number>): string {

@@ -1,6 +1,6 @@
 /** Serve a SyncServer over Node's HTTP, with @hono/node-server's request listener. */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { SyncServer } from './types.js';
@@ -76,7 +76,10 @@ export async function serveNode(server: SyncServer, options: ServeNodeOptions = 
     // Node looks for expired requests only this often (30 s by default, which would let a slow
     // client linger up to that long past its deadline).
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
-  }, listener);
+  }, (request, response) => {
+    if (wantsEventStream(request)) flushEachWrite(response);
+    void listener(request, response);
+  });
   // Socket inactivity: with no 'timeout' listener Node destroys the socket.
   http.setTimeout(timeouts.idleMs);
   // Replaces Node's default answer to a request its parser refuses (a bare status line) with the JSON error body.
@@ -137,6 +140,26 @@ function resolveTimeouts(given: NodeTimeouts = {}): Required<NodeTimeouts> {
   // Node refuses a headers timeout longer than the request timeout; the request one covers them anyway.
   resolved.headersMs = Math.min(resolved.headersMs, resolved.requestMs);
   return resolved;
+}
+
+function wantsEventStream(request: IncomingMessage): boolean {
+  return request.headers.accept?.includes('text/event-stream') === true;
+}
+
+/**
+ * Sends each chunk of a streaming response as it is written. Node corks the socket on a chunked write
+ * and uncorks it on the next tick, which comes only after every promise job queued meanwhile: a poke
+ * written during a push's commit left after that push's whole response, half a millisecond later
+ * (more on a busy server). Pokes are a few dozen bytes each and rare, so a packet each costs nothing.
+ */
+function flushEachWrite(response: ServerResponse): void {
+  const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+  response.write = ((...args: unknown[]) => {
+    const ok = write(...args);
+    // Only this response's socket; a second uncork by Node's own next-tick callback is a no-op.
+    response.socket?.uncork();
+    return ok;
+  }) as ServerResponse['write'];
 }
 
 function unparseableRequest(error: unknown): Response {
