@@ -70,7 +70,7 @@ const receiptItemShape = z.strictObject({
   vat: oneOf(VAT_CODES, `must be one of ${VAT_CODES.join(', ')}`),
 });
 export const receiptItem = standard(receiptItemShape);
-export type ReceiptItem = z.Infer<typeof receiptItemShape>;
+export type ReceiptItem = z.Infer<typeof receiptItem>;
 
 export const PAYMENT_METHODS = ['cash', 'electronic', 'other'] as const;
 const paymentShape = z.strictObject({
@@ -79,7 +79,7 @@ const paymentShape = z.strictObject({
   amount: z.optional(money),
 });
 export const payment = standard(paymentShape);
-export type Payment = z.Infer<typeof paymentShape>;
+export type Payment = z.Infer<typeof payment>;
 
 const createReceiptArgsShape = z.strictObject({
   /** Client-generated key of the receipt record. */
@@ -94,7 +94,7 @@ const createReceiptArgsShape = z.strictObject({
   issuedAt: wholeNonNegative,
 });
 export const createReceiptArgs = standard(createReceiptArgsShape);
-export type CreateReceiptArgs = z.Infer<typeof createReceiptArgsShape>;
+export type CreateReceiptArgs = z.Infer<typeof createReceiptArgs>;
 
 const voidReceiptArgsShape = z.strictObject({
   /** Client-generated key of the new void document. */
@@ -106,7 +106,7 @@ const voidReceiptArgsShape = z.strictObject({
   issuedAt: z.optional(wholeNonNegative),
 });
 export const voidReceiptArgs = standard(voidReceiptArgsShape);
-export type VoidReceiptArgs = z.Infer<typeof voidReceiptArgsShape>;
+export type VoidReceiptArgs = z.Infer<typeof voidReceiptArgs>;
 
 /**
  * A catalogue product: writable with generic put/patch. Tills edit products concurrently, so the
@@ -118,7 +118,7 @@ const productShape = z.strictObject({
   stock: wholeNumber(Number.MIN_SAFE_INTEGER),
 });
 export const product = standard(productShape);
-export type Product = z.Infer<typeof productShape>;
+export type Product = z.Infer<typeof product>;
 
 /**
  * Server collection policy for products: concurrent edits merge per field — the later price wins
