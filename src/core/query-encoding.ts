@@ -54,9 +54,12 @@ function escapeString(s: string): string {
   return s.replaceAll('\u0001', '\u0001\u0002').replaceAll('\u0000', '\u0001\u0001');
 }
 
+/** Scratch space for encodeNumber: one per module rather than a fresh buffer per number encoded. */
+const bits = new DataView(new ArrayBuffer(8));
+
 /** IEEE-754 bits made sortable: flip every bit of negatives, only the sign bit of the rest. */
 function encodeNumber(n: number): string {
-  const view = new DataView(new ArrayBuffer(8));
+  const view = bits;
   view.setFloat64(0, n === 0 ? 0 : n); // -0 and 0 are one value in JSON
   let hi = view.getUint32(0);
   let lo = view.getUint32(4);

@@ -29,8 +29,15 @@ export type IndexFields = readonly string[];
 /** The `indexes` client option: per collection, fields or field lists. */
 export type IndexDeclarations = Readonly<Record<string, ReadonlyArray<string | readonly string[]>>>;
 
+/** An index with its entry prefix worked out once (every write of the collection needs it). */
+interface KeptIndex {
+  fields: IndexFields;
+  prefix: string;
+}
+
 export class QueryIndexes {
   readonly #byCollection = new Map<string, IndexFields[]>();
+  readonly #kept = new Map<string, KeptIndex[]>();
 
   constructor(declared: IndexDeclarations = {}) {
     for (const [collection, list] of Object.entries(declared)) {
@@ -45,7 +52,9 @@ export class QueryIndexes {
         if (!seen.has(id)) indexes.push(fields);
         seen.add(id);
       }
-      if (indexes.length > 0) this.#byCollection.set(collection, indexes);
+      if (indexes.length === 0) continue;
+      this.#byCollection.set(collection, indexes);
+      this.#kept.set(collection, indexes.map((fields) => ({ fields, prefix: indexPrefix(collection, fields) })));
     }
   }
 
@@ -53,10 +62,17 @@ export class QueryIndexes {
     return this.#byCollection.get(collection) ?? [];
   }
 
+  /** The collection's indexes with their prefixes, for keeping entries on writes. */
+  kept(collection: string): readonly KeptIndex[] {
+    return this.#kept.get(collection) ?? NONE;
+  }
+
   get empty(): boolean {
     return this.#byCollection.size === 0;
   }
 }
+
+const NONE: readonly KeptIndex[] = [];
 
 /** Where one index's entries start: `collection NUL ["f1","f2"] NUL`. */
 export function indexPrefix(collection: string, fields: IndexFields): string {
@@ -65,8 +81,12 @@ export function indexPrefix(collection: string, fields: IndexFields): string {
 
 /** The entry of a record in an index, or undefined when a field is not a scalar (not indexed). */
 export function entryKey(collection: string, fields: IndexFields, key: string, value: JsonObject | undefined): string | undefined {
+  return entryUnder(indexPrefix(collection, fields), fields, key, value);
+}
+
+function entryUnder(prefix: string, fields: IndexFields, key: string, value: JsonObject | undefined): string | undefined {
   if (value === undefined) return undefined;
-  let out = indexPrefix(collection, fields);
+  let out = prefix;
   for (const f of fields) {
     const v: JsonValue | undefined = value[f];
     if (!isScalar(v)) return undefined;
@@ -75,10 +95,20 @@ export function entryKey(collection: string, fields: IndexFields, key: string, v
   return out + key;
 }
 
-async function moveEntries(tx: StoreWriter, indexes: readonly IndexFields[], collection: string, key: string, before: JsonObject | undefined, after: JsonObject | undefined): Promise<void> {
-  for (const fields of indexes) {
-    const old = entryKey(collection, fields, key, before);
-    const next = entryKey(collection, fields, key, after);
+/** Whether every field of the index holds the same value before and after (so the entry stays). */
+function sameFields(fields: IndexFields, before: JsonObject | undefined, after: JsonObject | undefined): boolean {
+  if (before === undefined || after === undefined) return before === after;
+  for (const f of fields) if (before[f] !== after[f]) return false;
+  return true;
+}
+
+async function moveEntries(tx: StoreWriter, indexes: readonly KeptIndex[], key: string, before: JsonObject | undefined, after: JsonObject | undefined): Promise<void> {
+  for (const { fields, prefix } of indexes) {
+    // Most updates leave the indexed fields alone: compare values before encoding any key. Equal
+    // scalars encode equally (0 and -0 included); equal non-scalars are both unindexed.
+    if (sameFields(fields, before, after)) continue;
+    const old = entryUnder(prefix, fields, key, before);
+    const next = entryUnder(prefix, fields, key, after);
     if (old === next) continue;
     if (old !== undefined) await tx.delete(INDEX_TABLE, old);
     if (next !== undefined) await tx.put(INDEX_TABLE, next, 1);
@@ -89,28 +119,53 @@ function storedValue(raw: JsonValue | undefined, where: string): JsonObject | un
   return parseStoredRecord(raw, where)?.value;
 }
 
-/** A writer that keeps index entries in step with the confirmed records it writes. */
+/**
+ * A writer that keeps index entries in step with the confirmed records it writes.
+ *
+ * Moving a record's entries needs its old value. The confirmed-record writer (digest-lanes.ts) has
+ * just read it through this same writer to keep the digest lanes, so the last record row read is
+ * remembered and a put or delete of that key uses it instead of reading the row again (on SQLite a
+ * second query and JSON parse per record). One row is remembered, not a cache: every write of the
+ * transaction goes through this writer and updates it, so it can never be stale.
+ */
 export function indexingWriter(tx: StoreWriter, indexes: QueryIndexes): StoreWriter {
-  const indexesOf = (table: string, rk: string) => (table === T.records ? indexes.of(splitRecordKey(rk).collection) : []);
+  let lastKey: string | undefined;
+  let lastRaw: JsonValue | undefined;
+  const before = async (rk: string): Promise<JsonObject | undefined> => {
+    const raw = rk === lastKey ? lastRaw : await tx.get(T.records, rk);
+    return storedValue(raw, `records/${rk}`);
+  };
+  const remember = (rk: string, raw: JsonValue | undefined): void => {
+    lastKey = rk;
+    lastRaw = raw;
+  };
   return {
-    get: (table, key) => tx.get(table, key),
+    get: async (table, key) => {
+      const raw = await tx.get(table, key);
+      if (table === T.records) remember(key, raw);
+      return raw;
+    },
     scan: (table, options?: ScanOptions) => tx.scan(table, options),
     count: (table, options) => tx.count(table, options),
     put: async (table, key, value) => {
-      const list = indexesOf(table, key);
-      if (list.length === 0) return tx.put(table, key, value);
-      const before = storedValue(await tx.get(table, key), `records/${key}`);
-      await tx.put(table, key, value);
+      if (table !== T.records) return tx.put(table, key, value);
       const { collection, key: k } = splitRecordKey(key);
-      await moveEntries(tx, list, collection, k, before, storedValue(value, `records/${key}`));
+      const list = indexes.kept(collection);
+      if (list.length === 0) return tx.put(table, key, value);
+      const old = await before(key);
+      await tx.put(table, key, value);
+      remember(key, value);
+      await moveEntries(tx, list, k, old, storedValue(value, `records/${key}`));
     },
     delete: async (table, key) => {
-      const list = indexesOf(table, key);
-      if (list.length === 0) return tx.delete(table, key);
-      const before = storedValue(await tx.get(table, key), `records/${key}`);
-      await tx.delete(table, key);
+      if (table !== T.records) return tx.delete(table, key);
       const { collection, key: k } = splitRecordKey(key);
-      await moveEntries(tx, list, collection, k, before, undefined);
+      const list = indexes.kept(collection);
+      if (list.length === 0) return tx.delete(table, key);
+      const old = await before(key);
+      await tx.delete(table, key);
+      remember(key, undefined);
+      await moveEntries(tx, list, k, old, undefined);
     },
   };
 }
@@ -125,8 +180,9 @@ export async function ensureIndexed(tx: StoreWriter, collection: string, indexes
   if (built !== undefined && JSON.stringify(built) === JSON.stringify({ v: 1, indexes: declared })) return false;
   const root = collection + SEP;
   for (const [k] of await tx.scan(INDEX_TABLE, { prefix: root })) await tx.delete(INDEX_TABLE, k);
+  const kept = indexes.map((fields) => ({ fields, prefix: indexPrefix(collection, fields) }));
   for (const [rk, raw] of await tx.scan(T.records, { prefix: collectionPrefix(collection) })) {
-    await moveEntries(tx, indexes, collection, splitRecordKey(rk).key, undefined, storedValue(raw, `records/${rk}`));
+    await moveEntries(tx, kept, splitRecordKey(rk).key, undefined, storedValue(raw, `records/${rk}`));
   }
   await tx.put(INDEX_DEFS_TABLE, collection, { v: 1, indexes: declared });
   return true;

@@ -10,7 +10,7 @@
  *   swallows its failure), so the server marks delivered what the fiscal service never received.
  */
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod/mini';
+import * as z from '../protocol/shape.js';
 import { FISCAL_EFFECT, FISCAL_MUTATIONS, fiscalResultArgs } from '../domain/receipts/fiscal.js';
 import type { JsonValue } from '../protocol/json.js';
 import { httpEffect, type EffectDeliver, type SyncServer, type SyncServerOptions } from '../server.js';

@@ -11,20 +11,17 @@
  * peers); without one, each instance knows only its own sockets.
  */
 import type { Logger } from '../core/seams.js';
+import type { WirePeer } from '../transport/realtime-presence.js';
 import type { PresenceFanout } from './fanout.js';
 import { createSharedPresence, type SharedPresence, type SharedPresenceOptions } from './fanout-presence.js';
 
-export interface Peer {
-  clientId: string;
-  /** When this socket opened (server clock, ms). */
-  connectedAt: number;
-  cursor: number;
-  pendingCount: number;
-  /** Age of the oldest pending mutation when reported, ms; null with an empty outbox. */
-  oldestPendingAgeMs: number | null;
-  /** When the peer last reported (server clock, ms). */
-  reportedAt: number;
-}
+/**
+ * One reporting socket of a scope, as the `peers` message lists it: the fields are those of the wire
+ * shape (`socketPeers` in websocket-messages.ts), so server and client cannot drift apart.
+ * `connectedAt` and `reportedAt` are the server's clock (ms); `oldestPendingAgeMs` is null with an
+ * empty outbox.
+ */
+export type Peer = WirePeer;
 
 export type PeerReport = Pick<Peer, 'clientId' | 'cursor' | 'pendingCount' | 'oldestPendingAgeMs'>;
 

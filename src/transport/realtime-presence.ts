@@ -15,6 +15,8 @@
  * no presence at all, and `peers()` says so with `undefined` rather than an empty list.
  */
 import type { Timers } from '../core/seams.js';
+import type { Infer } from '../protocol/shape.js';
+import type { socketPeers } from './websocket-messages.js';
 
 /** What this client reports about itself. */
 export interface PresenceStatus {
@@ -46,15 +48,11 @@ export interface PeerInfo {
   connectedAt: number;
 }
 
-/** A peer entry as the server's `peers` message carries it (see websocket-messages.ts). */
-export interface WirePeer {
-  clientId: string;
-  connectedAt: number;
-  cursor: number;
-  pendingCount: number;
-  oldestPendingAgeMs: number | null;
-  reportedAt: number;
-}
+/**
+ * A peer entry as the server's `peers` message carries it: the element type of that message's wire
+ * shape (websocket-messages.ts), so the shape that validates it is the one definition of its fields.
+ */
+export type WirePeer = Infer<typeof socketPeers>['peers'][number];
 
 export interface PresenceOptions {
   /** Fewest ms between two status messages. Default 1000. */

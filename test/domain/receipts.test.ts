@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSynclineError } from '../../src/core/errors.js';
 import type { JsonValue } from '../../src/protocol/json.js';
-import { computeReceipt, createReceiptArgs, formatDecimal, parseDecimal, receiptMutators } from '../../src/receipts.js';
+import { defineCollection } from '../../src/core/typed-collection.js';
+import { computeReceipt, createReceiptArgs, formatDecimal, parseDecimal, product, receiptMutators, voidReceiptArgs } from '../../src/receipts.js';
 import type { CreateReceiptArgs } from '../../src/receipts.js';
 
 const sale = (items: CreateReceiptArgs['items'], extra: Partial<CreateReceiptArgs> = {}): CreateReceiptArgs => ({
@@ -81,6 +82,22 @@ describe('receipt validation', () => {
     expect(messageFor({ id: 'r', issuedAt: 1, items: [{ ...item, unitPrice: 2 }] })).toContain('items.0.unitPrice');
     expect(messageFor({ id: 'r', issuedAt: 1, items: [] })).toContain('at least one item');
     expect(messageFor({ id: 'r', issuedAt: 1, items: Array.from({ length: 201 }, () => item) })).toContain('at most 200 items');
+  });
+});
+
+describe('the domain schemas as Standard Schema', () => {
+  it('validate through ~standard (e.g. as a defineCollection schema), trimming text and naming bad fields', async () => {
+    const products = defineCollection('products', product);
+    expect(await products.schema['~standard'].validate({ name: '  Pane ', price: '1.20', stock: -3 })).toEqual({ value: { name: 'Pane', price: '1.20', stock: -3 } });
+    const bad = await product['~standard'].validate({ name: '   ', price: '1.234', stock: 1.5, colour: 'red' });
+    expect('issues' in bad && bad.issues?.map((i) => `${(i.path ?? []).join('.')}: ${i.message}`)).toEqual([
+      'name: must not be empty',
+      'price: must be a decimal string with at most 2 decimals, e.g. "3.50"',
+      'stock: must be a whole number',
+      ': Unrecognized key: "colour"',
+    ]);
+    const longReason = await voidReceiptArgs['~standard'].validate({ id: 'v', receiptId: 'r', reason: 'x'.repeat(501) });
+    expect('issues' in longReason && longReason.issues?.map((i) => i.path?.join('.'))).toEqual(['reason']);
   });
 });
 

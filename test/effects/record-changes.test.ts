@@ -7,6 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { MutationHandler, RecordChangedData } from '../../src/server.js';
 import { describeEachDialect, mutation, type TestServer } from '../server/helpers.js';
 import { eventually } from '../server-pg/harness.js';
+import { orderingKey } from '../../src/server/webhooks/record-changes.js';
 import { startReceiver, type Received } from './receiver.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -85,6 +86,39 @@ describeEachDialect('record.changed webhooks', (start) => {
       expect(versions, key).toEqual([...versions].sort((a, b) => a - b));
     }
     expect(receiver.requests.length).toBeGreaterThan(7);
+  });
+
+  it('keeps per-key order when one slice enqueues more events than one INSERT batch holds', async () => {
+    const receiver = await startReceiver(() => 503); // nothing is delivered: the rows stay pending, in seq order
+    cleanups.push(() => receiver.close());
+    const t = await setup();
+    const subs = [];
+    for (let i = 0; i < 3; i++) subs.push((await t.server.webhooks.add({ url: receiver.url, collections: ['receipts'] })).id);
+    // 60 writes alternating over two records, three subscribers: 180 events, more than one batch.
+    const versions = new Map<string, number>();
+    const mutations = Array.from({ length: 60 }, (_, i) => {
+      const key = `r${i % 2}`;
+      const base = versions.get(key) ?? null;
+      versions.set(key, i + 1);
+      return put(i + 1, 'receipts', key, { total: i }, base);
+    });
+    await t.pushOk(mutations);
+    const effects = await t.server.effects.list({ limit: 1000 });
+    expect(effects).toHaveLength(180);
+    const seen = new Map<string, number[]>();
+    for (const effect of effects) {
+      const event = effect.payload as unknown as { subscriptionId: string; data: RecordChangedData };
+      const list = seen.get(effect.key) ?? [];
+      list.push(event.data.version);
+      seen.set(effect.key, list);
+    }
+    expect(seen.size).toBe(6);
+    for (const sub of subs) {
+      for (const key of ['r0', 'r1']) {
+        const expected = Array.from({ length: 30 }, (_, i) => 2 * i + (key === 'r0' ? 1 : 2));
+        expect(seen.get(orderingKey(sub, { scope: 'scope-a', collection: 'receipts', key }))).toEqual(expected);
+      }
+    }
   });
 
   it('writes no effect row when no subscription asks for record changes (an events-only one does not)', async () => {

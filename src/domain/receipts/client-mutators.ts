@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { JsonObject, JsonValue } from '../../protocol/json.js';
-import type * as z from 'zod/mini';
+import type * as z from '../../protocol/shape.js';
 import { createReceiptArgs, RECEIPT_MUTATIONS, RECEIPTS_COLLECTION, safeParseArgs, voidReceiptArgs } from './schemas.js';
 import { computeReceipt, receiptJson } from './totals.js';
 
@@ -46,7 +46,7 @@ const voidReceiptLocally: LocalMutator = async (raw, view) => {
   return [{ op: 'put', collection: RECEIPTS_COLLECTION, key: args.id, value: voidDoc }, ...markOriginal];
 };
 
-function parse<T>(schema: z.ZodMiniType<T>, raw: JsonValue, name: string): T {
+function parse<T>(schema: z.Shape<T>, raw: JsonValue, name: string): T {
   const parsed = safeParseArgs(schema, raw, name);
   if (!parsed.ok) throw new InvalidArgumentError(parsed.message);
   return parsed.value;

@@ -10,11 +10,12 @@
  * retried later), so the write-back never moves a document back from a final status. Both handlers
  * set fields rather than append, so running one again changes nothing.
  */
-import * as z from 'zod/mini';
+import * as z from '../../protocol/shape.js';
+import { lengthIn } from '../../protocol/wire.js';
 import type { JsonObject, JsonValue } from '../../protocol/json.js';
 import { MutationRejection } from '../../server/mutation-rejection.js';
 import type { MutationContext, MutationHandler } from '../../server/types.js';
-import { RECEIPTS_COLLECTION, recordKey, safeParseArgs } from './schemas.js';
+import { RECEIPTS_COLLECTION, recordKey, safeParseArgs, standard } from './schemas.js';
 
 export const FISCAL_EFFECT = 'fiscal.register';
 export const FISCAL_MUTATIONS = { submitted: 'receipts.fiscalSubmitted', result: 'receipts.fiscalResult' } as const;
@@ -29,26 +30,26 @@ const EFFECT_ORIGIN = 'syncline:effect';
 const WEBHOOK_ORIGIN = 'syncline:webhook';
 
 /** What a document asks the fiscal service to register (the effect's payload, versioned). */
-export const fiscalRegistration = z.strictObject({
+export const fiscalRegistration = standard(z.strictObject({
   v: z.literal(1),
   /** The sync scope (shop) the document lives in, echoed back in the callback. */
-  scope: z.string().check(z.minLength(1), z.maxLength(256)),
+  scope: lengthIn(z.string(), 1, 256),
   receiptId: recordKey,
-  kind: z.enum(['sale', 'void']),
+  kind: z.literal('sale', 'void'),
   documentNumber: z.number(),
   total: z.nullable(z.string()),
   refersTo: z.optional(recordKey),
-});
-export type FiscalRegistration = z.infer<typeof fiscalRegistration>;
+}));
+export type FiscalRegistration = z.Infer<typeof fiscalRegistration>;
 
 /** The fiscal service's callback as the incoming-webhook source hands it to `receipts.fiscalResult`. */
-export const fiscalResultArgs = z.strictObject({
+export const fiscalResultArgs = standard(z.strictObject({
   receiptId: recordKey,
-  outcome: z.enum(['accepted', 'refused']),
-  fiscalId: z.string().check(z.minLength(1), z.maxLength(128)),
-  reason: z.optional(z.string().check(z.maxLength(500))),
-});
-export type FiscalResultArgs = z.infer<typeof fiscalResultArgs>;
+  outcome: z.literal('accepted', 'refused'),
+  fiscalId: lengthIn(z.string(), 1, 128),
+  reason: z.optional(lengthIn(z.string(), 0, 500)),
+}));
+export type FiscalResultArgs = z.Infer<typeof fiscalResultArgs>;
 
 /** The write-back's args as the effect worker passes them (`{ effectId, name, key, payload, result }`). */
 const writeBackArgs = z.object({ effectId: z.string(), payload: fiscalRegistration });
@@ -105,7 +106,7 @@ async function readDocument(ctx: MutationContext, receiptId: string): Promise<Js
   return current;
 }
 
-function parse<T>(schema: z.ZodMiniType<T>, raw: JsonValue, name: string): T {
+function parse<T>(schema: z.Shape<T>, raw: JsonValue, name: string): T {
   const parsed = safeParseArgs(schema, raw, name);
   if (!parsed.ok) throw new MutationRejection('invalid-args', parsed.message);
   return parsed.value;

@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue } from '../../protocol/json.js';
 import { MutationRejection } from '../../server/mutation-rejection.js';
 import type { MutationContext, MutationHandler } from '../../server/types.js';
 import { createReceiptArgs, DOCUMENT_COUNTER, RECEIPT_MUTATIONS, RECEIPTS_COLLECTION, safeParseArgs, voidReceiptArgs } from './schemas.js';
-import type * as z from 'zod/mini';
+import type * as z from '../../protocol/shape.js';
 import { computeReceipt, receiptJson } from './totals.js';
 import { enqueueFiscalRegistration, fiscalHandlers } from './fiscal.js';
 
@@ -77,7 +77,7 @@ async function assertKeyFree(ctx: MutationContext, id: string): Promise<void> {
   }
 }
 
-function parse<T>(schema: z.ZodMiniType<T>, raw: JsonValue, name: string): T {
+function parse<T>(schema: z.Shape<T>, raw: JsonValue, name: string): T {
   const parsed = safeParseArgs(schema, raw, name);
   if (!parsed.ok) throw new MutationRejection('invalid-args', parsed.message);
   return parsed.value;

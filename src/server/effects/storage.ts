@@ -27,11 +27,26 @@ export interface NewEffect {
 
 /** Insert a pending effect on `db` (the mutation's transaction); returns its id. */
 export async function insertEffect(db: Db, effect: NewEffect, id: string = randomUUID()): Promise<string> {
-  await db
-    .insertInto('effects')
-    .values({ id, name: effect.name, key: effect.key, scope: effect.scope, payload: JSON.stringify(effect.payload), created_at: effect.now, status: 'pending', next_attempt_at: effect.now })
-    .execute();
+  await db.insertInto('effects').values(effectRow(effect, id)).execute();
   return id;
+}
+
+/** Bound values per effect row; a batch stays under SQLite's oldest limit of 999 bound parameters. */
+const PARAMS_PER_EFFECT = 8;
+const EFFECTS_PER_INSERT = Math.floor(999 / PARAMS_PER_EFFECT);
+
+/**
+ * Insert pending effects in one multi-row INSERT per batch. Their `seq` follows the array order (both
+ * databases number a VALUES list's rows in order), so effects of one key keep their delivery order.
+ */
+export async function insertEffects(db: Db, effects: readonly NewEffect[]): Promise<void> {
+  for (let i = 0; i < effects.length; i += EFFECTS_PER_INSERT) {
+    await db.insertInto('effects').values(effects.slice(i, i + EFFECTS_PER_INSERT).map((effect) => effectRow(effect, randomUUID()))).execute();
+  }
+}
+
+function effectRow(effect: NewEffect, id: string) {
+  return { id, name: effect.name, key: effect.key, scope: effect.scope, payload: JSON.stringify(effect.payload), created_at: effect.now, status: 'pending' as const, next_attempt_at: effect.now };
 }
 
 /** Claim up to `limit` due effects, at most one per key (the oldest pending one), for `leaseMs`. */

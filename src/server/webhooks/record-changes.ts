@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import type { JsonObject } from '../../protocol/json.js';
 import type { ServerDatabase } from '../schema.js';
 import type { MutationHandler } from '../types.js';
-import { insertEffect } from '../effects/storage.js';
+import { insertEffects, type NewEffect } from '../effects/storage.js';
 import { WEBHOOK_EFFECT } from './storage.js';
 import type { RecordChangeOp } from './types.js';
 
@@ -78,13 +78,17 @@ export class RecordChangeFeed {
     if (subscribers.length === 0) return;
     const now = this.#now();
     const timestamp = new Date(now).toISOString();
+    const effects: NewEffect[] = [];
     for (const change of changes) {
       for (const sub of subscribers) {
         if (!matches(sub, change)) continue;
         const payload = { subscriptionId: sub.id, type: RECORD_CHANGED, timestamp, data: change as unknown as JsonObject };
-        await insertEffect(trx, { name: WEBHOOK_EFFECT, key: orderingKey(sub.id, change), scope: change.scope, payload, now });
+        effects.push({ name: WEBHOOK_EFFECT, key: orderingKey(sub.id, change), scope: change.scope, payload, now });
       }
     }
+    // One INSERT for the slice (batched under the parameter limit), rows in commit order: per key
+    // the effects' seq, and so their delivery, follows the versions.
+    await insertEffects(trx, effects);
   }
 }
 
