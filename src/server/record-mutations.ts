@@ -30,8 +30,8 @@ export interface RecordHandlerOptions {
 
 /**
  * A built-in generic mutation with its args validated, its stamp set and its collection checked
- * writable: what its handler runs. The PostgreSQL push runs these set-based, without calling the
- * handler (src/server/postgres-generic-run.ts).
+ * writable: what its handler runs. The push runs these set-based, without calling the
+ * handler (src/server/generic-run.ts).
  */
 export type PreparedRecordOp =
   | { kind: 'write'; write: GenericWrite; strategy: ConflictStrategy }

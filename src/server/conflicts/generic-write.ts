@@ -83,7 +83,7 @@ async function apply(
   return { value: resolution.value, hlc: clock.hlc };
 }
 
-/** The audit entry of a detected conflict, before its resolution (also used by src/server/postgres-generic-run.ts). */
+/** The audit entry of a detected conflict, before its resolution (also used by src/server/generic-run.ts). */
 export function auditEntry(
   env: Pick<WriteEnv, 'strategy' | 'now'> & { ctx: Pick<MutationContext, 'clientId' | 'mutationId' | 'createdAt'> },
   write: GenericWrite,
