@@ -17,8 +17,8 @@ import { describe, expect, it } from 'vitest';
  * brought it to 28.5 kB; presence took it to 29.0 kB and local queries to 31.5 kB (a 32 kB ceiling
  * stood in for the budget then). The query chunk imported errors, the local schema and the local
  * view, so esbuild split those out of the entry into three shared chunks, each gzipped alone: 2.2 kB
- * of the 31.5. Handing the chunk those helpers instead (src/core/query-deps.ts) and computing drain
- * metrics in a lazy chunk brought it back to 29.2 kB. When the breakdown shows more than one eager
+ * of the 31.5. Handing the chunk those helpers instead (src/core/query-deps.ts), computing drain
+ * metrics and settling conflicts in lazy chunks brought it back to 28.8 kB. When the breakdown shows more than one eager
  * chunk, look for a lazy module that imports an eager one: that split costs more than the code.
  */
 const BUDGET_BYTES = 30 * 1024;
@@ -104,7 +104,8 @@ describe('the web client (createClient + IndexedDB store + HTTP transport)', () 
     const lines = [...minifiedByPart(bundle.metafile, bundle.eager)].map(([part, bytes]) => `  ${part.padEnd(16)} ${kB(bytes).padStart(9)} minified`);
     // Lazy chunks load when first used: fflate where native streams are missing, store migrations
     // for a new or older database, the query engine on the first query (or write with indexes),
-    // the drain-metrics arithmetic on the first metrics report.
+    // settling a push response that reports conflicts, the drain-metrics arithmetic on the first
+    // metrics report.
     const lazy = bundle.lazy.map((f) => `  lazy chunk ${chunkName(bundle.metafile, f)}: ${kB(f.contents.byteLength)} minified, ${kB(gzipped([f]))} gzipped`);
     const shared = bundle.eager.filter((f) => !f.path.endsWith('/web-client.js'));
     const split = shared.map((f) => `  eager shared chunk of ${inputsOf(bundle.metafile, [f]).map(([input]) => input).join(', ')}: ${kB(gzipped([f]))} gzipped on its own — the first load and a lazy chunk both import these, and split out of the entry they gzip worse: hand them to the lazy module instead of importing them (src/core/query-deps.ts), or keep the first load from importing the lazy one`);
