@@ -15,13 +15,21 @@ import type { StoreWriter } from '../stores/store.js';
 import type { ConflictKit, SettledResponse, SettleContext } from './conflict-settle.js';
 import type { ConflictLogEntry } from './conflict-log.js';
 import type { OutboxEntry } from './local-schema.js';
+import type { SettledMutation } from './outbox.js';
 import type { TouchedRecords } from './local-view.js';
 import type { ConflictResolution, SyncConflict } from './plugins.js';
 
-export async function settleWithConflicts(k: ConflictKit, ctx: SettleContext, response: PushResponse, touched: TouchedRecords, logLimit: number): Promise<SettledResponse> {
+/** `settle` settles the response's outcomes in the given transaction, recording them in `touched`. */
+export async function settleWithConflicts(
+  k: ConflictKit,
+  ctx: SettleContext,
+  response: PushResponse,
+  { touched, settle }: { touched: TouchedRecords; settle: (tx: StoreWriter) => Promise<SettledMutation[]> },
+  logLimit: number,
+): Promise<SettledResponse> {
   const answers = await askPlugins(k, ctx, response.outcomes);
   const { settled, logged } = await ctx.store.write(async (tx) => {
-    const out = await k.settleOutcomes(tx, response.outcomes, touched, { now: ctx.now() });
+    const out = await settle(tx);
     const entries: Array<Omit<ConflictLogEntry, 'seq' | 'v'>> = [];
     for (const { entry, outcome } of out) {
       const report = k.conflictOf(entry.name, outcome);

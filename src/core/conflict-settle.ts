@@ -7,7 +7,7 @@
  */
 import { isJsonObject } from '../protocol/json.js';
 import type { MutationOutcome, PushResponse } from '../protocol/wire.js';
-import { encodeSeq } from '../stores/store.js';
+import { encodeSeq, type StoreWriter } from '../stores/store.js';
 import { observeStamp, stampWrite } from './conflict-clock.js';
 import { appendConflictLog, DEFAULT_CONFLICT_LOG_LIMIT } from './conflict-log.js';
 import { clientValueOf, conflictOf, reportInResult } from './conflict-outcome.js';
@@ -24,17 +24,19 @@ export interface SettledResponse {
 }
 
 /** The eager code conflict-resolve.ts uses, handed to it as it loads. */
-const kit = { settleOutcomes, appendMutation, appendConflictLog, conflictOf, clientValueOf, observeStamp, stampWrite, parseOutboxEntry, T, encodeSeq, isJsonObject };
+const kit = { appendMutation, appendConflictLog, conflictOf, clientValueOf, observeStamp, stampWrite, parseOutboxEntry, T, encodeSeq, isJsonObject };
 export type ConflictKit = typeof kit;
 
 export async function settlePushResponse(ctx: SettleContext, response: PushResponse, logLimit = DEFAULT_CONFLICT_LOG_LIMIT): Promise<SettledResponse> {
   const touched = new TouchedRecords();
+  // Both paths settle the outcomes this way, inside their one transaction.
+  const settle = (tx: StoreWriter): Promise<SettledMutation[]> => settleOutcomes(tx, response.outcomes, touched, { now: ctx.now() });
   if (response.outcomes.some(mayReportConflict)) {
     const { settleWithConflicts } = await import('./conflict-resolve.js');
-    return settleWithConflicts(kit, ctx, response, touched, logLimit);
+    return settleWithConflicts(kit, ctx, response, { touched, settle }, logLimit);
   }
   const settled = await ctx.store.write(async (tx) => {
-    const out = await settleOutcomes(tx, response.outcomes, touched, { now: ctx.now() });
+    const out = await settle(tx);
     await touched.rebaseAll(tx);
     return out;
   });
