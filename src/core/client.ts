@@ -36,6 +36,7 @@ import { attachPresence } from './peers.js';
 import type { PeerInfo } from '../transport/realtime-presence.js';
 import type { LocalQueries, QueryMetrics } from './query-host.js';
 import { withQueryIndexes } from './query-store.js';
+import { loadQueryChunk } from './query-load.js';
 import { forgetDefaultClient } from '../facade/default-client.js';
 import {
   DEFAULT_FULL_VERIFY_INTERVAL_MS,
@@ -322,7 +323,7 @@ export class SynclineClient {
     readView: (c, k) => this.#o.store.read((tx) => readView(tx, c, k)),
     listView: (c) => this.#o.store.read((tx) => listView(tx, c)),
     query: async (c, q) => {
-      this.#queries ??= import('./query-host.js').then((m) => new m.LocalQueries(this.#o.indexes, this.#queryMetrics));
+      this.#queries ??= loadQueryChunk().then((m) => new m.LocalQueries(this.#o.indexes, this.#queryMetrics));
       return (await this.#queries).run(this.#o.store, c, q);
     },
     reportError: (what, error) => this.#logger.error(what, { error: String(error) }),

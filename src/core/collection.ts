@@ -8,6 +8,7 @@ import { incremented, incrementArgs, type PatchArgs, type PutArgs, type DeleteAr
 import { checkExpected, patchBase, type PatchOptions } from './patch-expected.js';
 import { validateRecord, type RecordSchema } from './typed-collection.js';
 import type { Query, QueryPage } from './query-types.js';
+import { loadQueryChunk } from './query-load.js';
 
 export type { PatchOptions } from './patch-expected.js';
 
@@ -102,7 +103,7 @@ export class Collection<T extends JsonObject = JsonObject, W extends JsonObject 
     // A lazy chunk, like the query engine; a bad query is reported through the client's logger.
     let stop: (() => void) | undefined;
     let stopped = false;
-    import('./query-watch.js')
+    loadQueryChunk()
       .then((m) => {
         if (!stopped) stop = m.watchQuery<T>(source, query, listener);
       })

@@ -20,7 +20,8 @@
  */
 import type { Store } from '../stores/store.js';
 import { positive } from './client-options.js';
-import { oldestPendingCreatedAt, readDrainMetrics, type DrainMetrics } from './drain-metrics.js';
+import { oldestPendingCreatedAt, readDrainFacts } from './drain-facts.js';
+import type { DrainMetrics } from './drain-summary.js';
 import type { SyncEvent } from './events.js';
 import { T } from './local-schema.js';
 import { readRunTotals } from './run-history.js';
@@ -78,7 +79,9 @@ export class DrainMonitor {
 
   async metrics(): Promise<ClientMetrics> {
     const now = this.#host.timers.now();
-    const metrics = await this.#host.store.read((tx) => readDrainMetrics(tx, now));
+    // The arithmetic is a lazy chunk (drain-summary.ts), fetched while the store is read.
+    const [facts, { summarizeDrain }] = await Promise.all([this.#host.store.read(readDrainFacts), import('./drain-summary.js')]);
+    const metrics = summarizeDrain(facts, now);
     return { ...metrics, stalled: this.#stalled, storage: this.#host.storage?.metrics() };
   }
 

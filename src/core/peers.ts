@@ -4,7 +4,7 @@
  * changed (a local write, the end of a cycle), and its peer-list changes become `peers.changed` events.
  */
 import type { SyncEvent } from './events.js';
-import { oldestPendingCreatedAt } from './drain-metrics.js';
+import { oldestPendingCreatedAt } from './drain-facts.js';
 import { META, T, readNumber } from './local-schema.js';
 import type { Timers } from './seams.js';
 import type { Store } from '../stores/store.js';

@@ -7,8 +7,7 @@
  */
 import type { JsonObject } from '../protocol/json.js';
 import type { ScanOptions, StoreReader } from '../stores/store.js';
-import { collectionPrefix, parseOverlayRow, parseStoredRecord, recordKey, splitRecordKey, T } from './local-schema.js';
-import { listView } from './local-view.js';
+import { collectionPrefix, listView, parseOverlayRow, parseStoredRecord, recordKey, splitRecordKey, T } from './query-deps.js';
 import { SEP } from './query-encoding.js';
 import { INDEX_TABLE, indexPrefix, type IndexFields } from './query-index.js';
 import { encodeCursor, keyOfPosition, matches, position, type NormalQuery, type QueryPage } from './query-types.js';

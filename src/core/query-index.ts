@@ -17,8 +17,7 @@
  */
 import type { JsonObject, JsonValue } from '../protocol/json.js';
 import type { ScanOptions, StoreReader, StoreWriter } from '../stores/store.js';
-import { InvalidArgumentError } from './errors.js';
-import { collectionPrefix, parseStoredRecord, splitRecordKey, T } from './local-schema.js';
+import { collectionPrefix, InvalidArgumentError, parseStoredRecord, splitRecordKey, T } from './query-deps.js';
 import { encodeScalar, isScalar, SEP } from './query-encoding.js';
 
 export const INDEX_TABLE = 'query_index';

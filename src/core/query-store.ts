@@ -5,12 +5,13 @@
  */
 import type { Store, StoreWriter } from '../stores/store.js';
 import type { IndexDeclarations } from './query-index.js';
+import { loadQueryChunk } from './query-load.js';
 
 export function withQueryIndexes(store: Store, declared: IndexDeclarations | undefined): Store {
   if (declared === undefined || Object.keys(declared).length === 0) return store;
   let loading: Promise<(tx: StoreWriter) => StoreWriter> | undefined;
   const writer = () =>
-    (loading ??= import('./query-index.js').then((m) => {
+    (loading ??= loadQueryChunk().then((m) => {
       const indexes = new m.QueryIndexes(declared);
       return (tx: StoreWriter) => m.indexingWriter(tx, indexes);
     }));

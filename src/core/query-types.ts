@@ -10,7 +10,7 @@
  *   Scalars of different types order null < false < true < numbers < strings.
  * - `limit` and `after` page through the answer: `next` of a page is the `after` of the following one.
  */
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from './query-deps.js';
 import { encodeScalar, encodeStringPrefix, isScalar, SEP, tagEnd, typeTag, type Scalar } from './query-encoding.js';
 import type { JsonValue } from '../protocol/json.js';
 

@@ -10,17 +10,18 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * In kB of 1024 bytes (the unit the 118 kB starting point was measured in). The budget is 30 kB
- * (issue 13). History: the zod/mini conversion reached 29.3 kB; drain metrics, the watchdog, the input
- * guard, the default-client registry and the outbox checks brought it to 31.7 kB; tab failover, store
- * format 2, typed collections and paged scans to 33.6 kB (a 34 kB ceiling, then). Replacing zod/mini
- * with the hand-written shapes of src/protocol/shape.ts (zod/mini was 5.5 kB of the gzip) brought it
- * to 28.5 kB; presence took it to 29.0 kB and local queries (their engine, index upkeep and live
- * queries are lazy chunks, but the eager code they share is split into chunks of its own) to 31.5 kB.
- * So CI fails past a 32 kB ceiling while the budget stays 30 kB and the printed line says how far over
- * it the client is: the way back is the same as before (less eager code), not a higher budget.
+ * (issue 13), and CI fails past it. History: the zod/mini conversion reached 29.3 kB; drain metrics,
+ * the watchdog, the input guard, the default-client registry and the outbox checks brought it to
+ * 31.7 kB; tab failover, store format 2, typed collections and paged scans to 33.6 kB. Replacing
+ * zod/mini with the hand-written shapes of src/protocol/shape.ts (zod/mini was 5.5 kB of the gzip)
+ * brought it to 28.5 kB; presence took it to 29.0 kB and local queries to 31.5 kB (a 32 kB ceiling
+ * stood in for the budget then). The query chunk imported errors, the local schema and the local
+ * view, so esbuild split those out of the entry into three shared chunks, each gzipped alone: 2.2 kB
+ * of the 31.5. Handing the chunk those helpers instead (src/core/query-deps.ts), computing drain
+ * metrics and settling conflicts in lazy chunks brought it back to 28.8 kB. When the breakdown shows more than one eager
+ * chunk, look for a lazy module that imports an eager one: that split costs more than the code.
  */
 const BUDGET_BYTES = 30 * 1024;
-const CEILING_BYTES = 32 * 1024;
 const ENTRY = 'test/bundle/fixtures/web-client.ts';
 
 interface Bundle {
@@ -67,6 +68,12 @@ const gzipped = (files: OutputFile[]) => files.reduce((n, f) => n + gzipSync(f.c
 const minified = (files: OutputFile[]) => files.reduce((n, f) => n + f.contents.byteLength, 0);
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
+/** A lazy chunk by the source files in it (the entry it was split for first). */
+function chunkName(metafile: Metafile, file: OutputFile): string {
+  const inputs = inputsOf(metafile, [file]).filter(([, bytes]) => bytes > 0).map(([input]) => (input.includes('node_modules/') ? partOf(input) : /([^/]+)\.ts$/.exec(input)?.[1] ?? input));
+  return [...new Set(inputs)].join(', ') || '(re-exports only)';
+}
+
 /** Which part of the client an input file belongs to: a package, or a folder of src/. */
 function partOf(input: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
@@ -89,22 +96,29 @@ function minifiedByPart(metafile: Metafile, files: OutputFile[]): Map<string, nu
 }
 
 describe('the web client (createClient + IndexedDB store + HTTP transport)', () => {
-  it(`loads within ${kB(CEILING_BYTES)} minified and gzipped (budget ${kB(BUDGET_BYTES)})`, async () => {
+  it(`loads within ${kB(BUDGET_BYTES)} minified and gzipped`, async () => {
     const bundle = await bundleWebClient();
     const total = gzipped(bundle.eager);
     // Marginal gzip cost of the one package the client carries: the same bundle without it.
     const withoutIdb = gzipped((await bundleWebClient(['idb'])).eager);
     const lines = [...minifiedByPart(bundle.metafile, bundle.eager)].map(([part, bytes]) => `  ${part.padEnd(16)} ${kB(bytes).padStart(9)} minified`);
-    const lazy = bundle.lazy.map((f) => `  lazy chunk ${[...minifiedByPart(bundle.metafile, [f]).keys()].join(', ')}: ${kB(f.contents.byteLength)} minified, ${kB(gzipped([f]))} gzipped (loaded only when needed: fflate where native streams are missing, store migrations for a new or older database)`);
+    // Lazy chunks load when first used: fflate where native streams are missing, store migrations
+    // for a new or older database, the query engine on the first query (or write with indexes),
+    // settling a push response that reports conflicts, the drain-metrics arithmetic on the first
+    // metrics report.
+    const lazy = bundle.lazy.map((f) => `  lazy chunk ${chunkName(bundle.metafile, f)}: ${kB(f.contents.byteLength)} minified, ${kB(gzipped([f]))} gzipped`);
+    const shared = bundle.eager.filter((f) => !f.path.endsWith('/web-client.js'));
+    const split = shared.map((f) => `  eager shared chunk of ${inputsOf(bundle.metafile, [f]).map(([input]) => input).join(', ')}: ${kB(gzipped([f]))} gzipped on its own — the first load and a lazy chunk both import these, and split out of the entry they gzip worse: hand them to the lazy module instead of importing them (src/core/query-deps.ts), or keep the first load from importing the lazy one`);
     console.log(
       [
         `web client: ${kB(total)} min+gzip (budget ${kB(BUDGET_BYTES)}: ${total <= BUDGET_BYTES ? `${kB(BUDGET_BYTES - total)} to spare` : `${kB(total - BUDGET_BYTES)} over`}), ${kB(minified(bundle.eager))} minified, ${bundle.eager.length} chunk(s)`,
         `  of the gzip: idb ${kB(total - withoutIdb)}, syncline ${kB(withoutIdb)}`,
         ...lines,
+        ...split,
         ...lazy,
       ].join('\n'),
     );
-    expect(total, `the web client grew to ${kB(total)} min+gzip, past its ${kB(CEILING_BYTES)} ceiling (budget ${kB(BUDGET_BYTES)}, issue 13: what a web app can afford on its first load): see the breakdown above`).toBeLessThanOrEqual(CEILING_BYTES);
+    expect(total, `the web client grew to ${kB(total)} min+gzip, past its ${kB(BUDGET_BYTES)} budget (issue 13: what a web app can afford on its first load): see the breakdown above`).toBeLessThanOrEqual(BUDGET_BYTES);
   });
 
   it('carries no zod (wire checks are src/protocol/shape.ts), no server code, and fflate only in a lazy chunk', async () => {
