@@ -28,7 +28,7 @@ const SCAN_PAGE = 500;
  * request's completion is a task of its own) without ending the transaction, so a 1,000-record pull
  * page does not hold the main thread for the whole of its structured clones.
  */
-const WRITES_PER_YIELD = 100;
+const WRITES_PER_YIELD = 200;
 
 /** A row of the `entries` object store. */
 interface Row {
