@@ -78,17 +78,9 @@ export async function writeConfirmedRecords(tx: StoreWriter, writes: readonly Co
  */
 export class KnownRecords {
   readonly keys = new Set<string>();
-  /** Set once the sync outgrew KNOWN_RECORDS_LIMIT: the set is dropped and every old value is read. */
-  overflowed = false;
 
   /** Record the writes of a committed transaction. */
   committed(writes: readonly { collection: string; key: string; deleted?: boolean }[]): void {
-    if (this.overflowed) return;
-    if (this.keys.size + writes.length > KNOWN_RECORDS_LIMIT) {
-      this.overflowed = true;
-      this.keys.clear();
-      return;
-    }
     for (const w of writes) {
       const rk = recordKey(w.collection, w.key);
       if (w.deleted === true) this.keys.delete(rk);
@@ -97,9 +89,6 @@ export class KnownRecords {
   }
 }
 
-/** Keys KnownRecords holds at most (about 50 bytes each): past that, memory matters more than reads. */
-const KNOWN_RECORDS_LIMIT = 500_000;
-
 /**
  * The stored value of every record about to be written (undefined where there is none). All reads
  * are asked for before any is awaited: over IndexedDB they go out back to back in one transaction
@@ -107,7 +96,7 @@ const KNOWN_RECORDS_LIMIT = 500_000;
  * lanes say the store holds nothing else.
  */
 async function readOld(tx: StoreReader, writes: readonly ConfirmedWrite[], known: KnownRecords | undefined): Promise<Array<JsonValue | undefined>> {
-  const onlyKnown = known !== undefined && !known.overflowed && (await laneCount(tx)) === known.keys.size;
+  const onlyKnown = known !== undefined && (await laneCount(tx)) === known.keys.size;
   return Promise.all(
     writes.map((w) => {
       const rk = recordKey(w.collection, w.key);
