@@ -27,11 +27,11 @@ export type LaneMap = Map<string, DigestLanes>;
  * Write confirmed records and move their collections' lanes by the difference, reading each replaced
  * record (its old value is what must be subtracted) and each touched lane row once.
  */
-export async function writeConfirmedRecords(tx: StoreWriter, writes: readonly ConfirmedWrite[], known?: KnownRecords): Promise<void> {
+export async function writeConfirmedRecords(tx: StoreWriter, writes: readonly ConfirmedWrite[]): Promise<void> {
   if (writes.length === 0) return;
   if (!(await lanesTrusted(tx))) {
-    // Not kept yet (a database written before lanes existed) or being rebuilt: the next verify
-    // recounts from the records, so skip reading and hashing what is replaced.
+    // Not kept yet (a fresh database's initial sync, before its first verify) or being rebuilt: the
+    // next verify recounts from the records, so skip reading and hashing what is replaced.
     for (const w of writes) {
       const rk = recordKey(w.collection, w.key);
       if (w.value === undefined) await tx.delete(T.records, rk);
@@ -39,13 +39,10 @@ export async function writeConfirmedRecords(tx: StoreWriter, writes: readonly Co
     }
     return;
   }
-  const olds = await readOld(tx, writes, known);
-  const written = new Map<string, { version: number; value: JsonObject } | undefined>();
   const deltas: LaneMap = new Map();
-  for (const [i, w] of writes.entries()) {
+  for (const w of writes) {
     const rk = recordKey(w.collection, w.key);
-    // A key written twice in the batch subtracts what the batch wrote before, not the stored value.
-    const old = written.has(rk) ? written.get(rk) : parseStoredRecord(olds[i], `records/${rk}`);
+    const old = parseStoredRecord(await tx.get(T.records, rk), `records/${rk}`);
     let delta = deltas.get(w.collection) ?? emptyLanes();
     if (old !== undefined) delta = addHash(delta, recordHash(w.collection, w.key, old.version, old.value), -1);
     if (w.value === undefined) {
@@ -54,7 +51,6 @@ export async function writeConfirmedRecords(tx: StoreWriter, writes: readonly Co
       delta = addHash(delta, recordHash(w.collection, w.key, w.version, w.value), 1);
       await tx.put(T.records, rk, { v: 1, value: w.value, version: w.version });
     }
-    written.set(rk, w.value === undefined ? undefined : { version: w.version, value: w.value });
     deltas.set(w.collection, delta);
   }
   for (const [collection, delta] of deltas) {
@@ -67,66 +63,6 @@ export async function writeConfirmedRecords(tx: StoreWriter, writes: readonly Co
     }
     await writeLaneRow(tx, collection, { count: lanes.count + delta.count, a: (lanes.a + delta.a) >>> 0, b: (lanes.b + delta.b) >>> 0 });
   }
-}
-
-/**
- * The records a fresh database's initial sync has committed so far (record keys), kept by the cycle
- * that started the lanes on the empty store. While the lanes count exactly that many records, the
- * store holds no other: a key not in the set has no old value to subtract, and is not read. Each
- * read costs an IndexedDB request (as much as the write itself in Chromium); an initial sync reads
- * only the records delivered twice. Add keys only once their transaction has committed.
- */
-export class KnownRecords {
-  readonly keys = new Set<string>();
-
-  /** Record the writes of a committed transaction. */
-  committed(writes: readonly { collection: string; key: string; deleted?: boolean }[]): void {
-    for (const w of writes) {
-      const rk = recordKey(w.collection, w.key);
-      if (w.deleted === true) this.keys.delete(rk);
-      else this.keys.add(rk);
-    }
-  }
-}
-
-/**
- * The stored value of every record about to be written (undefined where there is none). All reads
- * are asked for before any is awaited: over IndexedDB they go out back to back in one transaction
- * instead of a round trip each. With `known` (see KnownRecords) only keys it holds are read, if the
- * lanes say the store holds nothing else.
- */
-async function readOld(tx: StoreReader, writes: readonly ConfirmedWrite[], known: KnownRecords | undefined): Promise<Array<JsonValue | undefined>> {
-  const onlyKnown = known !== undefined && (await laneCount(tx)) === known.keys.size;
-  return Promise.all(
-    writes.map((w) => {
-      const rk = recordKey(w.collection, w.key);
-      return onlyKnown && !known.keys.has(rk) ? undefined : tx.get(T.records, rk);
-    }),
-  );
-}
-
-/** Records the lanes count, over all collections (undefined if a row is damaged). */
-async function laneCount(tx: StoreReader): Promise<number | undefined> {
-  let count = 0;
-  for (const [, raw] of await tx.scan(T.digests)) {
-    const lanes = parseLaneRow(raw);
-    if (lanes === undefined) return undefined;
-    count += lanes.count;
-  }
-  return count;
-}
-
-/**
- * On a store with no confirmed record whose lanes are not kept yet (a fresh database's initial sync),
- * start keeping them, at zero: from here every confirmed write moves them, so the verify after the
- * sync compares lanes that already count every record instead of re-reading and re-hashing them all.
- * Returns whether it started them.
- */
-export async function startLanesIfEmpty(tx: StoreWriter): Promise<boolean> {
-  if ((await lanesTrusted(tx)) || (await tx.count(T.records)) !== 0) return false;
-  for (const [collection] of await tx.scan(T.digests)) await tx.delete(T.digests, collection);
-  await tx.put(T.meta, META.digestLanes, DIGEST_FORMAT);
-  return true;
 }
 
 /** Whether the lanes are maintained in the current format (else they must be rebuilt before use). */

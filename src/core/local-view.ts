@@ -6,7 +6,7 @@ import type { JsonObject } from '../protocol/json.js';
 import type { Change } from '../protocol/wire.js';
 import { applyRecordOp } from '../protocol/record-ops.js';
 import type { StoreReader, StoreWriter } from '../stores/store.js';
-import { writeConfirmedRecords, type KnownRecords } from './digest-lanes.js';
+import { writeConfirmedRecords } from './digest-lanes.js';
 import { decodeSeq, encodeSeq } from '../stores/store.js';
 import {
   T,
@@ -91,11 +91,10 @@ export async function writeConfirmed(tx: StoreWriter, change: Change): Promise<v
 }
 
 /** Store server changes as confirmed state: like `writeConfirmed` per change, with the lanes written once. */
-export async function writeConfirmedAll(tx: StoreWriter, changes: readonly Change[], known?: KnownRecords): Promise<void> {
+export async function writeConfirmedAll(tx: StoreWriter, changes: readonly Change[]): Promise<void> {
   await writeConfirmedRecords(
     tx,
     changes.map((c) => ({ collection: c.collection, key: c.key, version: c.version, value: 'deleted' in c ? undefined : c.value })),
-    known,
   );
 }
 

@@ -4,7 +4,7 @@
  * markers become confirmed records rebuilt from the outbox, before the page drops those entries.
  */
 import type { JsonValue } from '../protocol/json.js';
-import type { Change, PullResponse } from '../protocol/wire.js';
+import type { PullResponse } from '../protocol/wire.js';
 import type { StoreWriter } from '../stores/store.js';
 import { encodeSeq } from '../stores/store.js';
 import { T, META, readNumber } from './local-schema.js';
@@ -12,7 +12,6 @@ import { entriesUpTo, removeEntry } from './outbox.js';
 import { TouchedRecords, rebaseIfOverlaid, writeConfirmedAll } from './local-view.js';
 import type { OutboxEntry } from './local-schema.js';
 import { resolveEchoes } from './echo-apply.js';
-import { startLanesIfEmpty, type KnownRecords } from './digest-lanes.js';
 
 export interface AppliedPage {
   /** Records whose visible value may have changed. */
@@ -26,39 +25,21 @@ export interface AppliedPage {
    * asked for again without `elideOwnFrom`.
    */
   unresolved: boolean;
-  /** True when this page started the digest lanes on an empty store (startLanesIfEmpty). */
-  lanesStarted: boolean;
-  /** The confirmed changes written (page changes and rebuilt echoes). */
-  confirmed: readonly Change[];
 }
 
-/**
- * A pull that may be a fresh database's initial sync: its first page starts the digest lanes if the
- * store is empty (`started` from then on), and later pages skip reading records the sync has not
- * written (`known`, see digest-lanes.ts).
- */
-export interface FreshSync {
-  known: KnownRecords;
-  started: boolean;
-}
-
-export async function applyPullPage(tx: StoreWriter, page: PullResponse, requestCursor: number, fresh?: FreshSync): Promise<AppliedPage> {
+export async function applyPullPage(tx: StoreWriter, page: PullResponse, requestCursor: number): Promise<AppliedPage> {
   const stored = readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor');
   if (stored !== requestCursor) {
     // Another tab or process applied pages meanwhile; this page is stale. Nothing is lost: the next
     // pull continues from the stored cursor.
-    return { touched: new TouchedRecords(), completed: [], echoed: 0, unresolved: false, lanesStarted: false, confirmed: [] };
+    return { touched: new TouchedRecords(), completed: [], echoed: 0, unresolved: false };
   }
   // Rebuilt before anything is written: the entries and confirmed bases are read as they were.
   const echoed = page.echoes === undefined || page.echoes.length === 0 ? [] : await resolveEchoes(tx, page.echoes);
-  if (echoed === undefined) return { touched: new TouchedRecords(), completed: [], echoed: 0, unresolved: true, lanesStarted: false, confirmed: [] };
-  // The first page of a fresh database's initial sync: hash records as they arrive rather than
-  // recount them all in the verify that follows (digest-lanes.ts).
-  const lanesStarted = fresh !== undefined && !fresh.started && requestCursor === 0 && (await startLanesIfEmpty(tx));
-  const known = fresh !== undefined && (fresh.started || lanesStarted) ? fresh.known : undefined;
+  if (echoed === undefined) return { touched: new TouchedRecords(), completed: [], echoed: 0, unresolved: true };
   const touched = new TouchedRecords();
   const changes = echoed.length === 0 ? page.changes : [...page.changes, ...echoed];
-  await writeConfirmedAll(tx, changes, known);
+  await writeConfirmedAll(tx, changes);
   for (const change of changes) touched.add(change.collection, change.key);
   await tx.put(T.meta, META.cursor, page.cursor);
 
@@ -75,7 +56,7 @@ export async function applyPullPage(tx: StoreWriter, page: PullResponse, request
     touched.addOps(entry);
   }
   await rebaseTouched(tx, touched);
-  return { touched, completed, echoed: echoed.length, unresolved: false, lanesStarted, confirmed: changes };
+  return { touched, completed, echoed: echoed.length, unresolved: false };
 }
 
 async function rebaseTouched(tx: StoreWriter, touched: TouchedRecords): Promise<void> {

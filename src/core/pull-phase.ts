@@ -7,24 +7,12 @@ import type { SyncCycleResult } from './events.js';
 import { META, T, parseStoredRecord, readNumber, recordKey } from './local-schema.js';
 import { TouchedRecords, rebaseIfOverlaid, writeConfirmed } from './local-view.js';
 import type { StoreWriter } from '../stores/store.js';
-import { applyPullPage, type FreshSync } from './pull-apply.js';
-import { KnownRecords } from './digest-lanes.js';
+import { applyPullPage } from './pull-apply.js';
 import { PROTOCOL_VERSION, type PullResponse } from '../protocol/wire.js';
 import { checkAborted, type CycleContext } from './cycle-context.js';
 import { anySignal } from './any-signal.js';
 import { isSynclineError } from './errors.js';
 import { oldestHeldMutation } from './echo-apply.js';
-
-/**
- * Cycles whose pull started the digest lanes on an empty store: every record their lanes count was
- * hashed as this cycle wrote it, so their verify needs no recount (verify-phase.ts). Keyed by the
- * cycle's result object, so it is per cycle and goes away with it.
- */
-const lanesStartedIn = new WeakSet<SyncCycleResult>();
-
-export function startedLanes(result: SyncCycleResult): boolean {
-  return lanesStartedIn.has(result);
-}
 
 /**
  * Returns the digests carried by the last page, with the cursor they describe. A server that purged
@@ -39,7 +27,6 @@ export async function pullAll(
 ): Promise<{ cursor: number; digests: PullResponse['digests']; digestFormat: number | undefined; reset: boolean }> {
   let reset = false;
   const pages = new PageFetcher(ctx, result, signal);
-  const fresh: FreshSync = { known: new KnownRecords(), started: false };
   try {
     for (;;) {
       checkAborted(signal);
@@ -62,20 +49,14 @@ export async function pullAll(
       }
       if (page.hasMore && ctx.concurrency >= 2) pages.fetchAhead(page.cursor, heldFrom);
       await ctx.plugins.run('afterPull', page);
-      let applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor, fresh));
+      let applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
       if (applied.unresolved) {
         // An echo this client cannot rebuild exactly (entries gone, another base): the same page in
         // full. Rare; plugins see both pages, as received.
         page = await pages.take(cursor, undefined);
         await ctx.plugins.run('afterPull', page);
-        applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor, fresh));
+        applied = await ctx.store.write((tx) => applyPullPage(tx, page, cursor));
       }
-      if (applied.lanesStarted) {
-        fresh.started = true;
-        lanesStartedIn.add(result);
-      }
-      // Committed: from now on these records are in the store (KnownRecords).
-      if (fresh.started) fresh.known.committed(applied.confirmed.map((c) => ({ collection: c.collection, key: c.key, deleted: 'deleted' in c })));
       result.pulled.pages += 1;
       result.pulled.changes += page.changes.length + applied.echoed;
       result.cursor = page.cursor;

@@ -3,8 +3,7 @@
  * server sent on the last pull page. Usually it compares the lanes it maintains with every confirmed
  * change (O(collections)); a full recount — every stored record re-hashed, so damage done behind the
  * engine's back is caught too — runs when the cycle asks for it (first verify after open, the app's
- * `sync({ verify: 'full' })`, `verify.fullIntervalMs`) or when the lanes are not trusted — except
- * after a fresh database's initial sync, whose lanes were started empty and kept by this cycle. A recount
+ * `sync({ verify: 'full' })`, `verify.fullIntervalMs`) or when the lanes are not trusted. A recount
  * that disagrees with the lanes rebuilds them. A collection that differs from the server is repaired:
  * re-pulled from cursor 0 (pending mutations are kept and rebased), then checked again.
  */
@@ -12,7 +11,7 @@ import type { SyncCycleResult } from './events.js';
 import { META, T, collectionPrefix, readNumber, splitRecordKey } from './local-schema.js';
 import { TouchedRecords, rebaseIfOverlaid, writeConfirmedAll } from './local-view.js';
 import { rebuildCollectionLanes, readLanes, recountLanes, scanLanes, writeConfirmedRecords, type LaneMap } from './digest-lanes.js';
-import { pullCollectionPages, startedLanes } from './pull-phase.js';
+import { pullCollectionPages } from './pull-phase.js';
 import { DIGEST_FORMAT, sameDigest, toDigest, type CollectionDigest } from '../protocol/digest.js';
 import type { PullResponse } from '../protocol/wire.js';
 import type { StoreReader } from '../stores/store.js';
@@ -77,18 +76,10 @@ export async function verifyAndRepair(
  */
 async function localLanes(ctx: CycleContext, result: SyncCycleResult, cursor: number, full: boolean): Promise<Record<string, CollectionDigest> | undefined> {
   const atCursor = async (tx: StoreReader): Promise<boolean> => readNumber(await tx.get(T.meta, META.cursor), 0, 'meta/cursor') === cursor;
-  // Lanes this very cycle started on an empty store count exactly the records it wrote: a recount
-  // would re-read and re-hash the same records (1.4 s of a 100k initial sync) to find the same sums,
-  // so they stand in for it. What a recount is for — damage done between sessions, behind the
-  // engine's back — cannot predate a store that was empty when this cycle began.
-  const fresh = startedLanes(result);
-  if (!full || fresh) {
+  if (!full) {
     const kept = await ctx.store.read(async (tx) => ((await atCursor(tx)) ? { lanes: await readLanes(tx) } : undefined));
     if (kept === undefined) return undefined;
-    if (kept.lanes !== undefined) {
-      if (fresh) result.verify.full = true;
-      return toDigests(kept.lanes);
-    }
+    if (kept.lanes !== undefined) return toDigests(kept.lanes);
   }
   const recount = await ctx.store.write(async (tx) => ((await atCursor(tx)) ? recountLanes(tx) : undefined));
   if (recount === undefined) return undefined;
