@@ -124,7 +124,9 @@ export class SyncLoop {
     } catch (raw) {
       if (this.#abort.signal.aborted) return true;
       const error = isSynclineError(raw) ? raw : toSynclineError(raw, 'The sync cycle failed');
-      const delay = error.retryable ? retryDelay(this.#o.retry, this.#attempt++, error, this.#o.random) : undefined;
+      // At least 1 ms: full jitter can draw 0, and #schedule takes 0 as "no timer", which left the loop
+      // backing off with nothing to end it (new writes' kicks dropped) until the watchdog re-drove it.
+      const delay = error.retryable ? Math.max(1, retryDelay(this.#o.retry, this.#attempt++, error, this.#o.random)) : undefined;
       this.#o.onFailure(error, delay);
       if (delay !== undefined) {
         this.#schedule(delay, 'retry');

@@ -30,7 +30,7 @@ interface PendingCycle {
   fail(error: SynclineError): void;
 }
 
-function harness(options: { retryMs?: number } = {}) {
+function harness(options: { retryMs?: number; random?: () => number } = {}) {
   const network = new HandNetwork();
   const cycles: PendingCycle[] = [];
   const failures: Array<{ code: string; retryInMs: number | undefined }> = [];
@@ -38,7 +38,7 @@ function harness(options: { retryMs?: number } = {}) {
     timers: systemTimers,
     network,
     retry: { ...defaultRetryPolicy, baseDelayMs: options.retryMs ?? 60_000, maxDelayMs: options.retryMs ?? 60_000 },
-    random: () => 1,
+    random: options.random ?? (() => 1),
     intervalMs: 0,
     runCycle: (trigger, signal) =>
       new Promise<void>((resolve, reject) => {
@@ -132,4 +132,17 @@ it('does not start while offline, and starts on the online signal', async () => 
   expect(h.cycles).toHaveLength(0);
   h.network.set(true);
   expect(h.cycles.map((c) => c.trigger)).toEqual(['online']);
+});
+
+it('retries a retryable failure when full jitter draws a zero delay', async () => {
+  // Found by the offline-drain bench: a jittered delay of 0 ms scheduled no timer, yet the loop
+  // marked itself backing off, so it dropped new writes' kicks too and waited for the watchdog (120 s).
+  const h = harness({ retryMs: 20, random: () => 0 });
+  loops.push(h.loop);
+  h.loop.kick('start');
+  h.cycles[0]!.fail(new TimeoutError('test: the request timed out'));
+  await turns();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(h.cycles.map((c) => c.trigger)).toEqual(['start', 'retry']);
+  expect(h.failures).toEqual([{ code: 'timeout', retryInMs: 1 }]);
 });
